@@ -1,0 +1,220 @@
+import semver from 'semver';
+import { isMap, isPair, isScalar, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import { z } from 'zod';
+import { FerryError } from '../errors.js';
+
+/**
+ * `ferry.yaml`, the promotion configuration at the root of a config repo. Field names are
+ * documented in docs/ferry-yaml.md; the JSON Schema editors use is generated from these schemas
+ * (schemas/ferry.schema.json) so the two cannot drift.
+ */
+
+const Name = z.string().regex(/^[a-z0-9]([a-z0-9._-]*[a-z0-9])?$/, 'use lowercase letters, digits, ".", "_" and "-"');
+
+const Pattern = z.string().min(1).refine(isValidRegExp, { message: 'not a valid regular expression' });
+
+export const MergeMethod = z.enum(['merge', 'squash', 'rebase']);
+export type MergeMethod = z.infer<typeof MergeMethod>;
+
+export const PushMode = z.enum(['pr', 'direct']);
+export type PushMode = z.infer<typeof PushMode>;
+
+export const Environment = z.strictObject({
+  branch: z.string().min(1).default('main').describe('Base branch the environment lives on.'),
+  promotesFrom: Name.optional().describe('The environment whose image `ferry promote --from-env` copies, e.g. staging for prod.'),
+  push: PushMode.optional().describe('How promotions land: a pull request (default) or a direct commit.'),
+  autoMerge: z.boolean().default(false).describe('Turn on auto-merge for promotion pull requests.'),
+  mergeMethod: MergeMethod.default('squash'),
+  labels: z.array(z.string().min(1)).default([]),
+  reviewers: z.array(z.string().min(1)).default([]).describe('GitHub users asked to review.'),
+  teamReviewers: z.array(z.string().min(1)).default([]).describe('GitHub team slugs asked to review.'),
+});
+export type Environment = z.infer<typeof Environment>;
+
+export const Policy = z.strictObject({
+  semver: z.string().min(1).refine((r) => semver.validRange(r) !== null, { message: 'not a valid semver range (e.g. ">=1.4 <2" or "^1.4")' }).optional()
+    .describe('Only promote tags inside this semver range.'),
+  allow: z.array(Pattern).optional().describe('Regular expressions; a tag must match one of them.'),
+  deny: z.array(Pattern).optional().describe('Regular expressions; a tag matching any of them is refused.'),
+  allowDowngrade: z.boolean().optional().describe('Allow replacing a higher semver tag with a lower one (default false).'),
+});
+export type Policy = z.infer<typeof Policy>;
+
+export const Hold = z.union([
+  z.boolean(),
+  z.strictObject({ reason: z.string().min(1), by: z.string().optional(), since: z.string().optional() }),
+]).describe('Stops automated promotion (a human pin or a freeze after a rollback).');
+export type Hold = z.infer<typeof Hold>;
+
+export const TargetFile = z.union([
+  z.string().min(1),
+  z.strictObject({ path: z.string().min(1), key: z.string().min(1).optional().describe('YAML key path of the image, like `--key`.') }),
+]);
+export type TargetFile = z.infer<typeof TargetFile>;
+
+export const AppEnvironment = z.strictObject({
+  files: z.array(TargetFile).min(1),
+  policy: Policy.optional(),
+  hold: Hold.optional(),
+});
+export type AppEnvironment = z.infer<typeof AppEnvironment>;
+
+export const App = z.strictObject({
+  image: z.string().min(1).describe('Image repository, e.g. ghcr.io/acme/web.'),
+  policy: Policy.optional().describe('Default policy for every environment of the app.'),
+  environments: z.record(Name, AppEnvironment),
+});
+export type App = z.infer<typeof App>;
+
+export const FerryConfig = z.strictObject({
+  version: z.literal(1).default(1),
+  environments: z.record(Name, Environment),
+  apps: z.record(Name, App).default({}),
+}).superRefine((config, ctx) => {
+  for (const [name, env] of Object.entries(config.environments)) {
+    if (env.promotesFrom === undefined) continue;
+    if (!(env.promotesFrom in config.environments)) {
+      ctx.addIssue({ code: 'custom', path: ['environments', name, 'promotesFrom'], message: `unknown environment "${env.promotesFrom}"` });
+    } else if (findCycle(config.environments, name)) {
+      ctx.addIssue({ code: 'custom', path: ['environments', name, 'promotesFrom'], message: `promotesFrom forms a cycle through "${name}"` });
+    }
+  }
+  for (const [appName, app] of Object.entries(config.apps)) {
+    for (const envName of Object.keys(app.environments)) {
+      if (!(envName in config.environments)) {
+        ctx.addIssue({ code: 'custom', path: ['apps', appName, 'environments', envName], message: `unknown environment "${envName}" (declare it under environments)` });
+      }
+    }
+  }
+});
+export type FerryConfig = z.infer<typeof FerryConfig>;
+
+/** A target file with the shorthand resolved. */
+export interface ResolvedTargetFile { path: string; key?: string }
+
+/** One app in one environment, with defaults and the app-wide policy merged in. */
+export interface ResolvedAppEnvironment {
+  app: string;
+  env: string;
+  image: string;
+  environment: Environment;
+  files: ResolvedTargetFile[];
+  policy: Policy & { allowDowngrade: boolean };
+  hold?: { reason: string; by?: string; since?: string };
+}
+
+/** Looks up an app in an environment; FerryError `config.not-found` names what exists instead. */
+export function resolveAppEnvironment(config: FerryConfig, app: string, env: string): ResolvedAppEnvironment {
+  const environment = config.environments[env];
+  if (!environment) {
+    throw new FerryError('config.not-found', `environment "${env}" is not declared in ferry.yaml`, {
+      hint: `declared: ${Object.keys(config.environments).join(', ') || '(none)'}`,
+    });
+  }
+  const appConfig = config.apps[app];
+  const appEnv = appConfig?.environments[env];
+  if (!appConfig || !appEnv) {
+    throw new FerryError('config.not-found', appConfig ? `app "${app}" has no environment "${env}" in ferry.yaml` : `app "${app}" is not declared in ferry.yaml`, {
+      hint: appConfig ? `its environments: ${Object.keys(appConfig.environments).join(', ')}` : `declared apps: ${Object.keys(config.apps).join(', ') || '(none)'}`,
+    });
+  }
+  const policy = { ...appConfig.policy, ...appEnv.policy };
+  const resolved: ResolvedAppEnvironment = {
+    app, env, image: appConfig.image, environment,
+    files: appEnv.files.map((f) => (typeof f === 'string' ? { path: f } : { ...f })),
+    policy: { ...policy, allowDowngrade: policy.allowDowngrade ?? false },
+  };
+  if (appEnv.hold === true) resolved.hold = { reason: 'held in ferry.yaml' };
+  else if (appEnv.hold) resolved.hold = appEnv.hold;
+  return resolved;
+}
+
+/**
+ * Parses and validates ferry.yaml. Every problem becomes one FerryError (`config.invalid`) whose
+ * file and line point at the first offending field; the message lists all of them.
+ */
+export function parseFerryConfig(text: string, file = 'ferry.yaml'): FerryConfig {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  const yamlError = doc.errors[0];
+  if (yamlError) {
+    const pos = lineCounter.linePos(yamlError.pos[0]);
+    throw new FerryError('config.invalid', `invalid YAML: ${yamlError.message.split('\n')[0]}`, {
+      file, line: pos.line, column: pos.col, hint: 'fix the YAML syntax (indent with spaces, quote values containing ": ")',
+    });
+  }
+  const result = FerryConfig.safeParse(doc.toJS() ?? {});
+  if (result.success) return result.data;
+
+  const problems = result.error.issues.map((issue) => {
+    const { path, message } = describeIssue(issue);
+    const line = lineOf(doc, lineCounter, path);
+    return { path, message, line };
+  });
+  const lines = problems.map((p) => `${p.line !== undefined ? `line ${p.line}: ` : ''}${p.path.length ? `${p.path.join('.')}: ` : ''}${p.message}`);
+  const first = problems[0];
+  throw new FerryError('config.invalid', problems.length === 1 ? lines[0]! : `${problems.length} problems:\n  ${lines.join('\n  ')}`, {
+    file, ...(first?.line !== undefined ? { line: first.line } : {}),
+    hint: 'see docs/ferry-yaml.md or point your editor at schemas/ferry.schema.json',
+  });
+}
+
+/** The JSON Schema of ferry.yaml as editors read it (input shape: defaults are optional). */
+export function buildFerryConfigJsonSchema(): Record<string, unknown> {
+  const schema = z.toJSONSchema(FerryConfig, { io: 'input', target: 'draft-2020-12' }) as Record<string, unknown>;
+  return {
+    $schema: schema.$schema,
+    $id: 'https://ferry.dev/schemas/ferry.schema.json',
+    title: 'Ferry promotion configuration (ferry.yaml)',
+    ...schema,
+  };
+}
+
+function describeIssue(issue: z.core.$ZodIssue): { path: (string | number)[]; message: string } {
+  const path = issue.path.filter((p): p is string | number => typeof p !== 'symbol');
+  if (issue.code === 'unrecognized_keys') {
+    const key = issue.keys[0]!;
+    return { path: [...path, key], message: `unknown field "${key}"${issue.keys.length > 1 ? ` (and ${issue.keys.slice(1).join(', ')})` : ''}` };
+  }
+  if (issue.code === 'invalid_type' && issue.message.includes('received undefined')) {
+    return { path, message: 'required field is missing' };
+  }
+  return { path, message: issue.message };
+}
+
+/** Line of the deepest existing node on `path` (a missing field points at its parent). */
+function lineOf(doc: Document, lineCounter: LineCounter, path: (string | number)[]): number | undefined {
+  for (let depth = path.length; depth >= 0; depth--) {
+    const prefix = path.slice(0, depth);
+    const parent = prefix.length ? doc.getIn(prefix.slice(0, -1), true) : undefined;
+    // For a key of a map, point at the key itself: an unknown field has no meaningful value node.
+    if (isMap(parent)) {
+      const pair = parent.items.find((item) => isPair(item) && isScalar(item.key) && String(item.key.value) === String(prefix[prefix.length - 1]));
+      const keyNode = pair?.key as Node | undefined;
+      if (keyNode?.range) return lineCounter.linePos(keyNode.range[0]).line;
+    }
+    const node = prefix.length ? (doc.getIn(prefix, true) as Node | undefined) : (doc.contents as Node | null);
+    if (node && typeof node === 'object' && 'range' in node && node.range) return lineCounter.linePos(node.range[0]).line;
+  }
+  return undefined;
+}
+
+function findCycle(envs: Record<string, Environment>, start: string): boolean {
+  const seen = new Set<string>();
+  let current: string | undefined = start;
+  while (current !== undefined) {
+    if (seen.has(current)) return current === start;
+    seen.add(current);
+    current = envs[current]?.promotesFrom;
+  }
+  return false;
+}
+
+function isValidRegExp(source: string): boolean {
+  try {
+    new RegExp(source);
+    return true;
+  } catch {
+    return false;
+  }
+}
