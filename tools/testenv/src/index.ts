@@ -1,3 +1,18 @@
 export const placeholder = true;
+
+export { startGitServer } from './git-server/start-git-server.js';
+export type { GitServer, GitServerAuth, GitServerOptions, RequestLogEntry } from './git-server/start-git-server.js';
+export type { CreateRepoOptions } from './git-server/create-bare-repo.js';
+export type {
+  Fault,
+  FaultController,
+  FaultKind,
+  FaultOptions,
+  FaultScope,
+  FaultSpec,
+  GitService,
+  GitStage,
+} from './git-server/fault-controller.js';
+
 export { ferryCacheDir, helmPath, installKubeTools, kubectlPath } from './binaries.js';
 export type { KubeToolsOptions, KubeToolsPaths } from './binaries.js';

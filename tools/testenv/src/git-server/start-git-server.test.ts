@@ -1,0 +1,138 @@
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import * as fs from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import git from 'isomorphic-git';
+import http from 'isomorphic-git/http/node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startGitServer, type GitServer } from '../index.js';
+import { runGit } from './run-git.js';
+
+let server: GitServer;
+let work: string;
+const author = { name: 'Ferry Test', email: 'test@ferry.invalid' };
+
+beforeAll(async () => {
+  server = await startGitServer();
+  work = await mkdtemp(join(tmpdir(), 'ferry-git-client-'));
+});
+afterAll(async () => {
+  await server.close();
+  await rm(work, { recursive: true, force: true });
+});
+
+async function serverHead(path: string, branch = 'main'): Promise<string> {
+  return (await runGit(['--git-dir', path, 'rev-parse', `refs/heads/${branch}`])).stdout.trim();
+}
+
+async function commitFile(dir: string, file: string, content: string): Promise<string> {
+  await writeFile(join(dir, file), content);
+  expect((await runGit(['add', file], { cwd: dir })).code).toBe(0);
+  expect((await runGit(['commit', '-q', '-m', `change ${file}`], { cwd: dir })).code).toBe(0);
+  return (await runGit(['rev-parse', 'HEAD'], { cwd: dir })).stdout.trim();
+}
+
+describe('native git', () => {
+  it('clones a seeded repo over protocol v2 and pushes a commit the bare repo then holds', async () => {
+    const repo = await server.createRepo('acme/native', { seed: { 'apps/web/values.yaml': 'image: web:1\n' } });
+    expect(repo.url).toBe(`${server.url}/acme/native.git`);
+    const dir = join(work, 'native');
+    const before = server.requests.length;
+    const clone = await runGit(['clone', repo.url, dir], { env: { GIT_TRACE_PACKET: '1' } });
+    expect(clone.code, clone.stderr).toBe(0);
+    expect(await readFile(join(dir, 'apps/web/values.yaml'), 'utf8')).toBe('image: web:1\n');
+    // Both the client's trace and the server's log show protocol v2.
+    expect(clone.stderr).toMatch(/clone< version 2/);
+    const fetches = server.requests.slice(before).filter((r) => r.service === 'upload-pack');
+    expect(fetches.length).toBeGreaterThanOrEqual(2);
+    expect(fetches.every((r) => r.protocolVersion === 2 && r.status === 200)).toBe(true);
+
+    const head = await commitFile(dir, 'new.txt', 'new\n');
+    const push = await runGit(['push', 'origin', 'main'], { cwd: dir });
+    expect(push.code, push.stderr).toBe(0);
+    expect(await serverHead(repo.path)).toBe(head);
+  });
+
+  it('honours a non-default branch and an empty repo', async () => {
+    const repo = await server.createRepo('acme/trunk', { defaultBranch: 'trunk', seed: { 'a.txt': 'a' } });
+    const remote = await runGit(['ls-remote', '--symref', repo.url, 'HEAD']);
+    expect(remote.stdout).toMatch(/ref: refs\/heads\/trunk\tHEAD/);
+    const empty = await server.createRepo('acme/empty');
+    const dir = join(work, 'empty');
+    expect((await runGit(['clone', empty.url, dir])).code).toBe(0);
+    const head = await commitFile(dir, 'first.txt', '1');
+    expect((await runGit(['push', 'origin', 'HEAD:main'], { cwd: dir })).code).toBe(0);
+    expect(await serverHead(empty.path)).toBe(head);
+  });
+
+  it('lets exactly one of two concurrent pushes from the same base win', async () => {
+    const repo = await server.createRepo('acme/race', { seed: { 'a.txt': 'base\n' } });
+    const [a, b] = [join(work, 'race-a'), join(work, 'race-b')];
+    await Promise.all([runGit(['clone', repo.url, a]), runGit(['clone', repo.url, b])]);
+    const commits = [await commitFile(a, 'a.txt', 'from a\n'), await commitFile(b, 'a.txt', 'from b\n')];
+    // Hold both packs at the server so both receive-packs run against the same old head:
+    // the ref update itself (git's compare-and-swap) decides, not the client's ref check.
+    const hold = server.faults.inject({ kind: 'latency', ms: 300, service: 'receive-pack', stage: 'rpc' });
+    const results = await Promise.all([a, b].map((dir) => runGit(['push', 'origin', 'main'], { cwd: dir })));
+    hold.off();
+    expect(hold.hits).toBe(2);
+    const winners = results.flatMap((r, i) => (r.code === 0 ? [i] : []));
+    expect(winners, results.map((r) => r.stderr).join('\n')).toHaveLength(1);
+    const loser = results[1 - winners[0]!]!;
+    expect(loser.stderr).toMatch(/rejected|failed to update ref|cannot lock ref/);
+    expect(await serverHead(repo.path)).toBe(commits[winners[0]!]);
+  });
+
+  it('rejects a bad repo name and a seed path outside the work tree', async () => {
+    await expect(server.createRepo('no-owner')).rejects.toThrow(/must be "owner\/name"/);
+    await expect(server.createRepo('acme/../x')).rejects.toThrow(/must be "owner\/name"/);
+    await expect(server.createRepo('acme/escape', { seed: { '../x': 'x' } })).rejects.toThrow(/inside the work tree/);
+  });
+
+  it('answers 404 for paths that are not git smart-HTTP', async () => {
+    const response = await fetch(`${server.url}/nothing-here`);
+    expect(response.status).toBe(404);
+    const missing = await runGit(['ls-remote', server.repoUrl('acme/missing')]);
+    expect(missing.code).not.toBe(0);
+  });
+});
+
+describe('isomorphic-git', () => {
+  it('lists refs over protocol v2, clones, pushes, and native git sees the push', async () => {
+    const repo = await server.createRepo('acme/iso', { seed: { 'values.yaml': 'tag: "1"\n' } });
+    const before = server.requests.length;
+    const info = await git.getRemoteInfo2({ http, url: repo.url, protocolVersion: 2 });
+    expect(info.protocolVersion).toBe(2);
+    expect(server.requests.slice(before).map((r) => r.protocolVersion)).toContain(2);
+
+    const dir = join(work, 'iso');
+    await git.clone({ fs, http, dir, url: repo.url, singleBranch: true, depth: 1 });
+    expect(await readFile(join(dir, 'values.yaml'), 'utf8')).toBe('tag: "1"\n');
+    await writeFile(join(dir, 'values.yaml'), 'tag: "2"\n');
+    await git.add({ fs, dir, filepath: 'values.yaml' });
+    const sha = await git.commit({ fs, dir, message: 'bump', author });
+    const result = await git.push({ fs, http, dir, remote: 'origin', ref: 'main' });
+    expect(result.ok).toBe(true);
+    expect(await serverHead(repo.path)).toBe(sha);
+
+    const check = join(work, 'iso-check');
+    expect((await runGit(['clone', repo.url, check])).code).toBe(0);
+    expect(await readFile(join(check, 'values.yaml'), 'utf8')).toBe('tag: "2"\n');
+  });
+
+  it('refuses a push from a stale clone as not fast-forward', async () => {
+    const repo = await server.createRepo('acme/iso-race', { seed: { 'a.txt': 'base\n' } });
+    const [a, b] = [join(work, 'iso-race-a'), join(work, 'iso-race-b')];
+    await git.clone({ fs, http, dir: a, url: repo.url });
+    await git.clone({ fs, http, dir: b, url: repo.url });
+    for (const dir of [a, b]) {
+      await writeFile(join(dir, 'a.txt'), dir);
+      await git.add({ fs, dir, filepath: 'a.txt' });
+      await git.commit({ fs, dir, message: 'edit', author });
+    }
+    expect((await git.push({ fs, http, dir: a, remote: 'origin', ref: 'main' })).ok).toBe(true);
+    const winner = await serverHead(repo.path);
+    await expect(git.push({ fs, http, dir: b, remote: 'origin', ref: 'main' })).rejects.toMatchObject({ code: 'PushRejectedError' });
+    expect(await serverHead(repo.path)).toBe(winner);
+  });
+});
