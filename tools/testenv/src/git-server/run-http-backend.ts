@@ -34,7 +34,9 @@ export async function runHttpBackend(req: IncomingMessage, res: ServerResponse, 
   });
 
   const cut = options.cut;
+  let cutDone = false;
   const cutNow = (): void => {
+    cutDone = true;
     cut?.onFire();
     child.kill('SIGKILL');
     req.socket.destroy();
@@ -87,6 +89,7 @@ export async function runHttpBackend(req: IncomingMessage, res: ServerResponse, 
     if (res.destroyed) return;
   }
   const code = await exited;
+  if (cutDone || res.destroyed) return;
   if (!headersSent) {
     options.onStatus(502);
     res.writeHead(502, { 'content-type': 'text/plain' });
