@@ -1,0 +1,134 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FerryError } from '@ferry/manifest-model';
+import { startGitServer, type GitServer } from '@ferry/testenv';
+import { openGitWorkspace } from './git-workspace.js';
+
+const run = promisify(execFile);
+const gitEnv = { ...process.env, GIT_CONFIG_GLOBAL: '/dev/null', GIT_CONFIG_NOSYSTEM: '1' };
+
+async function nativeGit(cwd: string, ...args: string[]): Promise<string> {
+  const { stdout } = await run('git', args, { cwd, env: gitEnv });
+  return stdout;
+}
+
+describe('openGitWorkspace against git http-backend', () => {
+  let server: GitServer;
+  let scratch: string;
+  beforeAll(async () => {
+    server = await startGitServer({ auth: { basic: [{ username: 'ci', password: 's3cret-pass' }] } });
+    scratch = await mkdtemp(join(tmpdir(), 'ferry-gw-test-'));
+  });
+  afterAll(async () => {
+    await server?.close();
+    await rm(scratch, { recursive: true, force: true });
+  });
+
+  const auth = { username: 'ci', password: 's3cret-pass' };
+
+  it('reads files at the head, commits an edit without checkout, and pushes it', async () => {
+    const { url } = await server.createRepo('acme/one', {
+      seed: { 'envs/dev/app.yaml': 'image: web:1\n', 'envs/prod/app.yaml': 'image: web:0\n', 'README.md': 'hi\n' },
+    });
+    const ws = await openGitWorkspace({ url, auth, tmpDir: scratch });
+    try {
+      const head = await ws.fetchBranch('main');
+      expect(head).toMatch(/^[0-9a-f]{40}$/);
+      const files = await ws.readFiles(head!, ['envs/dev/app.yaml', 'missing.yaml']);
+      expect(files.get('envs/dev/app.yaml')).toBe('image: web:1\n');
+      expect(files.get('missing.yaml')).toBeNull();
+      const commit = await ws.writeCommit({ parent: head!, files: [{ path: 'envs/dev/app.yaml', content: 'image: web:2\n' }, { path: 'envs/new/file.yaml', content: 'x: 1\n' }], message: 'promote\n\nFerry-App: web\n' });
+      expect(await ws.pushBranch({ branch: 'main', commit, expected: head })).toBe('pushed');
+      expect(await ws.resolveBranch('main')).toBe(commit);
+    } finally {
+      await ws.close();
+    }
+    const clone = join(scratch, 'verify-one');
+    await run('git', ['clone', '-q', `http://ci:s3cret-pass@${new URL(url).host}${new URL(url).pathname}`, clone], { env: gitEnv });
+    expect(await nativeGit(clone, 'show', 'HEAD:envs/dev/app.yaml')).toBe('image: web:2\n');
+    expect(await nativeGit(clone, 'show', 'HEAD:envs/prod/app.yaml')).toBe('image: web:0\n');
+    expect(await nativeGit(clone, 'show', 'HEAD:envs/new/file.yaml')).toBe('x: 1\n');
+    expect(await nativeGit(clone, 'log', '--format=%(trailers:key=Ferry-App,valueonly)', '-1')).toContain('web');
+    await nativeGit(clone, 'fsck', '--strict');
+  });
+
+  it('refuses to move a branch that moved since it was read (compare-and-swap)', async () => {
+    const { url } = await server.createRepo('acme/cas', { seed: { 'a.yaml': 'v: 1\n' } });
+    const first = await openGitWorkspace({ url, auth, tmpDir: scratch });
+    const second = await openGitWorkspace({ url, auth, tmpDir: scratch });
+    try {
+      const base = (await first.fetchBranch('main'))!;
+      expect(await second.fetchBranch('main')).toBe(base);
+      const c1 = await first.writeCommit({ parent: base, files: [{ path: 'a.yaml', content: 'v: 2\n' }], message: 'one' });
+      const c2 = await second.writeCommit({ parent: base, files: [{ path: 'a.yaml', content: 'v: 3\n' }], message: 'two' });
+      expect(await first.pushBranch({ branch: 'main', commit: c1, expected: base })).toBe('pushed');
+      // isomorphic-git alone would force this over c1 (it sends the id it discovers); the guard must not.
+      expect(await second.pushBranch({ branch: 'main', commit: c2, expected: base })).toBe('rejected');
+      expect(await second.resolveBranch('main')).toBe(c1);
+      // Creating a branch that must not exist yet, twice: the second create is rejected.
+      expect(await first.pushBranch({ branch: 'ferry/dev/web', commit: c1, expected: null })).toBe('pushed');
+      expect(await second.pushBranch({ branch: 'ferry/dev/web', commit: c2, expected: null })).toBe('rejected');
+      // Incremental fetch sees the new head and its content.
+      const moved = await second.fetchBranch('main');
+      expect(moved).toBe(c1);
+      expect((await second.readFiles(moved!, ['a.yaml'])).get('a.yaml')).toBe('v: 2\n');
+    } finally {
+      await first.close();
+      await second.close();
+    }
+  });
+
+  it('reports a missing branch as null and bad credentials as git.auth without leaking them', async () => {
+    const { url } = await server.createRepo('acme/auth', { seed: { 'a.yaml': 'v: 1\n' } });
+    const ok = await openGitWorkspace({ url, auth, tmpDir: scratch });
+    expect(await ok.fetchBranch('nope')).toBeNull();
+    await ok.close();
+    const withSecret = url.replace('http://', 'http://ci:wrong-password-123@');
+    const bad = await openGitWorkspace({ url: withSecret, tmpDir: scratch });
+    const err = await bad.fetchBranch('main').catch((e: unknown) => e);
+    await bad.close();
+    expect(err).toBeInstanceOf(FerryError);
+    expect((err as FerryError).code).toBe('git.auth');
+    expect(String((err as FerryError).message)).not.toContain('wrong-password-123');
+  });
+
+  it('turns a 5xx and a cut connection into transient git.network errors', async () => {
+    const { url } = await server.createRepo('acme/faults', { seed: { 'a.yaml': 'v: 1\n' } });
+    const ws = await openGitWorkspace({ url, auth, tmpDir: scratch });
+    try {
+      server.faults.inject({ kind: 'status', status: 503, repo: 'acme/faults', times: 1 });
+      const err = await ws.fetchBranch('main').catch((e: unknown) => e);
+      expect((err as FerryError).code).toBe('git.network');
+      server.faults.inject({ kind: 'cut', afterBytes: 10, repo: 'acme/faults', service: 'upload-pack', times: 1 });
+      const cut = await ws.fetchBranch('main').catch((e: unknown) => e);
+      expect((cut as FerryError).code).toBe('git.network');
+      // And it recovers once the server behaves.
+      expect(await ws.fetchBranch('main')).toMatch(/^[0-9a-f]{40}$/);
+    } finally {
+      server.faults.clear();
+      await ws.close();
+    }
+  });
+
+  it('does not mistake a pack cut short for a complete fetch', async () => {
+    const big = Object.fromEntries(Array.from({ length: 50 }, (_, i) => [`f/${i}.yaml`, `n: ${i}\n${'x'.repeat(200)}${i}\n`]));
+    const { url } = await server.createRepo('acme/cut-pack', { seed: big });
+    const ws = await openGitWorkspace({ url, auth, tmpDir: scratch });
+    try {
+      // ls-refs answers are far below 2,000 bytes, so only the pack is cut.
+      const fault = server.faults.inject({ kind: 'cut', afterBytes: 2000, repo: 'acme/cut-pack', service: 'upload-pack', times: 1 });
+      const err = await ws.fetchBranch('main').catch((e: unknown) => e);
+      expect(fault.hits).toBe(1);
+      expect((err as FerryError).code).toBe('git.network');
+      const head = await ws.fetchBranch('main');
+      expect((await ws.readFiles(head!, ['f/7.yaml'])).get('f/7.yaml')).toMatch(/^n: 7\n/);
+    } finally {
+      server.faults.clear();
+      await ws.close();
+    }
+  });
+});

@@ -1,0 +1,127 @@
+import { FerryError } from '@ferry/manifest-model';
+import { checkPolicy, type PolicyReason, type PromotionPolicy } from './check-policy.js';
+import { findImageOccurrences, planSetImage, type FileInput, type FilePlan, type ImageOccurrence } from './set-image.js';
+
+/** Where an image lives in one environment: from ferry.yaml (`--app`) or from flags (`--file`). */
+export interface PromotionTarget {
+  app: string;
+  env: string;
+  /** Image repository to find, e.g. ghcr.io/acme/web (tag/digest ignored). */
+  image: string;
+  files: { path: string; key?: string | undefined }[];
+  policy: PromotionPolicy;
+  hold?: { reason: string; by?: string | undefined } | undefined;
+}
+
+/** What to promote. At least one of tag and digest. */
+export interface PromotionVersion {
+  tag?: string | undefined;
+  digest?: string | undefined;
+}
+
+export interface PlanPromotionInput {
+  target: PromotionTarget;
+  version: PromotionVersion;
+  /** Current content of each target file at the base commit; null when the file does not exist. */
+  files: Map<string, string | null>;
+  onOlder: 'skip' | 'refuse';
+}
+
+export interface VersionSummary { tag?: string | undefined; digest?: string | undefined }
+
+export type PromotionPlan =
+  | { outcome: 'change'; files: FilePlan[]; edits: FileInput[]; from: VersionSummary[]; to: VersionSummary; message: string }
+  | { outcome: 'unchanged'; files: FilePlan[]; from: VersionSummary[]; to: VersionSummary; message: string }
+  | { outcome: 'older'; files: FilePlan[]; from: VersionSummary[]; to: VersionSummary; message: string }
+  | { outcome: 'refused'; reason: PolicyReason; from: VersionSummary[]; to: VersionSummary; message: string };
+
+/**
+ * Plans one promotion over file contents read at the base head: find the image in every target
+ * file (missing file or image is `target.not-found`), apply the policy, then plan the edits.
+ * Pure, so it is re-run unchanged on a fresh head after a rejected push.
+ */
+export function planPromotion(input: PlanPromotionInput): PromotionPlan {
+  const { target, version } = input;
+  const to: VersionSummary = { tag: version.tag, digest: version.digest };
+  const groups = groupByKey(target.files);
+
+  const occurrences: ImageOccurrence[] = [];
+  for (const [key, paths] of groups) {
+    const files = paths.map((path) => {
+      const content = input.files.get(path);
+      if (content === null || content === undefined) {
+        throw new FerryError('target.not-found', `${path} does not exist on the ${target.env} branch`, {
+          file: path, hint: `check the files of app "${target.app}" in environment "${target.env}"`,
+        });
+      }
+      return { path, content };
+    });
+    const found = findImageOccurrences(files, target.image, key);
+    for (const file of files) {
+      if (!found.some((o) => o.path === file.path)) {
+        throw new FerryError('target.not-found', `image ${target.image} not found in ${file.path}${key ? ` at key ${key}` : ''}`, {
+          file: file.path, hint: key ? 'check --key / the file\'s key in ferry.yaml' : 'check the image name (registry and path must match)',
+        });
+      }
+    }
+    occurrences.push(...found);
+  }
+  const from = distinctVersions(occurrences);
+
+  const verdict = checkPolicy({
+    policy: target.policy, hold: target.hold, newTag: version.tag,
+    currentTags: occurrences.map((o) => o.tag), onOlder: input.onOlder,
+  });
+  if (verdict.outcome === 'refused') return { outcome: 'refused', reason: verdict.reason, from, to, message: verdict.message };
+
+  const plans: FilePlan[] = [];
+  for (const [key, paths] of groups) {
+    const files = paths.map((path) => ({ path, content: input.files.get(path)! }));
+    const plan = planSetImage(files, { image: target.image, tag: version.tag, digest: version.digest, key });
+    plans.push(...plan.files);
+  }
+  if (verdict.outcome === 'older') return { outcome: 'older', files: plans, from, to, message: verdict.message };
+
+  const edits = plans.filter((p) => p.newContent !== null).map((p) => ({ path: p.path, content: p.newContent! }));
+  if (edits.length === 0) {
+    return { outcome: 'unchanged', files: plans, from, to, message: `${target.app} in ${target.env} is already at ${describeVersion(to)}; nothing to do` };
+  }
+  return {
+    outcome: 'change', files: plans, edits, from, to,
+    message: `${target.app} in ${target.env}: ${describeVersions(from)} -> ${describeVersion(to)}`,
+  };
+}
+
+/** `1.4.2`, `1.4.2@sha256:0123abcd`, or `sha256:0123abcd` for digest-only. */
+export function describeVersion(v: VersionSummary): string {
+  const digest = v.digest ? shortDigest(v.digest) : undefined;
+  if (v.tag && digest) return `${v.tag}@${digest}`;
+  return v.tag ?? digest ?? '(none)';
+}
+
+export function describeVersions(vs: VersionSummary[]): string {
+  return vs.length ? vs.map(describeVersion).join(', ') : '(none)';
+}
+
+/** The full image reference of the promoted version, for trailers and outputs. */
+export function formatPromotedImage(image: string, v: VersionSummary): string {
+  const name = image.replace(/@.*$/, '').replace(/:[^/:]*$/, '');
+  return `${name}${v.tag ? `:${v.tag}` : ''}${v.digest ? `@${v.digest}` : ''}`;
+}
+
+function shortDigest(digest: string): string {
+  const [algo, hex] = digest.split(':');
+  return hex ? `${algo}:${hex.slice(0, 12)}` : digest;
+}
+
+function groupByKey(files: { path: string; key?: string | undefined }[]): Map<string | undefined, string[]> {
+  const groups = new Map<string | undefined, string[]>();
+  for (const f of files) groups.set(f.key, [...(groups.get(f.key) ?? []), f.path]);
+  return groups;
+}
+
+function distinctVersions(occurrences: ImageOccurrence[]): VersionSummary[] {
+  const seen = new Map<string, VersionSummary>();
+  for (const o of occurrences) seen.set(`${o.tag ?? ''}@${o.digest ?? ''}`, { tag: o.tag, digest: o.digest });
+  return [...seen.values()];
+}

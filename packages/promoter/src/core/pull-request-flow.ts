@@ -1,0 +1,140 @@
+import { FerryError } from '@ferry/manifest-model';
+
+export interface PullRequest {
+  number: number;
+  /** GraphQL node id, for enablePullRequestAutoMerge. */
+  nodeId: string;
+  url: string;
+  state: 'open' | 'closed';
+  merged: boolean;
+  mergeCommitSha: string | null;
+  headRef: string;
+  headSha: string;
+  baseRef: string;
+  title: string;
+  body: string;
+}
+
+export type MergeMethodName = 'merge' | 'squash' | 'rebase';
+
+/**
+ * The port to GitHub (or a compatible host). Adapters translate vendor errors to FerryError
+ * with these codes: `github.pr-exists` (422 "A pull request already exists"), `github.head-moved`
+ * (409 on merge with a sha guard), `github.not-mergeable` (405), `github.failed` (anything else
+ * after retries).
+ */
+export interface PullRequestHost {
+  findOpenPullRequest(head: string, base: string): Promise<PullRequest | null>;
+  createPullRequest(input: { head: string; base: string; title: string; body: string }): Promise<PullRequest>;
+  updatePullRequest(number: number, input: { title: string; body: string }): Promise<PullRequest>;
+  commentOnPullRequest(number: number, body: string): Promise<void>;
+  addLabels(number: number, labels: string[]): Promise<void>;
+  requestReviewers(number: number, reviewers: { users: string[]; teams: string[] }): Promise<void>;
+  /** `clean-status`: GitHub refuses because the PR is already mergeable; `unavailable`: auto-merge is off for the repo. */
+  enableAutoMerge(pr: PullRequest, method: MergeMethodName): Promise<'enabled' | 'clean-status' | 'unavailable'>;
+  mergePullRequest(number: number, input: { sha: string; method: MergeMethodName }): Promise<{ sha: string }>;
+  getPullRequest(number: number): Promise<PullRequest>;
+}
+
+export interface OpenPullRequestInput {
+  head: string;
+  base: string;
+  title: string;
+  body: string;
+  labels: string[];
+  reviewers: string[];
+  teamReviewers: string[];
+}
+
+export interface OpenPullRequestResult {
+  pr: PullRequest;
+  action: 'created' | 'updated';
+  /** Title of the promotion this one replaced, when an open PR was updated to a newer build. */
+  superseded?: string;
+}
+
+/**
+ * Create or update the promotion PR of a branch. Two concurrent creators race on GitHub's 422
+ * "already exists": the loser finds the winner's PR and updates it, so there is never a duplicate.
+ */
+export async function openOrUpdatePullRequest(host: PullRequestHost, input: OpenPullRequestInput): Promise<OpenPullRequestResult> {
+  let existing = await host.findOpenPullRequest(input.head, input.base);
+  let action: OpenPullRequestResult['action'] = 'updated';
+  if (!existing) {
+    try {
+      existing = await host.createPullRequest({ head: input.head, base: input.base, title: input.title, body: input.body });
+      action = 'created';
+    } catch (err) {
+      if (!(err instanceof FerryError && err.code === 'github.pr-exists')) throw err;
+      existing = await host.findOpenPullRequest(input.head, input.base);
+      if (!existing) throw err;
+    }
+  }
+  let pr = existing;
+  let superseded: string | undefined;
+  if (action === 'updated' && (pr.title !== input.title || pr.body !== input.body)) {
+    superseded = pr.title;
+    pr = await host.updatePullRequest(pr.number, { title: input.title, body: input.body });
+    if (superseded !== input.title) await host.commentOnPullRequest(pr.number, `Superseded by a newer build: ${superseded} → ${input.title}`);
+  }
+  if (input.labels.length) await host.addLabels(pr.number, input.labels);
+  if (action === 'created' && (input.reviewers.length || input.teamReviewers.length)) {
+    await host.requestReviewers(pr.number, { users: input.reviewers, teams: input.teamReviewers });
+  }
+  return superseded === undefined ? { pr, action } : { pr, action, superseded };
+}
+
+export type MergeRequestResult =
+  | { mode: 'auto-merge' }
+  | { mode: 'merged'; sha: string }
+  /** The head moved under the sha guard: a newer build updated the PR and will merge it. */
+  | { mode: 'head-moved' }
+  /** Neither auto-merge nor a direct merge is possible yet (checks or reviews pending). */
+  | { mode: 'not-mergeable'; message: string };
+
+/**
+ * GraphQL auto-merge first; when GitHub answers "clean status" (already mergeable) or auto-merge
+ * is off for the repo, merge over REST with the head sha guard, so a PR whose head moved since
+ * we looked is never merged blind.
+ */
+export async function requestMerge(host: PullRequestHost, pr: PullRequest, method: MergeMethodName, autoMerge: boolean): Promise<MergeRequestResult> {
+  if (autoMerge) {
+    const outcome = await host.enableAutoMerge(pr, method);
+    if (outcome === 'enabled') return { mode: 'auto-merge' };
+  }
+  try {
+    const { sha } = await host.mergePullRequest(pr.number, { sha: pr.headSha, method });
+    return { mode: 'merged', sha };
+  } catch (err) {
+    if (err instanceof FerryError && err.code === 'github.head-moved') return { mode: 'head-moved' };
+    if (err instanceof FerryError && err.code === 'github.not-mergeable') return { mode: 'not-mergeable', message: err.message };
+    throw err;
+  }
+}
+
+export interface Clock {
+  now(): number;
+  sleep(ms: number): Promise<void>;
+}
+
+export type WaitResult =
+  | { outcome: 'merged'; sha: string; pr: PullRequest }
+  | { outcome: 'closed'; pr: PullRequest }
+  | { outcome: 'timeout'; pr: PullRequest };
+
+/** Polls until the PR is merged or closed, or the deadline passes. */
+export async function waitForMerge(
+  host: PullRequestHost, number: number,
+  options: { timeoutMs: number; pollMs: number; clock: Clock; onProgress?: (pr: PullRequest, elapsedMs: number) => void },
+): Promise<WaitResult> {
+  const start = options.clock.now();
+  for (;;) {
+    const pr = await host.getPullRequest(number);
+    if (pr.merged) return { outcome: 'merged', sha: pr.mergeCommitSha ?? '', pr };
+    if (pr.state === 'closed') return { outcome: 'closed', pr };
+    const elapsed = options.clock.now() - start;
+    if (elapsed >= options.timeoutMs) return { outcome: 'timeout', pr };
+    options.onProgress?.(pr, elapsed);
+    await options.clock.sleep(Math.min(options.pollMs, Math.max(0, options.timeoutMs - elapsed)));
+  }
+}

@@ -1,0 +1,21 @@
+/**
+ * The git side of a promotion, as the core needs it: read a few files at a branch head, write
+ * one commit on top, and move a branch only if it is still where we saw it.
+ */
+export interface ConfigRepository {
+  /** Remote head of a branch, or null when it does not exist (one cheap ref listing). */
+  resolveBranch(branch: string): Promise<string | null>;
+  /** Makes the branch head available locally (shallow, single branch); null when it does not exist. */
+  fetchBranch(branch: string): Promise<string | null>;
+  /** Contents at a fetched commit; null for a path that does not exist there. */
+  readFiles(commit: string, paths: string[]): Promise<Map<string, string | null>>;
+  /** Writes a commit with `files` replaced on top of `parent`; returns its id. Nothing leaves the machine. */
+  writeCommit(input: { parent: string; files: { path: string; content: string }[]; message: string }): Promise<string>;
+  /**
+   * Compare-and-swap: moves `branch` to `commit` only if the remote still has it at `expected`
+   * (null: the branch must not exist yet). `rejected` when someone else moved it first.
+   */
+  pushBranch(input: { branch: string; commit: string; expected: string | null }): Promise<'pushed' | 'rejected'>;
+  /** Removes local scratch state. */
+  close(): Promise<void>;
+}
