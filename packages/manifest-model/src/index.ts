@@ -5,3 +5,22 @@ export {
   parseFerryConfig, resolveAppEnvironment, buildFerryConfigJsonSchema,
 } from './config/ferry-config.js';
 export type { ResolvedAppEnvironment, ResolvedTargetFile } from './config/ferry-config.js';
+export {
+  DEFAULT_REGISTRY, assertValidDigest, assertValidTag, explainInvalidDigest, explainInvalidReference, explainInvalidTag,
+  formatImageReference, isSameRepository, isValidDigest, isValidTag, normalizeRepository, parseImageReference,
+  tryParseImageReference,
+} from './image-reference.js';
+export type { ImageReference } from './image-reference.js';
+export {
+  formatYamlPath, getMapEntry, keyText, lineOfNode, mapEntries, parseYamlFile, physicalPaths, resolveAlias, resolveYamlPath,
+} from './yaml-file.js';
+export type { MapEntry, NodePlace, YamlFile, YamlPath } from './yaml-file.js';
+export { canWritePlain, formatDoubleQuoted, formatScalarLike, formatSingleQuoted, isAmbiguousPlainScalar } from './yaml-scalar.js';
+export type { ScalarStyle } from './yaml-scalar.js';
+export { editYaml } from './yaml-edit.js';
+export type { YamlChange, YamlEdit, YamlEditResult } from './yaml-edit.js';
+export { formatIdentity, identityKey, identityOf, parseIdentityKey } from './kubernetes-object.js';
+export type { KubernetesObjectLike, ObjectIdentity } from './kubernetes-object.js';
+export { APPLY_ORDER_TIERS, applyOrderTier, sortForApply, sortForDelete } from './apply-order.js';
+export { ConditionReason, ConditionType, isPositivePolarity } from './conditions.js';
+export type { Condition, ConditionStatus } from './conditions.js';
