@@ -1,1 +1,21 @@
-export const placeholder = true;
+// @ferry/agent: one correct, fast sync from Git to a cluster.
+export type { KubeObject, ObjectMeta, ObjectRef, ObjectSource, RenderedObject } from './plan/kube-object.js';
+export { describeObject, formatObjectKey, groupOf, toObjectRef } from './plan/kube-object.js';
+export { ApplyStage, compareForApply, compareForDelete, groupByStage, stageOf } from './plan/apply-order.js';
+export { assessHealth } from './plan/assess-health.js';
+export type { Health, HealthState } from './plan/assess-health.js';
+export { deepEqual, differsFromLive, listChangedPaths, normalizeForCompare } from './plan/compare-objects.js';
+export { decodeInventory, encodeInventory, uniqueRefs } from './plan/inventory.js';
+export { checkPruneGuards, decidePrune, findPruneCandidates } from './plan/plan-prune.js';
+export type { PruneDecision, PruneGuardOptions } from './plan/plan-prune.js';
+export { parseManifestFile, parseManifests } from './render/parse-manifests.js';
+export type { ManifestFile } from './render/parse-manifests.js';
+export * from './sync/labels.js';
+export { describeRef, GitRef, HelmOptions, parseDuration, parseSyncSpec, RenderMode, SyncApiVersion, SyncKind, SyncSpec } from './sync/sync-spec.js';
+export type { SyncSpecInput } from './sync/sync-spec.js';
+export { IsomorphicGitSource, materializeFiles, redactUrl } from './adapters/git-source.js';
+export type { GitCredentials, GitSource, GitSourceOptions, SourceFile } from './adapters/git-source.js';
+export { KubeApiError, KubeClient, translateError } from './adapters/kube-client.js';
+export type { KubeApi, KubeClientOptions, RequestStats } from './adapters/kube-client.js';
+export { detectMode, renderSource } from './adapters/renderers/render-source.js';
+export type { RenderInput, RenderResult, RenderTools } from './adapters/renderers/render-source.js';

@@ -1,0 +1,276 @@
+import { FerryError } from '@ferry/manifest-model';
+import { KubeConfig } from '@kubernetes/client-node';
+import * as http from 'node:http';
+import * as https from 'node:https';
+import type { KubeObject, ObjectRef } from '../plan/kube-object.js';
+import { describeObject, groupOf } from '../plan/kube-object.js';
+import { FieldManager } from '../sync/labels.js';
+
+/**
+ * The agent's Kubernetes port. Only adapters talk HTTP; reconcile steps see this interface.
+ */
+export interface KubeApi {
+  /** Scope of a kind from discovery; undefined when the server does not know the kind (yet). */
+  scopeOf(apiVersion: string, kind: string): Promise<'Namespaced' | 'Cluster' | undefined>;
+  /** Server-side apply (force, field manager `ferry-agent`, strict field validation). */
+  apply(object: KubeObject, options?: { dryRun?: boolean }): Promise<KubeObject>;
+  get(ref: ObjectRef): Promise<KubeObject | undefined>;
+  list(apiVersion: string, kind: string, options?: { namespace?: string; labelSelector?: string }): Promise<KubeObject[]>;
+  /** Returns false when the object was already gone. */
+  delete(ref: ObjectRef): Promise<boolean>;
+  mergePatch(ref: ObjectRef, patch: unknown, options?: { subresource?: 'status' }): Promise<KubeObject>;
+  /** Forget cached discovery (after a CRD was established). */
+  forgetDiscovery(): void;
+}
+
+/** A Kubernetes API error, translated at this edge; `code` is stable. */
+export class KubeApiError extends FerryError {
+  readonly statusCode: number;
+  readonly reason: string;
+  readonly detailsKind: string | undefined;
+  constructor(code: string, message: string, statusCode: number, reason: string, detailsKind?: string) {
+    super(code, message);
+    this.name = 'KubeApiError';
+    this.statusCode = statusCode;
+    this.reason = reason;
+    this.detailsKind = detailsKind;
+  }
+}
+
+export interface KubeClientOptions {
+  /** Path of a kubeconfig file; in-cluster config when absent. */
+  kubeconfigPath?: string;
+  context?: string;
+  /** Upper bound of parallel requests (HTTP keep-alive sockets). */
+  maxSockets?: number;
+}
+
+export interface RequestStats {
+  /** Requests that change state: non-dry-run PATCH, POST, PUT, DELETE. */
+  writes: number;
+  dryRuns: number;
+  reads: number;
+}
+
+interface Resource {
+  name: string;
+  namespaced: boolean;
+}
+
+/**
+ * A small JSON client over node:https, authenticated by client-node's KubeConfig.
+ *
+ * Why not `KubernetesObjectApi`: client-node 1.4 serialises bodies through its typed models, which
+ * silently drops unknown fields (`spec.replicass` would vanish instead of failing the dry-run) and
+ * turns timestamps into Date objects, which breaks the dry-run-vs-live comparison. Raw JSON keeps
+ * the server's own validation (`fieldValidation=Strict`) and exact objects.
+ */
+export class KubeClient implements KubeApi {
+  readonly stats: RequestStats = { writes: 0, dryRuns: 0, reads: 0 };
+  private readonly discovery = new Map<string, Promise<Map<string, Resource>>>();
+
+  private constructor(
+    private readonly server: URL,
+    private readonly baseOptions: https.RequestOptions,
+    private readonly agent: http.Agent,
+  ) {}
+
+  static async create(options: KubeClientOptions = {}): Promise<KubeClient> {
+    const config = new KubeConfig();
+    if (options.kubeconfigPath) config.loadFromFile(options.kubeconfigPath);
+    else config.loadFromCluster();
+    if (options.context) config.setCurrentContext(options.context);
+    const cluster = config.getCurrentCluster();
+    if (!cluster) throw new FerryError('kube.config', 'the kubeconfig names no current cluster', { hint: 'pass --kubeconfig and --context' });
+    const baseOptions: https.RequestOptions = {};
+    await config.applyToHTTPSOptions(baseOptions);
+    const server = new URL(cluster.server);
+    const agentOptions = { keepAlive: true, maxSockets: options.maxSockets ?? 16 };
+    const agent = server.protocol === 'http:' ? new http.Agent(agentOptions) : new https.Agent(agentOptions);
+    return new KubeClient(server, baseOptions, agent);
+  }
+
+  close(): void {
+    this.agent.destroy();
+  }
+
+  forgetDiscovery(): void {
+    this.discovery.clear();
+  }
+
+  async scopeOf(apiVersion: string, kind: string): Promise<'Namespaced' | 'Cluster' | undefined> {
+    const resource = await this.resourceOf(apiVersion, kind);
+    if (!resource) return undefined;
+    return resource.namespaced ? 'Namespaced' : 'Cluster';
+  }
+
+  async apply(object: KubeObject, options: { dryRun?: boolean } = {}): Promise<KubeObject> {
+    const ref = { apiVersion: object.apiVersion, kind: object.kind, namespace: object.metadata.namespace ?? '', name: object.metadata.name };
+    const query = new URLSearchParams({ fieldManager: FieldManager, force: 'true', fieldValidation: 'Strict' });
+    if (options.dryRun) query.set('dryRun', 'All');
+    const path = await this.objectPath(ref);
+    return this.request<KubeObject>('PATCH', `${path}?${query}`, JSON.stringify(object), 'application/apply-patch+yaml', ref, options.dryRun);
+  }
+
+  async get(ref: ObjectRef): Promise<KubeObject | undefined> {
+    try {
+      return await this.request<KubeObject>('GET', await this.objectPath(ref), undefined, undefined, ref);
+    } catch (error) {
+      if (error instanceof KubeApiError && error.statusCode === 404) return undefined;
+      throw error;
+    }
+  }
+
+  async list(apiVersion: string, kind: string, options: { namespace?: string; labelSelector?: string } = {}): Promise<KubeObject[]> {
+    const resource = await this.requireResource(apiVersion, kind);
+    const base = `${apiBase(apiVersion)}${resource.namespaced && options.namespace ? `/namespaces/${encodeURIComponent(options.namespace)}` : ''}/${resource.name}`;
+    const items: KubeObject[] = [];
+    let continueToken: string | undefined;
+    do {
+      const query = new URLSearchParams({ limit: '500' });
+      if (options.labelSelector) query.set('labelSelector', options.labelSelector);
+      if (continueToken) query.set('continue', continueToken);
+      const page = await this.request<{ items: KubeObject[]; metadata?: { continue?: string } }>('GET', `${base}?${query}`);
+      // List items carry no apiVersion/kind; put them back so they read like single objects.
+      for (const item of page.items) items.push({ ...item, apiVersion, kind });
+      continueToken = page.metadata?.continue || undefined;
+    } while (continueToken);
+    return items;
+  }
+
+  async delete(ref: ObjectRef): Promise<boolean> {
+    try {
+      await this.request('DELETE', await this.objectPath(ref), JSON.stringify({ propagationPolicy: 'Background' }), 'application/json', ref);
+      return true;
+    } catch (error) {
+      if (error instanceof KubeApiError && error.statusCode === 404) return false;
+      throw error;
+    }
+  }
+
+  async mergePatch(ref: ObjectRef, patch: unknown, options: { subresource?: 'status' } = {}): Promise<KubeObject> {
+    const path = `${await this.objectPath(ref)}${options.subresource ? `/${options.subresource}` : ''}`;
+    return this.request<KubeObject>('PATCH', path, JSON.stringify(patch), 'application/merge-patch+json', ref);
+  }
+
+  private async objectPath(ref: ObjectRef): Promise<string> {
+    const resource = await this.requireResource(ref.apiVersion, ref.kind);
+    const ns = resource.namespaced ? `/namespaces/${encodeURIComponent(ref.namespace || 'default')}` : '';
+    return `${apiBase(ref.apiVersion)}${ns}/${resource.name}/${encodeURIComponent(ref.name)}`;
+  }
+
+  private async requireResource(apiVersion: string, kind: string): Promise<Resource> {
+    const resource = await this.resourceOf(apiVersion, kind);
+    if (!resource) {
+      throw new KubeApiError('kube.unknown-kind', `the server has no kind ${kind} in ${apiVersion}`, 404, 'NotFound', 'kind');
+    }
+    return resource;
+  }
+
+  private async resourceOf(apiVersion: string, kind: string): Promise<Resource | undefined> {
+    let entry = this.discovery.get(apiVersion);
+    if (!entry) {
+      entry = this.discover(apiVersion);
+      this.discovery.set(apiVersion, entry);
+      // A failed or empty discovery must not stick: the group may appear once its CRD is applied.
+      entry.catch(() => this.discovery.delete(apiVersion));
+    }
+    const resource = (await entry).get(kind);
+    if (!resource) this.discovery.delete(apiVersion);
+    return resource;
+  }
+
+  private async discover(apiVersion: string): Promise<Map<string, Resource>> {
+    const byKind = new Map<string, Resource>();
+    try {
+      const list = await this.request<{ resources: Array<{ name: string; kind: string; namespaced: boolean }> }>('GET', apiBase(apiVersion));
+      for (const r of list.resources) if (!r.name.includes('/')) byKind.set(r.kind, { name: r.name, namespaced: r.namespaced });
+    } catch (error) {
+      if (!(error instanceof KubeApiError && error.statusCode === 404)) throw error;
+    }
+    return byKind;
+  }
+
+  private request<T>(method: string, path: string, body?: string, contentType?: string, ref?: ObjectRef, dryRun?: boolean): Promise<T> {
+    if (method === 'GET') this.stats.reads++;
+    else if (dryRun) this.stats.dryRuns++;
+    else this.stats.writes++;
+    const url = new URL(path, this.server);
+    const transport = url.protocol === 'http:' ? http : https;
+    return new Promise<T>((resolve, reject) => {
+      const req = transport.request(
+        url,
+        {
+          ...this.baseOptions,
+          method,
+          agent: this.agent,
+          headers: {
+            ...(this.baseOptions.headers as Record<string, string> | undefined),
+            accept: 'application/json',
+            ...(contentType ? { 'content-type': contentType } : {}),
+          },
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (chunk: Buffer) => chunks.push(chunk));
+          res.on('error', (error) => reject(unavailable(error)));
+          res.on('end', () => {
+            const text = Buffer.concat(chunks).toString('utf8');
+            const status = res.statusCode ?? 0;
+            if (status >= 200 && status < 300) {
+              try {
+                resolve((text ? JSON.parse(text) : {}) as T);
+              } catch (error) {
+                reject(unavailable(error));
+              }
+              return;
+            }
+            reject(translateError(status, text, method, ref));
+          });
+        },
+      );
+      req.on('error', (error) => reject(unavailable(error)));
+      if (body !== undefined) req.end(body);
+      else req.end();
+    });
+  }
+}
+
+function apiBase(apiVersion: string): string {
+  return groupOf(apiVersion) ? `/apis/${apiVersion}` : `/api/${apiVersion}`;
+}
+
+function unavailable(error: unknown): KubeApiError {
+  const message = error instanceof Error ? error.message : String(error);
+  return new KubeApiError('kube.unavailable', `cannot reach the Kubernetes API: ${message}`, 0, 'ServiceUnavailable');
+}
+
+interface StatusBody {
+  message?: string;
+  reason?: string;
+  details?: { kind?: string; causes?: Array<{ message?: string; field?: string }> };
+}
+
+/** Kubernetes Status -> KubeApiError with a stable code, keeping the server's own words. */
+export function translateError(status: number, text: string, method: string, ref?: ObjectRef): KubeApiError {
+  let body: StatusBody = {};
+  try {
+    body = JSON.parse(text) as StatusBody;
+  } catch {
+    body = { message: text.slice(0, 500) };
+  }
+  const what = ref ? `${describeObject(ref)}: ` : '';
+  const message = `${what}${body.message ?? `HTTP ${status}`}`;
+  const reason = body.reason ?? '';
+  const detailsKind = body.details?.kind;
+  if (status === 403) return new KubeApiError('kube.forbidden', `${message}`, status, reason, detailsKind);
+  if (status === 401) return new KubeApiError('kube.unauthorized', message, status, reason, detailsKind);
+  if (status === 404) return new KubeApiError('kube.not-found', message, status, reason, detailsKind);
+  if (status === 409) return new KubeApiError('kube.conflict', message, status, reason, detailsKind);
+  if (status === 422 || status === 400) {
+    const immutable = /immutable|may not change once set|cannot change once set/i.test(message);
+    return new KubeApiError(immutable ? 'kube.immutable' : 'kube.invalid', message, status, reason, detailsKind);
+  }
+  if (status === 429 || status >= 500) return new KubeApiError('kube.unavailable', `${method} failed: ${message}`, status, reason, detailsKind);
+  return new KubeApiError('kube.error', message, status, reason, detailsKind);
+}

@@ -1,0 +1,80 @@
+import type { ObjectRef } from './kube-object.js';
+import { groupOf } from './kube-object.js';
+
+/**
+ * Apply stages, in order. Definitions must exist before anything that uses them: CRDs before their
+ * custom resources (Argo CD's "no matches for kind" failures come from skipping this), Namespaces
+ * before namespaced objects. Admission webhooks come last so a webhook whose backend is not yet
+ * running cannot block the rest of the revision. Deletes run in the reverse order.
+ */
+export const ApplyStage = {
+  Definitions: 0,
+  Workloads: 1,
+  Webhooks: 2,
+} as const;
+export type ApplyStage = (typeof ApplyStage)[keyof typeof ApplyStage];
+
+const definitionKinds = new Set(['apiextensions.k8s.io/CustomResourceDefinition', '/Namespace']);
+const webhookKinds = new Set([
+  'admissionregistration.k8s.io/ValidatingWebhookConfiguration',
+  'admissionregistration.k8s.io/MutatingWebhookConfiguration',
+  'admissionregistration.k8s.io/ValidatingAdmissionPolicy',
+  'admissionregistration.k8s.io/ValidatingAdmissionPolicyBinding',
+]);
+
+/** Within the workload stage: what others reference comes first (the order Helm and kapp use). */
+const kindRank = [
+  'PriorityClass', 'StorageClass', 'IngressClass', 'RuntimeClass', 'ResourceQuota', 'LimitRange',
+  'PodSecurityPolicy', 'ServiceAccount', 'Secret', 'ConfigMap', 'PersistentVolume',
+  'PersistentVolumeClaim', 'ClusterRole', 'ClusterRoleBinding', 'Role', 'RoleBinding', 'Service',
+  'DaemonSet', 'Pod', 'ReplicaSet', 'Deployment', 'StatefulSet', 'Job', 'CronJob', 'Ingress',
+  'HorizontalPodAutoscaler', 'PodDisruptionBudget', 'NetworkPolicy', 'APIService',
+];
+
+export function stageOf(ref: Pick<ObjectRef, 'apiVersion' | 'kind'>): ApplyStage {
+  const key = `${groupOf(ref.apiVersion)}/${ref.kind}`;
+  if (definitionKinds.has(key)) return ApplyStage.Definitions;
+  if (webhookKinds.has(key)) return ApplyStage.Webhooks;
+  return ApplyStage.Workloads;
+}
+
+function rankOf(kind: string): number {
+  const rank = kindRank.indexOf(kind);
+  // Custom resources and unknown kinds go after the built-ins they usually depend on.
+  return rank === -1 ? kindRank.length : rank;
+}
+
+/** Sorts for apply: by stage, then kind rank, then namespace and name for a stable, readable order. */
+export function compareForApply(a: ObjectRef, b: ObjectRef): number {
+  return (
+    stageOf(a) - stageOf(b) ||
+    (stageOf(a) === ApplyStage.Definitions ? definitionRank(a) - definitionRank(b) : 0) ||
+    rankOf(a.kind) - rankOf(b.kind) ||
+    a.kind.localeCompare(b.kind) ||
+    a.namespace.localeCompare(b.namespace) ||
+    a.name.localeCompare(b.name)
+  );
+}
+
+function definitionRank(ref: Pick<ObjectRef, 'kind'>): number {
+  return ref.kind === 'Namespace' ? 0 : 1;
+}
+
+/** Deletes run in exactly the reverse of apply order: webhooks first, Namespaces and CRDs last. */
+export function compareForDelete(a: ObjectRef, b: ObjectRef): number {
+  return compareForApply(b, a);
+}
+
+/** Groups refs into apply stages, each sorted; empty stages are left out. */
+export function groupByStage<T>(items: readonly T[], refOf: (item: T) => ObjectRef): T[][] {
+  const stages = new Map<ApplyStage, T[]>();
+  for (const item of items) {
+    const stage = stageOf(refOf(item));
+    const list = stages.get(stage) ?? [];
+    list.push(item);
+    stages.set(stage, list);
+  }
+  return [...stages.entries()]
+    .sort(([a], [b]) => a - b)
+    .map(([, list]) => list.sort((x, y) => compareForApply(refOf(x), refOf(y))));
+}

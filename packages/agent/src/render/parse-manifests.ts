@@ -1,0 +1,81 @@
+import { FerryError } from '@ferry/manifest-model';
+import { LineCounter, parseAllDocuments } from 'yaml';
+import type { KubeObject, RenderedObject } from '../plan/kube-object.js';
+
+export interface ManifestFile {
+  /** Repository-relative path, used in messages. */
+  path: string;
+  content: string;
+}
+
+/** Rendered manifests must stay well inside what the API server accepts; large docs are a mistake. */
+const maxAliasCount = 100;
+
+/**
+ * Parses YAML (or JSON) manifests into objects, keeping the file and line of each document.
+ * Throws a FerryError `render.yaml` / `render.object` naming the file and line of the first problem;
+ * a render that fails here applies nothing and prunes nothing.
+ */
+export function parseManifests(files: readonly ManifestFile[]): RenderedObject[] {
+  const objects: RenderedObject[] = [];
+  for (const file of files) objects.push(...parseManifestFile(file));
+  return objects;
+}
+
+export function parseManifestFile(file: ManifestFile): RenderedObject[] {
+  const lineCounter = new LineCounter();
+  const docs = parseAllDocuments(file.content, { lineCounter, uniqueKeys: true });
+  const list = Array.isArray(docs) ? docs : [docs];
+  const objects: RenderedObject[] = [];
+  for (const doc of list) {
+    const error = doc.errors[0];
+    if (error) {
+      const pos = error.linePos?.[0];
+      throw new FerryError('render.yaml', `invalid YAML: ${firstLine(error.message)}`, {
+        file: file.path,
+        ...(pos ? { line: pos.line, column: pos.col } : {}),
+        hint: 'fix the YAML syntax; nothing was applied or pruned',
+      });
+    }
+    const start = doc.contents?.range[0];
+    const line = start === undefined ? 1 : lineCounter.linePos(start).line;
+    const value: unknown = doc.toJS({ maxAliasCount });
+    if (value === null || value === undefined) continue; // empty document between `---`
+    for (const object of expandList(value, file.path, line)) objects.push({ object, source: { file: file.path, line } });
+  }
+  return objects;
+}
+
+/** `kind: List` (what `kubectl get -o yaml` writes) holds its objects in `items`. */
+function expandList(value: unknown, file: string, line: number): KubeObject[] {
+  const object = checkObject(value, file, line);
+  if (object.kind === 'List' && Array.isArray(object.items)) {
+    return object.items.map((item) => checkObject(item, file, line));
+  }
+  return [object];
+}
+
+function checkObject(value: unknown, file: string, line: number): KubeObject {
+  const fail = (what: string): never => {
+    throw new FerryError('render.object', `not a Kubernetes object: ${what}`, {
+      file,
+      line,
+      hint: 'every YAML document needs apiVersion, kind and metadata.name',
+    });
+  };
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return fail('document is not a mapping');
+  const record = value as Record<string, unknown>;
+  if (typeof record.apiVersion !== 'string' || record.apiVersion === '') return fail('missing apiVersion');
+  if (typeof record.kind !== 'string' || record.kind === '') return fail('missing kind');
+  if (record.kind === 'List') return record as KubeObject;
+  const metadata = record.metadata as Record<string, unknown> | undefined;
+  if (typeof metadata !== 'object' || metadata === null || typeof metadata.name !== 'string' || metadata.name === '') {
+    return fail(`${record.kind} without metadata.name`);
+  }
+  if (metadata.namespace !== undefined && typeof metadata.namespace !== 'string') return fail('metadata.namespace is not a string');
+  return record as KubeObject;
+}
+
+function firstLine(message: string): string {
+  return message.split('\n')[0] ?? message;
+}

@@ -1,0 +1,25 @@
+import { describe, expect, it } from 'vitest';
+import { parseDuration, parseSyncSpec } from './sync-spec.js';
+
+describe('parseSyncSpec', () => {
+  it('fills defaults', () => {
+    const spec = parseSyncSpec({ url: 'https://git.example/acme/config.git', path: './apps/web/' }, 'Sync ns/x');
+    expect(spec).toMatchObject({ ref: { branch: 'main' }, path: 'apps/web', render: 'auto', prune: true, allowEmpty: false, suspend: false, interval: '5m' });
+  });
+  it.each([
+    [{ url: 'git@github.com:a/b.git' }, 'spec.url'],
+    [{ url: 'https://x/y', ref: { branch: 'a', tag: 'b' } }, 'spec.ref'],
+    [{ url: 'https://x/y', ref: { commit: 'abc' } }, 'spec.ref.commit'],
+    [{ url: 'https://x/y', path: '../etc' }, 'spec.path'],
+    [{ url: 'https://x/y', render: 'jsonnet' }, 'spec.render'],
+    [{ url: 'https://x/y', interval: 'often' }, 'spec.interval'],
+  ])('%j names %s', (spec, field) => {
+    expect(() => parseSyncSpec(spec, 'Sync ns/x')).toThrowError(expect.objectContaining({ code: 'sync.spec', message: expect.stringContaining(field) }));
+  });
+});
+
+describe('parseDuration', () => {
+  it.each([['30s', 30_000], ['1m30s', 90_000], ['2h', 7_200_000], ['250ms', 250]])('%s', (text, ms) => {
+    expect(parseDuration(text)).toBe(ms);
+  });
+});
