@@ -16,3 +16,27 @@ export type {
 
 export { ferryCacheDir, helmPath, installKubeTools, kubectlPath } from './binaries.js';
 export type { KubeToolsOptions, KubeToolsPaths } from './binaries.js';
+
+export {
+  startGitHubEmulator,
+  createOpenApiValidator,
+  validateGitHubGraphql,
+  loadGitHubGraphqlSchema,
+  startEmulatorWorld,
+} from './github/index.js';
+export type {
+  GitHubEmulator,
+  GitHubEmulatorOptions,
+  GitHubEmulatorFaults,
+  ExchangeRecord,
+  OpenApiValidator,
+  HttpExchange,
+  Violation,
+  AppOptions,
+  EmulatorState,
+  PullRecord,
+  RepoRecord,
+  CommitStatusRecord,
+  MergeMethod,
+  EmulatorWorld,
+} from './github/index.js';

@@ -1,0 +1,54 @@
+// Test kit: a real git server and the GitHub emulator over the same repositories, plus a helper
+// that pushes branches the way a CI job would (native git over HTTP).
+import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { runGit } from '../git-server/run-git.js';
+import { startGitServer, type GitServer } from '../git-server/start-git-server.js';
+import { startGitHubEmulator, type GitHubEmulator, type GitHubEmulatorOptions } from './start-github-emulator.js';
+
+export interface EmulatorWorld {
+  git: GitServer;
+  github: GitHubEmulator;
+  /** Commits `files` on `branch` (created from `from`, default main) and pushes; returns the new head sha. */
+  pushFiles(repo: string, branch: string, files: Record<string, string>, options?: { from?: string; message?: string }): Promise<string>;
+  close(): Promise<void>;
+}
+
+async function git(args: string[], cwd?: string): Promise<string> {
+  const r = await runGit(args, cwd ? { cwd } : {});
+  if (r.code !== 0) throw new Error(`git ${args.join(' ')} failed: ${r.stderr}`);
+  return r.stdout.trim();
+}
+
+export async function startEmulatorWorld(options: Omit<GitHubEmulatorOptions, 'reposRoot'> = {}): Promise<EmulatorWorld> {
+  const gitServer = await startGitServer();
+  const github = await startGitHubEmulator({ ...options, reposRoot: gitServer.root, gitUrl: gitServer.url });
+  const scratch = await mkdtemp(join(tmpdir(), 'ferry-gh-work-'));
+  let n = 0;
+  return {
+    git: gitServer,
+    github,
+    async pushFiles(repo, branch, files, o = {}) {
+      const work = join(scratch, `w${n++}`);
+      await git(['clone', '--quiet', gitServer.repoUrl(repo), work]);
+      const from = o.from ?? 'main';
+      await git(['checkout', '--quiet', '-B', branch, `origin/${from}`], work);
+      for (const [path, content] of Object.entries(files)) {
+        await mkdir(dirname(join(work, path)), { recursive: true });
+        await writeFile(join(work, path), content);
+      }
+      await git(['add', '--all'], work);
+      await git(['commit', '--quiet', '--allow-empty', '-m', o.message ?? `update ${Object.keys(files).join(', ')}`], work);
+      await git(['push', '--quiet', '--force', 'origin', `HEAD:refs/heads/${branch}`], work);
+      const sha = await git(['rev-parse', 'HEAD'], work);
+      await rm(work, { recursive: true, force: true });
+      return sha;
+    },
+    async close() {
+      await github.close();
+      await gitServer.close();
+      await rm(scratch, { recursive: true, force: true });
+    },
+  };
+}

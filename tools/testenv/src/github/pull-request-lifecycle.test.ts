@@ -1,0 +1,144 @@
+// A whole promotion PR lifecycle driven by Octokit itself against the emulator, with every
+// exchange validated against GitHub's OpenAPI description and GraphQL schema.
+import { graphql } from '@octokit/graphql';
+import { Octokit } from '@octokit/rest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runGit } from '../git-server/run-git.js';
+import { startEmulatorWorld, type EmulatorWorld } from './emulator-test-kit.js';
+
+const REPO = 'acme/config';
+let world: EmulatorWorld;
+let octokit: Octokit;
+let gql: typeof graphql;
+
+async function showCommit(sha: string): Promise<{ parents: string[]; files: string }> {
+  const dir = `${world.git.root}/${REPO}.git`;
+  const parents = (await runGit(['--git-dir', dir, 'show', '-s', '--format=%P', sha])).stdout.trim().split(' ').filter(Boolean);
+  const files = (await runGit(['--git-dir', dir, 'show', `${sha}:apps/web.yaml`])).stdout;
+  return { parents, files };
+}
+
+async function expectRequestError(p: Promise<unknown>, status: number): Promise<{ message: string; response: { data: unknown; headers: Record<string, string> } }> {
+  const error = await p.then(() => null, (e: unknown) => e);
+  expect(error, 'request should fail').toBeTruthy();
+  expect((error as { status: number }).status).toBe(status);
+  return error as { message: string; response: { data: unknown; headers: Record<string, string> } };
+}
+
+beforeAll(async () => {
+  world = await startEmulatorWorld({ tokens: ['pat-1'], validate: true });
+  await world.git.createRepo(REPO, { seed: { 'apps/web.yaml': 'image: acme/web:1.0.0\n', 'apps/api.yaml': 'image: acme/api:1.0.0\n' } });
+  octokit = new Octokit({ auth: 'pat-1', baseUrl: world.github.url });
+  gql = graphql.defaults({ baseUrl: world.github.url, headers: { authorization: 'token pat-1' } });
+});
+
+afterAll(async () => {
+  await world?.close();
+});
+
+describe('pull request lifecycle through Octokit', () => {
+  it('creates, labels, requests review, arms auto-merge and merges on a green required check', async () => {
+    const { data: repo } = await octokit.repos.get({ owner: 'acme', repo: 'config' });
+    expect(repo.default_branch).toBe('main');
+    expect(repo.clone_url).toBe(world.git.repoUrl(REPO));
+    const { data: mainRef } = await octokit.git.getRef({ owner: 'acme', repo: 'config', ref: 'heads/main' });
+
+    const headSha = await world.pushFiles(REPO, 'ferry/web', { 'apps/web.yaml': 'image: acme/web:1.1.0\n' });
+    const { data: file } = await octokit.repos.getContent({ owner: 'acme', repo: 'config', path: 'apps/web.yaml', ref: 'ferry/web' });
+    expect(Buffer.from((file as { content: string }).content, 'base64').toString()).toBe('image: acme/web:1.1.0\n');
+
+    const { data: pr } = await octokit.pulls.create({ owner: 'acme', repo: 'config', title: 'web 1.1.0', head: 'ferry/web', base: 'main', body: 'promote' });
+    expect(pr.head.sha).toBe(headSha);
+    expect(pr.base.sha).toBe(mainRef.object.sha);
+    expect(pr.mergeable_state).toBe('clean');
+
+    const dup = await expectRequestError(octokit.pulls.create({ owner: 'acme', repo: 'config', title: 'again', head: 'ferry/web', base: 'main' }), 422);
+    expect(JSON.stringify(dup.response.data)).toContain('A pull request already exists for acme:ferry/web.');
+
+    await world.pushFiles(REPO, 'ferry/api', { 'apps/api.yaml': 'image: acme/api:2.0.0\n' });
+    await octokit.pulls.create({ owner: 'acme', repo: 'config', title: 'api 2.0.0', head: 'ferry/api', base: 'main' });
+    const byOwnerBranch = await octokit.pulls.list({ owner: 'acme', repo: 'config', head: 'acme:ferry/web', state: 'open' });
+    expect(byOwnerBranch.data.map((p) => p.number)).toEqual([pr.number]);
+    const byBareBranch = await octokit.pulls.list({ owner: 'acme', repo: 'config', head: 'ferry/web', state: 'open' });
+    expect(byBareBranch.data).toHaveLength(2); // GitHub ignores a head filter without "owner:"
+
+    const { data: labels } = await octokit.issues.addLabels({ owner: 'acme', repo: 'config', issue_number: pr.number, labels: ['ferry', 'env:prod'] });
+    expect(labels.map((l) => l.name)).toEqual(['ferry', 'env:prod']);
+    const { data: reviewed } = await octokit.pulls.requestReviewers({ owner: 'acme', repo: 'config', pull_number: pr.number, reviewers: ['alice'], team_reviewers: ['platform'] });
+    expect(reviewed.requested_reviewers?.map((u) => u.login)).toEqual(['alice']);
+
+    await world.github.setRequiredChecks(REPO, 'main', ['ci/build']);
+    const { data: blocked } = await octokit.pulls.get({ owner: 'acme', repo: 'config', pull_number: pr.number });
+    expect(blocked.mergeable).toBe(true);
+    expect(blocked.mergeable_state).toBe('blocked');
+    const notYet = await expectRequestError(octokit.pulls.merge({ owner: 'acme', repo: 'config', pull_number: pr.number, sha: headSha }), 405);
+    expect(notYet.message).toContain('Required status check "ci/build" is expected.');
+
+    const { repository } = await gql<{ repository: { pullRequest: { id: string; autoMergeRequest: unknown } } }>(
+      'query($owner: String!, $name: String!, $number: Int!) { repository(owner: $owner, name: $name) { pullRequest(number: $number) { id autoMergeRequest { enabledAt } } } }',
+      { owner: 'acme', name: 'config', number: pr.number },
+    );
+    expect(repository.pullRequest.id).toBe(pr.node_id);
+    expect(repository.pullRequest.autoMergeRequest).toBeNull();
+    const armed = await gql<{ enablePullRequestAutoMerge: { pullRequest: { autoMergeRequest: { mergeMethod: string } | null; mergeStateStatus: string } } }>(
+      'mutation($id: ID!) { enablePullRequestAutoMerge(input: { pullRequestId: $id, mergeMethod: MERGE }) { pullRequest { autoMergeRequest { mergeMethod } mergeStateStatus } } }',
+      { id: pr.node_id },
+    );
+    expect(armed.enablePullRequestAutoMerge.pullRequest.autoMergeRequest?.mergeMethod).toBe('MERGE');
+    expect(armed.enablePullRequestAutoMerge.pullRequest.mergeStateStatus).toBe('BLOCKED');
+
+    await octokit.repos.createCommitStatus({ owner: 'acme', repo: 'config', sha: headSha, state: 'pending', context: 'ci/build' });
+    expect((await octokit.pulls.get({ owner: 'acme', repo: 'config', pull_number: pr.number })).data.merged).toBe(false);
+    await octokit.repos.createCommitStatus({ owner: 'acme', repo: 'config', sha: headSha, state: 'success', context: 'ci/build', target_url: 'https://ci.example/1' });
+    const { data: combined } = await octokit.repos.getCombinedStatusForRef({ owner: 'acme', repo: 'config', ref: headSha });
+    expect(combined.state).toBe('success');
+
+    const { data: merged } = await octokit.pulls.get({ owner: 'acme', repo: 'config', pull_number: pr.number });
+    expect(merged.merged).toBe(true);
+    expect(merged.state).toBe('closed');
+    expect(merged.auto_merge).toBeNull();
+    const { data: newMain } = await octokit.git.getRef({ owner: 'acme', repo: 'config', ref: 'heads/main' });
+    expect(merged.merge_commit_sha).toBe(newMain.object.sha);
+    const commit = await showCommit(newMain.object.sha);
+    expect(commit.parents).toEqual([mainRef.object.sha, headSha]);
+    expect(commit.files).toBe('image: acme/web:1.1.0\n');
+
+    world.github.assertNoViolations();
+  });
+
+  it('answers "Pull request is in clean status", then merges with the sha guard (409 when the head moved)', async () => {
+    await world.github.setRequiredChecks(REPO, 'main', []);
+    await world.pushFiles(REPO, 'ferry/clean', { 'apps/web.yaml': 'image: acme/web:1.2.0\n' });
+    const { data: pr } = await octokit.pulls.create({ owner: 'acme', repo: 'config', title: 'web 1.2.0', head: 'ferry/clean', base: 'main' });
+    const failure = await gql(
+      'mutation($id: ID!) { enablePullRequestAutoMerge(input: { pullRequestId: $id, mergeMethod: SQUASH }) { clientMutationId } }',
+      { id: pr.node_id },
+    ).then(() => null, (e: unknown) => e as { message: string; errors: { type: string; message: string }[] });
+    expect(failure?.errors[0]).toMatchObject({ type: 'UNPROCESSABLE', message: 'Pull request Pull request is in clean status' });
+
+    const moved = await world.pushFiles(REPO, 'ferry/clean', { 'apps/web.yaml': 'image: acme/web:1.2.1\n' }, { from: 'ferry/clean' });
+    const conflict = await expectRequestError(octokit.pulls.merge({ owner: 'acme', repo: 'config', pull_number: pr.number, sha: pr.head.sha, merge_method: 'squash' }), 409);
+    expect(conflict.message).toContain('Head branch was modified. Review and try the merge again.');
+
+    const { data: result } = await octokit.pulls.merge({ owner: 'acme', repo: 'config', pull_number: pr.number, sha: moved, merge_method: 'squash' });
+    expect(result.merged).toBe(true);
+    const commit = await showCommit(result.sha);
+    expect(commit.parents).toHaveLength(1);
+    expect(commit.files).toBe('image: acme/web:1.2.1\n');
+    world.github.assertNoViolations();
+  });
+
+  it('reports conflicts as dirty and refuses to merge them with 405', async () => {
+    await world.pushFiles(REPO, 'ferry/stale', { 'apps/web.yaml': 'image: acme/web:0.9.0\n' });
+    await world.pushFiles(REPO, 'main', { 'apps/web.yaml': 'image: acme/web:1.3.0\n' }, { from: 'main' });
+    const { data: pr } = await octokit.pulls.create({ owner: 'acme', repo: 'config', title: 'stale', head: 'ferry/stale', base: 'main' });
+    expect(pr.mergeable).toBe(false);
+    expect(pr.mergeable_state).toBe('dirty');
+    const refused = await expectRequestError(octokit.pulls.merge({ owner: 'acme', repo: 'config', pull_number: pr.number }), 405);
+    expect(refused.message).toContain('Pull Request is not mergeable');
+    const { data: closed } = await octokit.pulls.update({ owner: 'acme', repo: 'config', pull_number: pr.number, state: 'closed', title: 'stale (superseded)' });
+    expect(closed.state).toBe('closed');
+    expect(closed.title).toBe('stale (superseded)');
+    world.github.assertNoViolations();
+  });
+});

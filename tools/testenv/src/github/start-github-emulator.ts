@@ -1,0 +1,303 @@
+// A stateful GitHub stand-in on a real port: REST + GraphQL over the same bare repositories the
+// git server serves, with GitHub's auth answers, rate-limit headers and switchable faults.
+import { randomBytes } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { AppAuthority, looksLikeJwt, type AppOptions } from './app-auth.js';
+import type { Actor, EmulatorState, ProtectionRecord } from './emulator-state.js';
+import { createGraphqlExecutor } from './graphql-api.js';
+import { ApiError, Router, type RouteRequest, type RouteResponse } from './http-kit.js';
+import { createOpenApiValidator, type OpenApiValidator, type Violation } from './openapi-validator.js';
+import { errorBody, idForLogin, type Urls } from './payloads.js';
+import { PullEngine } from './pull-engine.js';
+import { RepoStore } from './repo-store.js';
+import { appRoutes } from './routes-apps.js';
+import { gitRoutes } from './routes-git.js';
+import { pullRoutes } from './routes-pulls.js';
+import { statusRoutes } from './routes-statuses.js';
+
+export interface GitHubEmulatorOptions {
+  /** Directory holding bare repositories as `${owner}/${name}.git` (the git server's root). */
+  reposRoot: string;
+  /** Accepted personal access tokens; omitted = any token that is not an app JWT is accepted. */
+  tokens?: string[];
+  /** Login that personal access tokens act as (default "ferry-bot"). */
+  userLogin?: string;
+  /** Enables the GitHub App endpoints and installation tokens. */
+  app?: AppOptions;
+  /** Validate every exchange against GitHub's OpenAPI description / GraphQL schema and record violations. */
+  validate?: boolean;
+  /** Git server base URL, used for `clone_url` (e.g. the git server's `url`). */
+  gitUrl?: string;
+  /** Port to listen on (default: a free one). */
+  port?: number;
+}
+
+export interface ExchangeRecord {
+  id: string;
+  method: string;
+  /** Path without the `/api/v3` prefix and without the query string. */
+  path: string;
+  query: string;
+  requestBody: unknown;
+  status: number;
+  responseBody: unknown;
+  /** Set when the answer came from a switched-on fault. */
+  fault?: 'secondary-rate-limit' | 'server-error';
+}
+
+export interface GitHubEmulatorFaults {
+  /** The next `n` requests get GitHub's 403 secondary rate limit answer with `retry-after`. */
+  secondaryRateLimit(n: number, options?: { retryAfterSeconds?: number; status?: 403 | 429 }): void;
+  /** The next `n` requests get a 5xx answer. */
+  serverError(n: number, status?: number): void;
+  /** Switches every pending fault off. */
+  clear(): void;
+}
+
+export interface GitHubEmulator {
+  /** REST base for Octokit's `baseUrl`; GraphQL is at `${url}/graphql`. `${url}/api/v3` works too. */
+  url: string;
+  graphqlUrl: string;
+  state: EmulatorState;
+  setRequiredChecks(repo: string, branch: string, contexts: string[], options?: { strict?: boolean }): Promise<void>;
+  /** Allows or forbids auto-merge on a repository (GitHub's "Allow auto-merge" setting). */
+  setAllowAutoMerge(repo: string, allowed: boolean): Promise<void>;
+  faults: GitHubEmulatorFaults;
+  requests: ExchangeRecord[];
+  violations: Violation[];
+  assertNoViolations(): void;
+  close(): Promise<void>;
+}
+
+const RATE_LIMIT = 5000;
+
+function readBody(req: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+function requestId(): string {
+  const hex = (n: number): string => randomBytes(n).toString('hex').toUpperCase();
+  return `${hex(2)}:${hex(3)}:${hex(3)}:${hex(4)}:${hex(4)}`;
+}
+
+function splitRepo(fullName: string): { owner: string; name: string } {
+  const [owner = '', name = ''] = fullName.split('/');
+  if (!owner || !name) throw new Error(`expected "owner/name", got "${fullName}"`);
+  return { owner, name };
+}
+
+export async function startGitHubEmulator(options: GitHubEmulatorOptions): Promise<GitHubEmulator> {
+  const store = new RepoStore(options.reposRoot);
+  const engine = new PullEngine(store);
+  const app = options.app ? new AppAuthority(options.app) : null;
+  const validator: OpenApiValidator | null = options.validate ? createOpenApiValidator() : null;
+  const requests: ExchangeRecord[] = [];
+  const violations: Violation[] = [];
+  const usage = new Map<string, number>();
+  const resetAt = Math.floor(Date.now() / 1000) + 3600;
+  const faultState = { rateLimited: 0, retryAfter: 60, rateStatus: 403 as 403 | 429, serverErrors: 0, serverStatus: 502 };
+  const urls: Urls = { api: '', html: '', git: options.gitUrl?.replace(/\/$/, '') ?? null };
+  const router = new Router();
+  const userLogin = options.userLogin ?? 'ferry-bot';
+  let graphql: ReturnType<typeof createGraphqlExecutor> | null = null;
+
+  const authenticate = (header: string | undefined): { actor: Actor | null; jwt: boolean; error?: ApiError; key: string } => {
+    if (!header) return { actor: null, jwt: false, key: 'anonymous' };
+    const m = /^(?:token|bearer)\s+(\S+)$/i.exec(header.trim());
+    const token = m?.[1] ?? '';
+    const bad = new ApiError(401, errorBody(401, 'Bad credentials', 'https://docs.github.com/rest'));
+    if (!token) return { actor: null, jwt: false, error: bad, key: 'anonymous' };
+    if (looksLikeJwt(token)) {
+      if (!app) return { actor: null, jwt: true, error: bad, key: 'jwt' };
+      try {
+        app.verifyJwt(token);
+      } catch (error) {
+        return { actor: null, jwt: true, error: error as ApiError, key: 'jwt' };
+      }
+      return { actor: { login: app.slug, id: app.options.appId, type: 'Bot', via: 'app' }, jwt: true, key: `app:${app.options.appId}` };
+    }
+    const installation = app?.findToken(token);
+    if (installation && app) {
+      const login = `${app.slug}[bot]`;
+      return { actor: { login, id: idForLogin(login), type: 'Bot', via: 'installation' }, jwt: false, key: `inst:${token}` };
+    }
+    if (options.tokens ? options.tokens.includes(token) : !token.startsWith('ghs_')) {
+      return { actor: { login: userLogin, id: idForLogin(userLogin), type: 'User', via: 'token' }, jwt: false, key: `pat:${token}` };
+    }
+    return { actor: null, jwt: false, error: bad, key: 'anonymous' };
+  };
+
+  const handle = async (req: IncomingMessage, raw: Buffer, id: string): Promise<RouteResponse & { record: Omit<ExchangeRecord, 'id' | 'status' | 'responseBody'>; resource: string; key: string }> => {
+    const u = new URL(req.url ?? '/', 'http://localhost');
+    const method = (req.method ?? 'GET').toUpperCase();
+    let path = u.pathname.replace(/^\/api\/v3(?=\/|$)/, '') || '/';
+    const isGraphql = path === '/graphql' || path === '/api/graphql';
+    if (isGraphql) path = '/graphql';
+    let body: unknown;
+    const text = raw.toString('utf8');
+    const record = { method, path, query: u.search.replace(/^\?/, ''), requestBody: undefined as unknown };
+    const resource = isGraphql ? 'graphql' : 'core';
+    const auth = authenticate(req.headers.authorization);
+    const base = { record, resource, key: auth.key };
+    if (text.trim()) {
+      try {
+        body = JSON.parse(text);
+        record.requestBody = body;
+      } catch {
+        record.requestBody = text;
+        return { ...base, status: 400, body: errorBody(400, 'Problems parsing JSON') };
+      }
+    }
+    if (faultState.rateLimited > 0) {
+      faultState.rateLimited -= 1;
+      return {
+        ...base,
+        status: faultState.rateStatus,
+        headers: { 'retry-after': String(faultState.retryAfter) },
+        body: errorBody(faultState.rateStatus, `You have exceeded a secondary rate limit. Please wait a few minutes before you try again. If you reach out to GitHub Support for help, please include the request ID ${id}.`,
+          'https://docs.github.com/free-pro-team@latest/rest/overview/rate-limits-for-the-rest-api#about-secondary-rate-limits'),
+      };
+    }
+    if (faultState.serverErrors > 0) {
+      faultState.serverErrors -= 1;
+      return { ...base, status: faultState.serverStatus, body: { message: 'Server Error' } };
+    }
+    if (auth.error) return { ...base, status: auth.error.status, body: auth.error.body };
+    if (isGraphql) {
+      if (method !== 'POST') return { ...base, status: 404, body: errorBody(404, 'Not Found') };
+      if (!auth.actor) return { ...base, status: 401, body: errorBody(401, 'This endpoint requires you to be authenticated.', 'https://docs.github.com/graphql/guides/forming-calls-with-graphql#authenticating-with-graphql') };
+      if (auth.jwt) return { ...base, status: 403, body: errorBody(403, 'Resource not accessible by integration') };
+      graphql ??= createGraphqlExecutor({ store, engine, htmlBase: urls.html });
+      const answer = await graphql(body, auth.actor);
+      if (validator) for (const message of answer.invalid) violations.push({ operation: 'POST /graphql', where: 'request', message });
+      return { ...base, status: 200, body: answer.response };
+    }
+    const found = router.find(method, path);
+    if (!found || (found.route.auth === 'app-jwt' && !app)) {
+      return { ...base, status: 404, body: errorBody(404, 'Not Found', 'https://docs.github.com/rest') };
+    }
+    if (!auth.actor) return { ...base, status: 401, body: errorBody(401, 'Requires authentication', 'https://docs.github.com/rest') };
+    if (found.route.auth === 'app-jwt' && !auth.jwt) {
+      return { ...base, status: 401, body: errorBody(401, 'A JSON web token could not be decoded', 'https://docs.github.com/rest') };
+    }
+    if (found.route.auth === 'token' && auth.jwt) {
+      return { ...base, status: 403, body: errorBody(403, 'Resource not accessible by integration', 'https://docs.github.com/rest') };
+    }
+    const routeReq: RouteRequest = { method, path, params: found.params, query: u.searchParams, body, headers: req.headers, actor: auth.actor };
+    try {
+      return { ...base, ...(await found.route.handle(routeReq)) };
+    } catch (error) {
+      if (error instanceof ApiError) return { ...base, status: error.status, body: error.body };
+      throw error;
+    }
+  };
+
+  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    const id = requestId();
+    void (async () => {
+      const raw = await readBody(req);
+      let result: Awaited<ReturnType<typeof handle>>;
+      try {
+        result = await handle(req, raw, id);
+      } catch (error) {
+        // An emulator bug: answer like GitHub's 500 but keep the cause visible to the test.
+        violations.push({ operation: `${req.method} ${req.url}`, where: 'operation', message: `emulator error: ${(error as Error).stack ?? String(error)}` });
+        result = { status: 500, body: { message: 'Server Error' }, record: { method: req.method ?? 'GET', path: req.url ?? '/', query: '', requestBody: undefined }, resource: 'core', key: 'anonymous' };
+      }
+      const used = (usage.get(`${result.key}:${result.resource}`) ?? 0) + 1;
+      usage.set(`${result.key}:${result.resource}`, used);
+      const limit = result.key === 'anonymous' ? 60 : RATE_LIMIT;
+      const headers: Record<string, string> = {
+        'content-type': 'application/json; charset=utf-8',
+        'x-github-request-id': id,
+        'x-github-media-type': 'github.v3; format=json',
+        'x-github-api-version-selected': '2022-11-28',
+        'x-ratelimit-limit': String(limit),
+        'x-ratelimit-remaining': String(Math.max(0, limit - used)),
+        'x-ratelimit-reset': String(resetAt),
+        'x-ratelimit-used': String(used),
+        'x-ratelimit-resource': result.resource,
+        ...result.headers,
+      };
+      const payload = result.raw ?? (result.body === undefined ? Buffer.alloc(0) : Buffer.from(JSON.stringify(result.body)));
+      if (result.status === 204) delete headers['content-type'];
+      const fault = result.headers?.['retry-after'] ? 'secondary-rate-limit' : result.status >= 500 && result.body && (result.body as { message?: string }).message === 'Server Error' ? 'server-error' : undefined;
+      const exchange: ExchangeRecord = {
+        id, ...result.record, status: result.status,
+        responseBody: result.raw ? result.raw.toString('utf8') : result.body,
+        ...(fault ? { fault } : {}),
+      };
+      requests.push(exchange);
+      if (validator && exchange.path !== '/graphql' && !result.raw) {
+        violations.push(...validator.validateExchange({
+          method: exchange.method, path: exchange.path, status: exchange.status,
+          ...(exchange.requestBody !== undefined ? { requestBody: exchange.requestBody } : {}),
+          ...(exchange.responseBody !== undefined ? { responseBody: exchange.responseBody } : {}),
+        }));
+      }
+      res.writeHead(result.status, { ...headers, 'content-length': String(payload.length) });
+      res.end(payload);
+    })().catch((error: unknown) => {
+      res.destroy(error as Error);
+    });
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  urls.api = `http://127.0.0.1:${port}`;
+  urls.html = `http://127.0.0.1:${port}/html`;
+  for (const r of [...gitRoutes({ store, urls }), ...pullRoutes({ store, urls, engine }), ...statusRoutes({ store, urls, engine })]) router.add(r);
+  if (app) for (const r of appRoutes({ store, urls, app })) router.add(r);
+
+  return {
+    url: urls.api,
+    graphqlUrl: `${urls.api}/graphql`,
+    state: store.state,
+    requests,
+    violations,
+    async setRequiredChecks(fullName, branch, contexts, opts = {}) {
+      const { owner, name } = splitRepo(fullName);
+      const repo = await store.get(owner, name);
+      const protection: ProtectionRecord = { contexts: [...contexts], strict: opts.strict ?? false };
+      repo.protection.set(branch, protection);
+      await engine.sweepAutoMerge(repo);
+    },
+    async setAllowAutoMerge(fullName, allowed) {
+      const { owner, name } = splitRepo(fullName);
+      (await store.get(owner, name)).allowAutoMerge = allowed;
+    },
+    faults: {
+      secondaryRateLimit(n, o = {}) {
+        faultState.rateLimited = n;
+        faultState.retryAfter = o.retryAfterSeconds ?? 60;
+        faultState.rateStatus = o.status ?? 403;
+      },
+      serverError(n, status = 502) {
+        faultState.serverErrors = n;
+        faultState.serverStatus = status;
+      },
+      clear() {
+        faultState.rateLimited = 0;
+        faultState.serverErrors = 0;
+      },
+    },
+    assertNoViolations() {
+      if (violations.length === 0) return;
+      const lines = violations.slice(0, 30).map((v) => `- ${v.operation} [${v.where}${v.status ? ` ${v.status}` : ''}]: ${v.message}`);
+      throw new Error(`GitHub emulator: ${violations.length} exchange(s) disagree with GitHub's API description:\n${lines.join('\n')}`);
+    },
+    close: () => new Promise<void>((resolve, reject) => {
+      server.closeAllConnections();
+      server.close((error) => (error ? reject(error) : resolve()));
+    }),
+  };
+}
