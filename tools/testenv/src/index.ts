@@ -3,6 +3,8 @@ export const placeholder = true;
 export { startGitServer } from './git-server/start-git-server.js';
 export type { GitServer, GitServerAuth, GitServerOptions, RequestLogEntry } from './git-server/start-git-server.js';
 export type { CreateRepoOptions } from './git-server/create-bare-repo.js';
+export { runGit } from './git-server/run-git.js';
+export type { RunGitOptions, RunGitResult } from './git-server/run-git.js';
 export type {
   Fault,
   FaultController,

@@ -159,6 +159,16 @@ describe('down', () => {
     expect((await runGit(['ls-remote', small.url])).code).toBe(0);
   });
 
+  it('refuses connections while the server is stopped, then serves the same URL again', async () => {
+    await server.refuseConnections();
+    const failed = await runGit(['ls-remote', small.url]);
+    expect(failed.code).not.toBe(0);
+    expect(failed.stderr).toMatch(/Connection refused|Failed to connect/);
+    await expect(git.listServerRefs({ http, url: small.url })).rejects.toThrow(/ECONNREFUSED/);
+    await server.acceptConnections();
+    expect((await runGit(['ls-remote', small.url])).code).toBe(0);
+  });
+
   it('scopes a fault to one repo', async () => {
     server.faults.inject({ kind: 'down', repo: 'acme/big' });
     expect((await runGit(['ls-remote', small.url])).code).toBe(0);

@@ -36,6 +36,7 @@ describe('native git', () => {
   it('clones a seeded repo over protocol v2 and pushes a commit the bare repo then holds', async () => {
     const repo = await server.createRepo('acme/native', { seed: { 'apps/web/values.yaml': 'image: web:1\n' } });
     expect(repo.url).toBe(`${server.url}/acme/native.git`);
+    expect(server.repoPath('acme/native')).toBe(repo.path);
     const dir = join(work, 'native');
     const before = server.requests.length;
     const clone = await runGit(['clone', repo.url, dir], { env: { GIT_TRACE_PACKET: '1' } });

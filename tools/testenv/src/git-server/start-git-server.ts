@@ -7,7 +7,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createBareRepo, isolatedGitEnv, type CreateRepoOptions } from './create-bare-repo.js';
+import { createBareRepo, isolatedGitEnv, repoPath, type CreateRepoOptions } from './create-bare-repo.js';
 import { createFaultController, type FaultController, type FaultKind, type FaultTarget, type GitService, type GitStage } from './fault-controller.js';
 import { runHttpBackend } from './run-http-backend.js';
 
@@ -44,8 +44,17 @@ export interface GitServer {
   root: string;
   createRepo(name: string, options?: CreateRepoOptions): Promise<{ url: string; path: string }>;
   repoUrl(name: string): string;
+  /** Path of the bare repo 'owner/name' under `root` (whether or not it exists). */
+  repoPath(name: string): string;
   faults: FaultController;
   requests: RequestLogEntry[];
+  /**
+   * Stop listening and drop open connections, so clients get ECONNREFUSED (a server that is gone,
+   * unlike the `down` fault's accepted-then-closed connection). Resolves once the port is closed.
+   */
+  refuseConnections(): Promise<void>;
+  /** Listen again on the same port. */
+  acceptConnections(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -177,11 +186,23 @@ export async function startGitServer(options: GitServerOptions = {}): Promise<Gi
       }
     });
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const listen = (port: number) =>
+    new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, '127.0.0.1', () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+  const stopListening = (): Promise<void> => {
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    server.closeAllConnections();
+    for (const child of children) child.kill('SIGKILL');
+    return closed;
+  };
+  await listen(0);
+  const port = (server.address() as AddressInfo).port;
+  const url = `http://127.0.0.1:${port}`;
   const repoUrl = (name: string): string => `${url}/${name}.git`;
 
   return {
@@ -190,16 +211,20 @@ export async function startGitServer(options: GitServerOptions = {}): Promise<Gi
     faults,
     requests,
     repoUrl,
+    repoPath: (name) => repoPath(root, name),
+    refuseConnections: async () => {
+      if (server.listening) await stopListening();
+    },
+    acceptConnections: async () => {
+      if (!server.listening) await listen(port);
+    },
     async createRepo(name, repoOptions) {
       const path = await createBareRepo(root, name, gitEnv, repoOptions);
       return { url: repoUrl(name), path };
     },
     async close() {
       faults.clear();
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeAllConnections();
-      for (const child of children) child.kill('SIGKILL');
-      await closed;
+      if (server.listening) await stopListening();
       // A caller-provided root belongs to the caller; only our scratch space is removed.
       await rm(scratch, { recursive: true, force: true });
     },
