@@ -21,7 +21,8 @@ export function userPayload(u: { login: string; id: number; type: 'User' | 'Bot'
     avatar_url: `${urls.html}/avatars/u/${u.id}?v=4`,
     gravatar_id: '',
     url: api,
-    html_url: `${urls.html}/${u.login}`,
+    // Bots have no profile page; GitHub links their app instead.
+    html_url: u.type === 'Bot' ? `${urls.html}/apps/${encodeURIComponent(u.login.replace(/\[bot\]$/, ''))}` : `${urls.html}/${encodeURIComponent(u.login)}`,
     followers_url: `${api}/followers`,
     following_url: `${api}/following{/other_user}`,
     gists_url: `${api}/gists{/gist_id}`,

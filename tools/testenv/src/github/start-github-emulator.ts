@@ -133,7 +133,7 @@ export async function startGitHubEmulator(options: GitHubEmulatorOptions): Promi
     return { actor: null, jwt: false, error: bad, key: 'anonymous' };
   };
 
-  const handle = async (req: IncomingMessage, raw: Buffer, id: string): Promise<RouteResponse & { record: Omit<ExchangeRecord, 'id' | 'status' | 'responseBody'>; resource: string; key: string }> => {
+  const handle = async (req: IncomingMessage, raw: Buffer, id: string): Promise<RouteResponse & { record: Omit<ExchangeRecord, 'id' | 'status' | 'responseBody'>; resource: string; key: string; fault?: ExchangeRecord['fault'] }> => {
     const u = new URL(req.url ?? '/', 'http://localhost');
     const method = (req.method ?? 'GET').toUpperCase();
     let path = u.pathname.replace(/^\/api\/v3(?=\/|$)/, '') || '/';
@@ -158,6 +158,7 @@ export async function startGitHubEmulator(options: GitHubEmulatorOptions): Promi
       faultState.rateLimited -= 1;
       return {
         ...base,
+        fault: 'secondary-rate-limit',
         status: faultState.rateStatus,
         headers: { 'retry-after': String(faultState.retryAfter) },
         body: errorBody(faultState.rateStatus, `You have exceeded a secondary rate limit. Please wait a few minutes before you try again. If you reach out to GitHub Support for help, please include the request ID ${id}.`,
@@ -166,7 +167,7 @@ export async function startGitHubEmulator(options: GitHubEmulatorOptions): Promi
     }
     if (faultState.serverErrors > 0) {
       faultState.serverErrors -= 1;
-      return { ...base, status: faultState.serverStatus, body: { message: 'Server Error' } };
+      return { ...base, fault: 'server-error', status: faultState.serverStatus, body: { message: 'Server Error' } };
     }
     if (auth.error) return { ...base, status: auth.error.status, body: auth.error.body };
     if (isGraphql) {
@@ -227,7 +228,7 @@ export async function startGitHubEmulator(options: GitHubEmulatorOptions): Promi
       };
       const payload = result.raw ?? (result.body === undefined ? Buffer.alloc(0) : Buffer.from(JSON.stringify(result.body)));
       if (result.status === 204) delete headers['content-type'];
-      const fault = result.headers?.['retry-after'] ? 'secondary-rate-limit' : result.status >= 500 && result.body && (result.body as { message?: string }).message === 'Server Error' ? 'server-error' : undefined;
+      const fault = result.fault;
       const exchange: ExchangeRecord = {
         id, ...result.record, status: result.status,
         responseBody: result.raw ? result.raw.toString('utf8') : result.body,

@@ -1,0 +1,174 @@
+// Behaviour of the emulator's REST surface that Ferry relies on, through Octokit with OpenAPI
+// validation on: refs, contents, merge methods, mergeable states, app auth, headers, faults.
+import { generateKeyPairSync } from 'node:crypto';
+import { createAppAuth } from '@octokit/auth-app';
+import { throttling } from '@octokit/plugin-throttling';
+import { Octokit } from '@octokit/rest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runGit } from '../git-server/run-git.js';
+import { startEmulatorWorld, type EmulatorWorld } from './emulator-test-kit.js';
+
+const APP_ID = 4242;
+const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048, privateKeyEncoding: { type: 'pkcs8', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } });
+const { privateKey: strangerKey } = generateKeyPairSync('rsa', { modulusLength: 2048, privateKeyEncoding: { type: 'pkcs8', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } });
+
+let world: EmulatorWorld;
+let octokit: Octokit;
+const o = { owner: 'acme', repo: 'svc' };
+
+async function failure(p: Promise<unknown>): Promise<{ status: number; message: string; response: { headers: Record<string, string>; data: unknown } }> {
+  const error = await p.then(() => null, (e: unknown) => e);
+  if (!error) throw new Error('expected the request to fail');
+  return error as { status: number; message: string; response: { headers: Record<string, string>; data: unknown } };
+}
+
+async function log(ref: string): Promise<string[]> {
+  const r = await runGit(['--git-dir', `${world.git.root}/acme/svc.git`, 'log', '--format=%s|%P', ref]);
+  return r.stdout.trim().split('\n');
+}
+
+beforeAll(async () => {
+  world = await startEmulatorWorld({ tokens: ['pat-1'], validate: true, app: { appId: APP_ID, privateKeyPem: privateKey } });
+  await world.git.createRepo('acme/svc', { seed: { 'deploy/values.yaml': 'tag: "1"\n', 'README.md': '# svc\n' } });
+  octokit = new Octokit({ auth: 'pat-1', baseUrl: world.github.url });
+});
+
+afterAll(async () => {
+  world.github.assertNoViolations();
+  await world?.close();
+});
+
+describe('git refs', () => {
+  it('creates, fast-forwards, refuses non-fast-forward unless forced, deletes', async () => {
+    const { data: main } = await octokit.git.getRef({ ...o, ref: 'heads/main' });
+    const ahead = await world.pushFiles('acme/svc', 'scratch', { 'a.txt': 'a\n' });
+    const { data: created } = await octokit.git.createRef({ ...o, ref: 'refs/heads/topic', sha: main.object.sha });
+    expect(created).toMatchObject({ ref: 'refs/heads/topic', object: { sha: main.object.sha, type: 'commit' } });
+    expect((await failure(octokit.git.createRef({ ...o, ref: 'refs/heads/topic', sha: main.object.sha }))).message).toContain('Reference already exists');
+
+    const { data: ff } = await octokit.git.updateRef({ ...o, ref: 'heads/topic', sha: ahead });
+    expect(ff.object.sha).toBe(ahead);
+    const nonFf = await failure(octokit.git.updateRef({ ...o, ref: 'heads/topic', sha: main.object.sha }));
+    expect(nonFf.status).toBe(422);
+    expect(nonFf.message).toContain('Update is not a fast forward');
+    const { data: forced } = await octokit.git.updateRef({ ...o, ref: 'heads/topic', sha: main.object.sha, force: true });
+    expect(forced.object.sha).toBe(main.object.sha);
+
+    await octokit.git.deleteRef({ ...o, ref: 'heads/topic' });
+    expect((await failure(octokit.git.getRef({ ...o, ref: 'heads/topic' }))).status).toBe(404);
+    const { data: matching } = await octokit.git.listMatchingRefs({ ...o, ref: 'heads/' });
+    expect(matching.map((r) => r.ref).sort()).toEqual(['refs/heads/main', 'refs/heads/scratch']);
+  });
+});
+
+describe('contents', () => {
+  it('serves files (base64 and raw), directories and 404s from the bare repository', async () => {
+    const { data: file } = await octokit.repos.getContent({ ...o, path: 'deploy/values.yaml' });
+    expect(Buffer.from((file as { content: string }).content, 'base64').toString()).toBe('tag: "1"\n');
+    const raw = await octokit.request('GET /repos/{owner}/{repo}/contents/{path}', { ...o, path: 'deploy/values.yaml', mediaType: { format: 'raw' } });
+    expect(String(raw.data)).toBe('tag: "1"\n');
+    const { data: dir } = await octokit.repos.getContent({ ...o, path: 'deploy' });
+    expect((dir as { name: string; type: string }[]).map((e) => [e.name, e.type])).toEqual([['values.yaml', 'file']]);
+    expect((await failure(octokit.repos.getContent({ ...o, path: 'nope.yaml' }))).status).toBe(404);
+  });
+});
+
+describe('merge methods and mergeable states', () => {
+  it('rebase-merges as linear commits on top of an advanced base', async () => {
+    await world.pushFiles('acme/svc', 'feature', { 'one.txt': '1\n' }, { message: 'first' });
+    await world.pushFiles('acme/svc', 'feature', { 'two.txt': '2\n' }, { from: 'feature', message: 'second' });
+    await world.pushFiles('acme/svc', 'main', { 'README.md': '# svc v2\n' }, { from: 'main', message: 'base moved' });
+    const { data: pr } = await octokit.pulls.create({ ...o, title: 'feature', head: 'feature', base: 'main' });
+    expect(pr.commits).toBe(2);
+    const { data: merged } = await octokit.pulls.merge({ ...o, pull_number: pr.number, merge_method: 'rebase' });
+    const history = await log('main');
+    expect(history.slice(0, 3).map((l) => l.split('|')[0])).toEqual(['second', 'first', 'base moved']);
+    expect(history[0]?.split('|')[1]?.split(' ')).toHaveLength(1);
+    const { data: after } = await octokit.pulls.get({ ...o, pull_number: pr.number });
+    expect(after.merge_commit_sha).toBe(merged.sha);
+    expect(after.merged_by?.login).toBe('ferry-bot');
+  });
+
+  it('is behind when strict required checks want an up-to-date branch, unstable with a failing optional check', async () => {
+    const head = await world.pushFiles('acme/svc', 'old-base', { 'deploy/values.yaml': 'tag: "2"\n' }, { from: 'main~1' });
+    await world.github.setRequiredChecks('acme/svc', 'main', ['ci'], { strict: true });
+    await octokit.repos.createCommitStatus({ ...o, sha: head, state: 'success', context: 'ci' });
+    const { data: pr } = await octokit.pulls.create({ ...o, title: 'old base', head: 'old-base', base: 'main' });
+    expect(pr.mergeable_state).toBe('behind');
+    const { data: protection } = await octokit.repos.getStatusChecksProtection({ ...o, branch: 'main' });
+    expect(protection).toMatchObject({ strict: true, contexts: ['ci'] });
+
+    await world.github.setRequiredChecks('acme/svc', 'main', ['ci']);
+    await octokit.repos.createCommitStatus({ ...o, sha: head, state: 'failure', context: 'lint' });
+    expect((await octokit.pulls.get({ ...o, pull_number: pr.number })).data.mergeable_state).toBe('unstable');
+    const { data: statuses } = await octokit.repos.listCommitStatusesForRef({ ...o, ref: head });
+    expect(statuses.map((s) => s.context)).toEqual(['lint', 'ci']);
+    await octokit.pulls.update({ ...o, pull_number: pr.number, state: 'closed' });
+    await world.github.setRequiredChecks('acme/svc', 'main', []);
+  });
+});
+
+describe('authentication', () => {
+  it('rejects unknown tokens with 401 "Bad credentials"', async () => {
+    const bad = new Octokit({ auth: 'nope', baseUrl: world.github.url });
+    const error = await failure(bad.repos.get(o));
+    expect(error.status).toBe(401);
+    expect(error.response.data).toMatchObject({ message: 'Bad credentials' });
+  });
+
+  it('issues installation tokens for a verified app JWT and accepts them on the API', async () => {
+    const app = new Octokit({ baseUrl: world.github.url, authStrategy: createAppAuth, auth: { appId: APP_ID, privateKey, installationId: 1 } });
+    const { data: installation } = await app.apps.getRepoInstallation(o);
+    expect(installation).toMatchObject({ id: 1, app_id: APP_ID });
+    await world.pushFiles('acme/svc', 'from-app', { 'app.txt': 'x\n' });
+    const { data: pr } = await app.pulls.create({ ...o, title: 'by app', head: 'from-app', base: 'main' });
+    expect(pr.user.login).toBe('ferry-test-app[bot]');
+    expect(world.github.requests.some((r) => r.method === 'POST' && r.path === '/app/installations/1/access_tokens' && r.status === 201)).toBe(true);
+
+    const stranger = new Octokit({ baseUrl: world.github.url, authStrategy: createAppAuth, auth: { appId: APP_ID, privateKey: strangerKey, installationId: 1 } });
+    const refused = await failure(stranger.pulls.list(o));
+    expect(refused.status).toBe(401);
+    expect(refused.message).toContain('A JSON web token could not be decoded');
+  });
+});
+
+describe('headers and faults', () => {
+  it('sends GitHub rate-limit headers that count requests', async () => {
+    const first = await octokit.repos.get(o);
+    const second = await octokit.repos.get(o);
+    expect(first.headers['content-type']).toBe('application/json; charset=utf-8');
+    expect(first.headers['x-ratelimit-limit']).toBe('5000');
+    expect(first.headers['x-ratelimit-resource']).toBe('core');
+    expect(first.headers['x-github-request-id']).toMatch(/^[0-9A-F]{4}:/);
+    expect(Number(second.headers['x-ratelimit-remaining'])).toBe(Number(first.headers['x-ratelimit-remaining']) - 1);
+    expect(Number(second.headers['x-ratelimit-used'])).toBe(Number(first.headers['x-ratelimit-used']) + 1);
+  });
+
+  it('answers the secondary rate limit with 403 and retry-after, which plugin-throttling recognises and retries', async () => {
+    world.github.faults.secondaryRateLimit(1);
+    const limited = await failure(octokit.repos.get(o));
+    expect(limited.status).toBe(403);
+    expect(limited.message).toMatch(/^You have exceeded a secondary rate limit/);
+    expect(limited.response.headers['retry-after']).toBe('60');
+
+    const Throttled = Octokit.plugin(throttling);
+    const seen: number[] = [];
+    const throttled = new Throttled({
+      auth: 'pat-1',
+      baseUrl: world.github.url,
+      // retry-after is in seconds; scale it to milliseconds so the test does not wait.
+      throttle: { retryAfterBaseValue: 1, onRateLimit: () => false, onSecondaryRateLimit: (after: number) => { seen.push(after); return true; } },
+    });
+    world.github.faults.secondaryRateLimit(2, { retryAfterSeconds: 7 });
+    const { data } = await throttled.repos.get(o);
+    expect(data.full_name).toBe('acme/svc');
+    expect(seen).toEqual([7, 7]);
+    expect(world.github.requests.filter((r) => r.fault === 'secondary-rate-limit')).toHaveLength(3);
+  });
+
+  it('answers switched-on 5xx faults, then recovers', async () => {
+    world.github.faults.serverError(1, 503);
+    expect((await failure(octokit.repos.get(o))).status).toBe(503);
+    expect((await octokit.repos.get(o)).status).toBe(200);
+  });
+});
