@@ -89,21 +89,31 @@ export function assertValidDigest(digest: string): void {
 
 /** Why a reference is invalid, or undefined when it parses. */
 export function explainInvalidReference(text: string): string | undefined {
-  try {
-    parseImageReference(text);
-    return undefined;
-  } catch (err) {
-    return err instanceof FerryError ? err.message : String(err);
-  }
+  const result = readReference(text);
+  return 'ref' in result ? undefined : result.message;
 }
 
 /** Parses a reference; throws FerryError `input.invalid-reference` (or `-tag`, `-digest`) saying what is wrong. */
 export function parseImageReference(text: string): ImageReference {
-  const fail = (why: string, hint?: string): never => {
-    throw new FerryError('input.invalid-reference', `invalid image reference "${text}": ${why}`, hint ? { hint } : {});
-  };
-  if (text === '') fail('it is empty');
-  if (/\s/.test(text)) fail('it contains whitespace');
+  const result = readReference(text);
+  if ('ref' in result) return result.ref;
+  throw new FerryError(result.code, result.message, result.hint ? { hint: result.hint } : {});
+}
+
+/** Like parseImageReference, but returns undefined for text that is not a reference (cheap: no error objects). */
+export function tryParseImageReference(text: string): ImageReference | undefined {
+  const result = readReference(text);
+  return 'ref' in result ? result.ref : undefined;
+}
+
+type ReadResult = { ref: ImageReference } | { code: string; message: string; hint?: string };
+
+function readReference(text: string): ReadResult {
+  const invalid = (why: string, hint?: string): ReadResult => ({
+    code: 'input.invalid-reference', message: `invalid image reference "${text}": ${why}`, ...(hint ? { hint } : {}),
+  });
+  if (text === '') return invalid('it is empty');
+  if (/\s/.test(text)) return invalid('it contains whitespace');
   let rest = text;
   let digest: string | undefined;
   const at = rest.indexOf('@');
@@ -111,7 +121,7 @@ export function parseImageReference(text: string): ImageReference {
     digest = rest.slice(at + 1);
     rest = rest.slice(0, at);
     const why = explainInvalidDigest(digest);
-    if (why) throw new FerryError('input.invalid-digest', `invalid digest in image reference "${text}": ${why}`);
+    if (why) return { code: 'input.invalid-digest', message: `invalid digest in image reference "${text}": ${why}` };
   }
   let tag: string | undefined;
   const lastColon = rest.lastIndexOf(':');
@@ -120,32 +130,23 @@ export function parseImageReference(text: string): ImageReference {
     tag = rest.slice(lastColon + 1);
     rest = rest.slice(0, lastColon);
     const why = explainInvalidTag(tag);
-    if (why) throw new FerryError('input.invalid-tag', `invalid tag in image reference "${text}": ${why}`);
+    if (why) return { code: 'input.invalid-tag', message: `invalid tag in image reference "${text}": ${why}` };
   }
   const name = rest;
-  if (name === '') fail('the name is empty');
-  if (name.length > NAME_TOTAL_LENGTH_MAX) fail(`the name is longer than ${NAME_TOTAL_LENGTH_MAX} characters`);
+  if (name === '') return invalid('the name is empty');
+  if (name.length > NAME_TOTAL_LENGTH_MAX) return invalid(`the name is longer than ${NAME_TOTAL_LENGTH_MAX} characters`);
   const { domain, path } = splitDomain(name);
-  if (domain !== undefined && !DOMAIN_RE.test(domain)) fail(`"${domain}" is not a valid registry host[:port]`);
-  if (path === '') fail('the repository path is empty');
+  if (domain !== undefined && !DOMAIN_RE.test(domain)) return invalid(`"${domain}" is not a valid registry host[:port]`);
+  if (path === '') return invalid('the repository path is empty');
   if (!PATH_RE.test(path)) {
-    if (/[A-Z]/.test(path)) fail(`repository "${path}" must be lower-case`, 'registries accept only lower-case repository names');
-    fail(`repository "${path}" has an invalid path component`, 'components are lower-case letters and digits separated by ".", "_", "__" or "-"');
+    if (/[A-Z]/.test(path)) return invalid(`repository "${path}" must be lower-case`, 'registries accept only lower-case repository names');
+    return invalid(`repository "${path}" has an invalid path component`, 'components are lower-case letters and digits separated by ".", "_", "__" or "-"');
   }
   const ref: ImageReference = { name, path };
   if (domain !== undefined) ref.domain = domain;
   if (tag !== undefined) ref.tag = tag;
   if (digest !== undefined) ref.digest = digest;
-  return ref;
-}
-
-/** Like parseImageReference, but returns undefined for text that is not a reference. */
-export function tryParseImageReference(text: string): ImageReference | undefined {
-  try {
-    return parseImageReference(text);
-  } catch {
-    return undefined;
-  }
+  return { ref };
 }
 
 /**

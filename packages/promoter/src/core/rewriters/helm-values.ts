@@ -1,0 +1,107 @@
+import { isMap, isScalar, type Node } from 'yaml';
+import { editYaml, lineOfNode, tryParseImageReference, type YamlEdit, type YamlFile, type YamlPath } from '@ferry/manifest-model';
+import { applyChangeToReference, namesImage } from './image-change.js';
+import type { Candidate, ResolvedChange, Rewriter } from './types.js';
+import { fieldsOf, scalarText, walkDocument } from './yaml-nodes.js';
+
+/**
+ * Helm values: any file that is neither a kustomization nor Kubernetes manifests. Two shapes name
+ * an image: a mapping with `repository` (or `image` beside `registry`/`tag`), whose sibling `tag`
+ * and `digest` hold the version ("split keys"), and any string that is a full reference with a
+ * tag or digest (`repo:tag`, `repo@digest`, `repo:tag@digest`).
+ */
+export const helmValuesRewriter: Rewriter = {
+  kind: 'helm-values',
+  extract: (file) => findPlaces(file).map((p) => p.candidate),
+  update(file, change) {
+    const edits: YamlEdit[] = [];
+    for (const place of findPlaces(file)) {
+      if (!place.candidate.names.some((n) => namesImage(n, change))) continue;
+      if (place.kind === 'combined') {
+        const ref = tryParseImageReference(place.candidate.reference)!;
+        edits.push({ op: 'set', document: place.candidate.document, path: place.candidate.yamlPath, value: applyChangeToReference(ref, change) });
+      } else {
+        edits.push(...splitEdits(place, change));
+      }
+    }
+    return editYaml(file, edits);
+  },
+};
+
+type Place =
+  | { kind: 'combined'; candidate: Candidate }
+  | { kind: 'split'; candidate: Candidate; mapPath: YamlPath; nameKey: string; registry?: string; hasDigestKey: boolean; digestText?: string };
+
+function findPlaces(file: YamlFile): Place[] {
+  const places: Place[] = [];
+  file.documents.forEach((doc, document) => {
+    walkDocument(doc, ({ node, path }) => {
+      if (isMap(node)) {
+        const split = splitPlace(file, document, node, path, fieldsOf(doc, node));
+        if (split) places.push(split);
+      } else if (isScalar(node) && typeof node.value === 'string' && path.length > 0) {
+        const ref = tryParseImageReference(node.value);
+        if (!ref || (ref.tag === undefined && ref.digest === undefined)) return;
+        const candidate: Candidate = { path: file.file, line: lineOfNode(file, node), yamlPath: path, reference: node.value, document, names: [ref.name] };
+        if (ref.tag !== undefined) candidate.tag = ref.tag;
+        if (ref.digest !== undefined) candidate.digest = ref.digest;
+        places.push({ kind: 'combined', candidate });
+      }
+    });
+  });
+  return places;
+}
+
+function splitPlace(file: YamlFile, document: number, _map: Node, path: YamlPath, fields: Map<string, Node | null>): Place | undefined {
+  const nameKey = fields.has('repository') ? 'repository' : fields.has('image') && (fields.has('registry') || fields.has('tag')) ? 'image' : undefined;
+  if (!nameKey) return undefined;
+  const nameNode = fields.get(nameKey);
+  const repository = scalarText(file, nameNode);
+  const ref = repository === undefined ? undefined : tryParseImageReference(repository);
+  // A repository that already carries a tag or digest is a combined reference, handled as a string.
+  if (!ref || ref.tag !== undefined || ref.digest !== undefined || !nameNode) return undefined;
+  const registry = scalarText(file, fields.get('registry'));
+  const name = registry ? `${registry.replace(/\/+$/, '')}/${ref.name}` : ref.name;
+  const tagNode = fields.get('tag');
+  const tag = scalarText(file, tagNode);
+  const digestText = scalarText(file, fields.get('digest'));
+  const candidate: Candidate = {
+    path: file.file,
+    line: lineOfNode(file, tagNode ?? nameNode),
+    yamlPath: [...path, 'tag'],
+    reference: tag ?? '',
+    document,
+    names: [name],
+  };
+  if (tag) candidate.tag = tag;
+  if (digestText) candidate.digest = digestText;
+  const place: Place = { kind: 'split', candidate, mapPath: path, nameKey, hasDigestKey: fields.has('digest') };
+  if (registry) place.registry = registry;
+  if (digestText) place.digestText = digestText;
+  return place;
+}
+
+function splitEdits(place: Extract<Place, { kind: 'split' }>, change: ResolvedChange): YamlEdit[] {
+  const document = place.candidate.document;
+  const at = (key: string) => [...place.mapPath, key];
+  const edits: YamlEdit[] = [];
+  if (change.newName !== undefined) {
+    const renamed = tryParseImageReference(change.newName)!;
+    if (place.registry && renamed.domain) {
+      edits.push({ op: 'set', document, path: at('registry'), value: renamed.domain });
+      edits.push({ op: 'set', document, path: at(place.nameKey), value: renamed.path });
+    } else {
+      edits.push({ op: 'set', document, path: at(place.nameKey), value: renamed.name });
+    }
+  }
+  if (change.tag !== undefined) {
+    edits.push({ op: 'set', document, path: at('tag'), value: change.tag, after: [place.nameKey] });
+  }
+  if (change.digest !== undefined && place.hasDigestKey) {
+    edits.push({ op: 'set', document, path: at('digest'), value: change.digest });
+  } else if (change.digest === undefined && change.tag !== undefined && place.digestText) {
+    // Charts let a digest win over the tag: a stale one would pin the old image.
+    edits.push({ op: 'set', document, path: at('digest'), value: '' });
+  }
+  return edits;
+}
