@@ -1,7 +1,7 @@
 // Matches concrete request paths against OpenAPI-style templates ("/repos/{owner}/{repo}").
 // A parameter matches one segment; when no template matches that way, the last parameter may
-// swallow the rest of the path, because GitHub accepts `git/ref/heads/main` and
-// `contents/dir/file.yaml` both with and without the slashes percent-encoded.
+// swallow the rest of the path (or be empty), because GitHub accepts `git/ref/heads/main` and
+// `contents/dir/file.yaml` with and without the slashes percent-encoded, and `contents/` for the root.
 
 export interface PathTemplate<T> {
   template: string;
@@ -30,7 +30,7 @@ export function compilePathTemplate<T>(template: string, value: T): PathTemplate
     parts.forEach((p, i) => { if (p.startsWith('{')) lastParam = i; });
     return parts.map((p, i) => {
       if (!p.startsWith('{')) return escapeRegExp(p);
-      return greedyLast && i === lastParam ? '(.+)' : '([^/]+)';
+      return greedyLast && i === lastParam ? '(.*)' : '([^/]+)';
     }).join('');
   };
   for (const p of parts) if (p.startsWith('{')) names.push(p.slice(1, -1));

@@ -61,6 +61,8 @@ export function repoPayload(repo: RepoRecord, defaultBranch: string, pushedAt: s
     full_name: full,
     private: true,
     owner: ownerPayload(repo.owner, urls),
+    // Every emulated owner is an organization, which GitHub repeats here.
+    organization: ownerPayload(repo.owner, urls),
     html_url: `${urls.html}/${full}`,
     description: null,
     fork: false,

@@ -43,7 +43,7 @@ export function combineStatuses(repo: RepoRecord, sha: string): CombinedStatus {
     const seen = byContext.get(s.context);
     if (!seen || s.id > seen.id) byContext.set(s.context, s);
   }
-  const latest = [...byContext.values()].sort((a, b) => b.id - a.id);
+  const latest = [...byContext.values()].sort((a, b) => a.id - b.id);
   const states = latest.map((s) => s.state);
   const state = states.length === 0 || states.includes('pending')
     ? (states.some((s) => s === 'failure' || s === 'error') ? 'failure' : 'pending')

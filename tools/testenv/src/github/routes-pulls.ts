@@ -219,6 +219,22 @@ export function pullRoutes(deps: PullRouteDeps): Route[] {
     { method: 'POST', template: '/repos/{owner}/{repo}/pulls/{pull_number}/requested_reviewers', auth: 'token', handle: requestReviewers },
     { method: 'POST', template: '/repos/{owner}/{repo}/issues/{issue_number}/labels', auth: 'token', handle: addLabels },
     {
+      method: 'POST', template: '/repos/{owner}/{repo}/labels', auth: 'token',
+      handle: async (req) => {
+        const repo = await repoOf(req.params);
+        const b = asObject(req.body);
+        const name = typeof b['name'] === 'string' ? b['name'] : '';
+        const color = typeof b['color'] === 'string' ? b['color'].replace(/^#/, '') : 'ededed';
+        const doc = 'https://docs.github.com/rest/issues/labels#create-a-label';
+        if (!name) throw new ApiError(422, validationFailed([{ resource: 'Label', code: 'missing_field', field: 'name' }], doc));
+        if (!/^[0-9a-fA-F]{6}$/.test(color)) throw new ApiError(422, validationFailed([{ resource: 'Label', code: 'invalid', field: 'color' }], doc));
+        if (repo.labels.has(name.toLowerCase())) throw new ApiError(422, validationFailed([{ resource: 'Label', code: 'already_exists', field: 'name' }], doc));
+        const label = { id: store.newId(), name, color, description: typeof b['description'] === 'string' ? b['description'] : null };
+        repo.labels.set(name.toLowerCase(), label);
+        return { status: 201, body: labelPayload(repo, label, urls), headers: { location: `${urls.api}/repos/${repo.owner}/${repo.name}/labels/${encodeURIComponent(name)}` } };
+      },
+    },
+    {
       method: 'GET', template: '/repos/{owner}/{repo}/issues/{issue_number}/labels', auth: 'token',
       handle: async (req) => {
         const { repo, pr } = await pullOf(req);
