@@ -10,6 +10,8 @@ export interface RunGitOptions {
   cwd?: string;
   /** Added to an isolated environment (no user or system config, no prompts). */
   env?: Record<string, string>;
+  /** Written to git's stdin (e.g. a `git fast-import` stream). */
+  input?: string;
 }
 
 export interface RunGitResult {
@@ -25,9 +27,13 @@ export async function runGit(args: string[], options: RunGitOptions = {}): Promi
   home ??= mkdtemp(join(tmpdir(), 'ferry-git-home-'));
   const env: NodeJS.ProcessEnv = { ...isolatedGitEnv(await home, process.env['PATH']), ...options.env };
   return new Promise((resolve) => {
-    execFile('git', args, { cwd: options.cwd, env, maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
+    const child = execFile('git', args, { cwd: options.cwd, env, maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
       const code = error === null ? 0 : typeof error.code === 'number' ? error.code : 1;
       resolve({ code, stdout, stderr });
     });
+    if (options.input !== undefined) {
+      child.stdin?.on('error', () => undefined); // git may exit before reading it all; its exit code tells
+      child.stdin?.end(options.input);
+    }
   });
 }

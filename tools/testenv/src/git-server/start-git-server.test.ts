@@ -84,6 +84,27 @@ describe('native git', () => {
     expect(await serverHead(repo.path)).toBe(commits[winners[0]!]);
   });
 
+  it('serves a fetch whose negotiation request native git sends gzip-compressed', async () => {
+    const repo = await server.createRepo('acme/gzip', { seed: { 'a.txt': 'a\n' } });
+    const [a, b] = [join(work, 'gzip-a'), join(work, 'gzip-b')];
+    await Promise.all([runGit(['clone', '-q', repo.url, a]), runGit(['clone', '-q', repo.url, b])]);
+    // Many local commits the server lacks, newer than anything shared, make git send rounds of
+    // `have` lines until one request passes 1 KiB, which git sends gzip-compressed.
+    // One fast-import process writes them all (a commit per process is slow on a busy machine).
+    const stream = Array.from({ length: 120 }, (_, i) =>
+      ['commit refs/heads/side', `committer T <t@t> ${1_900_000_000 + i} +0000`, 'data <<END', `side ${i}`, 'END', ''].join('\n'),
+    ).join('\n');
+    const many = await runGit(['fast-import', '--quiet'], { cwd: a, input: `${stream}\n` });
+    expect(many.code, many.stderr).toBe(0);
+    const head = await commitFile(b, 'b.txt', 'b\n');
+    expect((await runGit(['push', '-q', 'origin', 'main'], { cwd: b })).code).toBe(0);
+    const before = server.requests.length;
+    const fetch = await runGit(['fetch', 'origin'], { cwd: a });
+    expect(fetch.code, fetch.stderr).toBe(0);
+    expect((await runGit(['rev-parse', 'origin/main'], { cwd: a })).stdout.trim()).toBe(head);
+    expect(server.requests.slice(before).some((r) => r.contentEncoding === 'gzip' && r.status === 200)).toBe(true);
+  });
+
   it('rejects a bad repo name and a seed path outside the work tree', async () => {
     await expect(server.createRepo('no-owner')).rejects.toThrow(/must be "owner\/name"/);
     await expect(server.createRepo('acme/../x')).rejects.toThrow(/must be "owner\/name"/);

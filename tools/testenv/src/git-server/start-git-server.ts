@@ -33,6 +33,8 @@ export interface RequestLogEntry {
   stage?: GitStage;
   /** 2 when the client sent `Git-Protocol: version=2`. */
   protocolVersion: 0 | 2;
+  /** Request body encoding, e.g. 'gzip' (native git compresses large fetch negotiations). */
+  contentEncoding?: string;
   /** HTTP status sent; 0 when the connection closed without a status line. */
   status: number;
   faults: FaultKind[];
@@ -90,6 +92,7 @@ export async function startGitServer(options: GitServerOptions = {}): Promise<Gi
       ...(target && { repo: target.repo, stage: target.stage }),
       ...(target?.service && { service: target.service }),
       protocolVersion: gitProtocol?.includes('version=2') ? 2 : 0,
+      ...(req.headers['content-encoding'] !== undefined && { contentEncoding: header(req, 'content-encoding') }),
       status: 0,
       faults: [],
     };
