@@ -39,6 +39,14 @@ export interface AutoMergeRecord {
   commitMessage: string | null;
 }
 
+export interface CommentRecord {
+  id: number;
+  body: string;
+  user: Actor;
+  createdAt: string;
+  updatedAt: string;
+}
+
 export interface PullRecord {
   number: number;
   id: number;
@@ -54,6 +62,7 @@ export interface PullRecord {
   baseRef: string;
   baseSha: string;
   labels: string[];
+  comments: CommentRecord[];
   requestedReviewers: string[];
   requestedTeams: string[];
   merged: boolean;

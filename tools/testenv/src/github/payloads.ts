@@ -281,7 +281,7 @@ export function pullPayload(repo: RepoRecord, pr: PullRecord, live: PullLive, ur
     rebaseable: live.rebaseable,
     mergeable_state: live.mergeableState,
     merged_by: pr.mergedBy ? actorPayload(pr.mergedBy, urls) : null,
-    comments: 0,
+    comments: pr.comments.length,
     review_comments: 0,
     maintainer_can_modify: pr.maintainerCanModify,
     commits: live.commits,

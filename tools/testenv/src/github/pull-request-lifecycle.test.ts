@@ -66,11 +66,15 @@ describe('pull request lifecycle through Octokit', () => {
     expect(labels.map((l) => l.name)).toEqual(['ferry', 'env:prod']);
     const { data: reviewed } = await octokit.pulls.requestReviewers({ owner: 'acme', repo: 'config', pull_number: pr.number, reviewers: ['alice'], team_reviewers: ['platform'] });
     expect(reviewed.requested_reviewers?.map((u) => u.login)).toEqual(['alice']);
+    const { data: comment } = await octokit.issues.createComment({ owner: 'acme', repo: 'config', issue_number: pr.number, body: 'superseded #0' });
+    expect(comment.user?.login).toBe('ferry-bot');
 
     await world.github.setRequiredChecks(REPO, 'main', ['ci/build']);
     const { data: blocked } = await octokit.pulls.get({ owner: 'acme', repo: 'config', pull_number: pr.number });
     expect(blocked.mergeable).toBe(true);
     expect(blocked.mergeable_state).toBe('blocked');
+    expect(blocked.comments).toBe(1);
+    expect(blocked.labels.map((l) => l.name)).toEqual(['ferry', 'env:prod']);
     const notYet = await expectRequestError(octokit.pulls.merge({ owner: 'acme', repo: 'config', pull_number: pr.number, sha: headSha }), 405);
     expect(notYet.message).toContain('Required status check "ci/build" is expected.');
 

@@ -1,7 +1,7 @@
 // Pull request, label and requested-reviewer endpoints.
 import type { MergeMethod, PullRecord, RepoRecord } from './emulator-state.js';
 import { ApiError, asObject, notFound, type Route, type RouteRequest } from './http-kit.js';
-import { errorBody, labelPayload, pullPayload, validationFailed } from './payloads.js';
+import { errorBody, pullPayload, validationFailed } from './payloads.js';
 import type { PullEngine } from './pull-engine.js';
 import { isoNow } from './repo-store.js';
 import { repoJson, type RouteDeps } from './routes-git.js';
@@ -86,7 +86,7 @@ export function pullRoutes(deps: PullRouteDeps): Route[] {
       const pr: PullRecord = {
         number: repo.nextNumber++, id: store.newId(), title, body: typeof b['body'] === 'string' ? b['body'] : null,
         state: 'open', draft: b['draft'] === true, user: req.actor, headOwner: head.owner, headRef: head.ref,
-        headSha: headSha as string, baseRef, baseSha: baseSha as string, labels: [], requestedReviewers: [], requestedTeams: [],
+        headSha: headSha as string, baseRef, baseSha: baseSha as string, labels: [], comments: [], requestedReviewers: [], requestedTeams: [],
         merged: false, mergedAt: null, mergedBy: null, mergeCommitSha: null, closedAt: null, createdAt: now, updatedAt: now,
         autoMerge: null, maintainerCanModify: b['maintainer_can_modify'] !== false,
       };
@@ -179,22 +179,6 @@ export function pullRoutes(deps: PullRouteDeps): Route[] {
     return { status: 201, body: await renderPull(deps, repo, pr, false) };
   };
 
-  const addLabels = async (req: RouteRequest): Promise<{ status: number; body: unknown }> => {
-    const { repo, pr } = await pullOf(req);
-    const raw = Array.isArray(req.body) ? req.body : asObject(req.body)['labels'];
-    const names = (Array.isArray(raw) ? raw : []).map((l) => (typeof l === 'string' ? l : String(asObject(l)['name'] ?? ''))).filter(Boolean);
-    for (const name of names) {
-      const key = name.toLowerCase();
-      if (!repo.labels.has(key)) repo.labels.set(key, { id: store.newId(), name, color: 'ededed', description: null });
-      if (!pr.labels.some((l) => l.toLowerCase() === key)) pr.labels.push(repo.labels.get(key)?.name ?? name);
-    }
-    pr.updatedAt = isoNow();
-    return { status: 200, body: labelsOf(repo, pr) };
-  };
-
-  const labelsOf = (repo: RepoRecord, pr: PullRecord): unknown[] =>
-    pr.labels.map((n) => repo.labels.get(n.toLowerCase())).filter((l) => !!l).map((l) => labelPayload(repo, l!, urls));
-
   return [
     { method: 'POST', template: '/repos/{owner}/{repo}/pulls', auth: 'token', handle: create },
     { method: 'GET', template: '/repos/{owner}/{repo}/pulls', auth: 'token', handle: list },
@@ -217,39 +201,5 @@ export function pullRoutes(deps: PullRouteDeps): Route[] {
       },
     },
     { method: 'POST', template: '/repos/{owner}/{repo}/pulls/{pull_number}/requested_reviewers', auth: 'token', handle: requestReviewers },
-    { method: 'POST', template: '/repos/{owner}/{repo}/issues/{issue_number}/labels', auth: 'token', handle: addLabels },
-    {
-      method: 'POST', template: '/repos/{owner}/{repo}/labels', auth: 'token',
-      handle: async (req) => {
-        const repo = await repoOf(req.params);
-        const b = asObject(req.body);
-        const name = typeof b['name'] === 'string' ? b['name'] : '';
-        const color = typeof b['color'] === 'string' ? b['color'].replace(/^#/, '') : 'ededed';
-        const doc = 'https://docs.github.com/rest/issues/labels#create-a-label';
-        if (!name) throw new ApiError(422, validationFailed([{ resource: 'Label', code: 'missing_field', field: 'name' }], doc));
-        if (!/^[0-9a-fA-F]{6}$/.test(color)) throw new ApiError(422, validationFailed([{ resource: 'Label', code: 'invalid', field: 'color' }], doc));
-        if (repo.labels.has(name.toLowerCase())) throw new ApiError(422, validationFailed([{ resource: 'Label', code: 'already_exists', field: 'name' }], doc));
-        const label = { id: store.newId(), name, color, description: typeof b['description'] === 'string' ? b['description'] : null };
-        repo.labels.set(name.toLowerCase(), label);
-        return { status: 201, body: labelPayload(repo, label, urls), headers: { location: `${urls.api}/repos/${repo.owner}/${repo.name}/labels/${encodeURIComponent(name)}` } };
-      },
-    },
-    {
-      method: 'GET', template: '/repos/{owner}/{repo}/issues/{issue_number}/labels', auth: 'token',
-      handle: async (req) => {
-        const { repo, pr } = await pullOf(req);
-        return { status: 200, body: labelsOf(repo, pr) };
-      },
-    },
-    {
-      method: 'DELETE', template: '/repos/{owner}/{repo}/issues/{issue_number}/labels/{name}', auth: 'token',
-      handle: async (req) => {
-        const { repo, pr } = await pullOf(req);
-        const key = (req.params['name'] ?? '').toLowerCase();
-        if (!pr.labels.some((l) => l.toLowerCase() === key)) throw new ApiError(404, errorBody(404, 'Label does not exist', 'https://docs.github.com/rest/issues/labels#remove-a-label-from-an-issue'));
-        pr.labels = pr.labels.filter((l) => l.toLowerCase() !== key);
-        return { status: 200, body: labelsOf(repo, pr) };
-      },
-    },
   ];
 }

@@ -3,16 +3,18 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { AppAuthority, looksLikeJwt, type AppOptions } from './app-auth.js';
-import type { Actor, EmulatorState, ProtectionRecord } from './emulator-state.js';
+import { AppAuthority, type AppOptions } from './app-auth.js';
+import { authenticateRequest, type Authentication } from './authenticate-request.js';
+import type { EmulatorState, ProtectionRecord } from './emulator-state.js';
 import { createGraphqlExecutor } from './graphql-api.js';
 import { ApiError, Router, type RouteRequest, type RouteResponse } from './http-kit.js';
 import { createOpenApiValidator, type OpenApiValidator, type Violation } from './openapi-validator.js';
-import { errorBody, idForLogin, type Urls } from './payloads.js';
+import { errorBody, type Urls } from './payloads.js';
 import { PullEngine } from './pull-engine.js';
 import { RepoStore } from './repo-store.js';
 import { appRoutes } from './routes-apps.js';
 import { gitRoutes } from './routes-git.js';
+import { issueRoutes } from './routes-issues.js';
 import { pullRoutes } from './routes-pulls.js';
 import { statusRoutes } from './routes-statuses.js';
 
@@ -72,6 +74,18 @@ export interface GitHubEmulator {
 
 const RATE_LIMIT = 5000;
 
+// Headers api.github.com sends on every answer (as recorded in @octokit/fixtures).
+const STATIC_HEADERS: Record<string, string> = {
+  'access-control-allow-origin': '*',
+  'access-control-expose-headers': 'ETag, Link, Location, Retry-After, X-GitHub-OTP, X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Used, X-RateLimit-Resource, X-RateLimit-Reset, X-OAuth-Scopes, X-Accepted-OAuth-Scopes, X-Poll-Interval, X-GitHub-Media-Type, X-GitHub-SSO, X-GitHub-Request-Id, Deprecation, Sunset',
+  'cache-control': 'private, max-age=60, s-maxage=60',
+  'content-security-policy': "default-src 'none'",
+  'referrer-policy': 'origin-when-cross-origin, strict-origin-when-cross-origin',
+  'x-content-type-options': 'nosniff',
+  'x-frame-options': 'deny',
+  'x-xss-protection': '0',
+};
+
 function readBody(req: IncomingMessage): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
@@ -104,34 +118,10 @@ export async function startGitHubEmulator(options: GitHubEmulatorOptions): Promi
   const faultState = { rateLimited: 0, retryAfter: 60, rateStatus: 403 as 403 | 429, serverErrors: 0, serverStatus: 502 };
   const urls: Urls = { api: '', html: '', git: options.gitUrl?.replace(/\/$/, '') ?? null };
   const router = new Router();
-  const userLogin = options.userLogin ?? 'ferry-bot';
   let graphql: ReturnType<typeof createGraphqlExecutor> | null = null;
 
-  const authenticate = (header: string | undefined): { actor: Actor | null; jwt: boolean; error?: ApiError; key: string } => {
-    if (!header) return { actor: null, jwt: false, key: 'anonymous' };
-    const m = /^(?:token|bearer)\s+(\S+)$/i.exec(header.trim());
-    const token = m?.[1] ?? '';
-    const bad = new ApiError(401, errorBody(401, 'Bad credentials', 'https://docs.github.com/rest'));
-    if (!token) return { actor: null, jwt: false, error: bad, key: 'anonymous' };
-    if (looksLikeJwt(token)) {
-      if (!app) return { actor: null, jwt: true, error: bad, key: 'jwt' };
-      try {
-        app.verifyJwt(token);
-      } catch (error) {
-        return { actor: null, jwt: true, error: error as ApiError, key: 'jwt' };
-      }
-      return { actor: { login: app.slug, id: app.options.appId, type: 'Bot', via: 'app' }, jwt: true, key: `app:${app.options.appId}` };
-    }
-    const installation = app?.findToken(token);
-    if (installation && app) {
-      const login = `${app.slug}[bot]`;
-      return { actor: { login, id: idForLogin(login), type: 'Bot', via: 'installation' }, jwt: false, key: `inst:${token}` };
-    }
-    if (options.tokens ? options.tokens.includes(token) : !token.startsWith('ghs_')) {
-      return { actor: { login: userLogin, id: idForLogin(userLogin), type: 'User', via: 'token' }, jwt: false, key: `pat:${token}` };
-    }
-    return { actor: null, jwt: false, error: bad, key: 'anonymous' };
-  };
+  const authenticate = (header: string | undefined): Authentication =>
+    authenticateRequest(header, { app, ...(options.tokens ? { tokens: options.tokens } : {}), userLogin: options.userLogin ?? 'ferry-bot' });
 
   const handle = async (req: IncomingMessage, raw: Buffer, id: string): Promise<RouteResponse & { record: Omit<ExchangeRecord, 'id' | 'status' | 'responseBody'>; resource: string; key: string; fault?: ExchangeRecord['fault'] }> => {
     const u = new URL(req.url ?? '/', 'http://localhost');
@@ -215,6 +205,7 @@ export async function startGitHubEmulator(options: GitHubEmulatorOptions): Promi
       usage.set(`${result.key}:${result.resource}`, used);
       const limit = result.key === 'anonymous' ? 60 : RATE_LIMIT;
       const headers: Record<string, string> = {
+        ...STATIC_HEADERS,
         'content-type': 'application/json; charset=utf-8',
         'x-github-request-id': id,
         'x-github-media-type': 'github.v3; format=json',
@@ -256,7 +247,7 @@ export async function startGitHubEmulator(options: GitHubEmulatorOptions): Promi
   const port = (server.address() as AddressInfo).port;
   urls.api = `http://127.0.0.1:${port}`;
   urls.html = `http://127.0.0.1:${port}/html`;
-  for (const r of [...gitRoutes({ store, urls }), ...pullRoutes({ store, urls, engine }), ...statusRoutes({ store, urls, engine })]) router.add(r);
+  for (const r of [...gitRoutes({ store, urls }), ...pullRoutes({ store, urls, engine }), ...issueRoutes({ store, urls }), ...statusRoutes({ store, urls, engine })]) router.add(r);
   if (app) for (const r of appRoutes({ store, urls, app })) router.add(r);
 
   return {
