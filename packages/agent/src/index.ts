@@ -19,3 +19,14 @@ export { KubeApiError, KubeClient, translateError } from './adapters/kube-client
 export type { KubeApi, KubeClientOptions, RequestStats } from './adapters/kube-client.js';
 export { detectMode, renderSource } from './adapters/renderers/render-source.js';
 export type { RenderInput, RenderResult, RenderTools } from './adapters/renderers/render-source.js';
+export { loadSyncTargets, isInvalidSync } from './adapters/sync-store.js';
+export type { InvalidSync, SyncSelection } from './adapters/sync-store.js';
+export { reconcileSync, reportInvalidSync, hashSpec } from './reconcile/reconcile-sync.js';
+export type { ReconcileDeps, ReconcileOptions, SyncReport, SyncTarget } from './reconcile/reconcile-sync.js';
+export { AgentReason, isReady, summarizeStatus } from './reconcile/sync-status.js';
+export type { OutcomeSummary, SyncCondition, SyncOutcome, SyncStatus } from './reconcile/sync-status.js';
+export { classifyError } from './reconcile/classify-error.js';
+export type { ObjectAction, ObjectChange } from './reconcile/apply-objects.js';
+export type { PruneResult } from './reconcile/prune-objects.js';
+export { InventoryLabel, inventoryName, loadSyncState } from './reconcile/inventory-store.js';
+export type { SyncState } from './reconcile/inventory-store.js';

@@ -1,11 +1,13 @@
+import { applyOrderTier } from '@ferry/manifest-model';
 import type { ObjectRef } from './kube-object.js';
 import { groupOf } from './kube-object.js';
 
 /**
- * Apply stages, in order. Definitions must exist before anything that uses them: CRDs before their
- * custom resources (Argo CD's "no matches for kind" failures come from skipping this), Namespaces
- * before namespaced objects. Admission webhooks come last so a webhook whose backend is not yet
- * running cannot block the rest of the revision. Deletes run in the reverse order.
+ * Apply stages, in order. Inside a stage objects go in manifest-model's kind order; between stages
+ * the agent waits: CRDs must be Established before their custom resources can even be validated
+ * (Argo CD's "no matches for kind" failures come from skipping this), Namespaces must exist before
+ * namespaced objects. Admission webhooks come last so a webhook whose backend is not yet running
+ * cannot block the rest of the revision. Deletes run in the reverse order.
  */
 export const ApplyStage = {
   Definitions: 0,
@@ -20,16 +22,9 @@ const webhookKinds = new Set([
   'admissionregistration.k8s.io/MutatingWebhookConfiguration',
   'admissionregistration.k8s.io/ValidatingAdmissionPolicy',
   'admissionregistration.k8s.io/ValidatingAdmissionPolicyBinding',
+  'admissionregistration.k8s.io/MutatingAdmissionPolicy',
+  'admissionregistration.k8s.io/MutatingAdmissionPolicyBinding',
 ]);
-
-/** Within the workload stage: what others reference comes first (the order Helm and kapp use). */
-const kindRank = [
-  'PriorityClass', 'StorageClass', 'IngressClass', 'RuntimeClass', 'ResourceQuota', 'LimitRange',
-  'PodSecurityPolicy', 'ServiceAccount', 'Secret', 'ConfigMap', 'PersistentVolume',
-  'PersistentVolumeClaim', 'ClusterRole', 'ClusterRoleBinding', 'Role', 'RoleBinding', 'Service',
-  'DaemonSet', 'Pod', 'ReplicaSet', 'Deployment', 'StatefulSet', 'Job', 'CronJob', 'Ingress',
-  'HorizontalPodAutoscaler', 'PodDisruptionBudget', 'NetworkPolicy', 'APIService',
-];
 
 export function stageOf(ref: Pick<ObjectRef, 'apiVersion' | 'kind'>): ApplyStage {
   const key = `${groupOf(ref.apiVersion)}/${ref.kind}`;
@@ -38,26 +33,15 @@ export function stageOf(ref: Pick<ObjectRef, 'apiVersion' | 'kind'>): ApplyStage
   return ApplyStage.Workloads;
 }
 
-function rankOf(kind: string): number {
-  const rank = kindRank.indexOf(kind);
-  // Custom resources and unknown kinds go after the built-ins they usually depend on.
-  return rank === -1 ? kindRank.length : rank;
-}
-
-/** Sorts for apply: by stage, then kind rank, then namespace and name for a stable, readable order. */
+/** Sorts for apply: by stage, then kind tier, then kind, namespace and name for a stable, readable order. */
 export function compareForApply(a: ObjectRef, b: ObjectRef): number {
   return (
     stageOf(a) - stageOf(b) ||
-    (stageOf(a) === ApplyStage.Definitions ? definitionRank(a) - definitionRank(b) : 0) ||
-    rankOf(a.kind) - rankOf(b.kind) ||
+    applyOrderTier(a.kind) - applyOrderTier(b.kind) ||
     a.kind.localeCompare(b.kind) ||
     a.namespace.localeCompare(b.namespace) ||
     a.name.localeCompare(b.name)
   );
-}
-
-function definitionRank(ref: Pick<ObjectRef, 'kind'>): number {
-  return ref.kind === 'Namespace' ? 0 : 1;
 }
 
 /** Deletes run in exactly the reverse of apply order: webhooks first, Namespaces and CRDs last. */
@@ -65,7 +49,7 @@ export function compareForDelete(a: ObjectRef, b: ObjectRef): number {
   return compareForApply(b, a);
 }
 
-/** Groups refs into apply stages, each sorted; empty stages are left out. */
+/** Groups items into apply stages, each sorted; empty stages are left out. */
 export function groupByStage<T>(items: readonly T[], refOf: (item: T) => ObjectRef): T[][] {
   const stages = new Map<ApplyStage, T[]>();
   for (const item of items) {

@@ -1,3 +1,5 @@
+import { identityKey } from '@ferry/manifest-model';
+
 /**
  * The minimal shape of a Kubernetes object the agent works with, and its identity.
  * Identity ignores the API version: `apps/v1 Deployment` and a future `apps/v2 Deployment` with the
@@ -53,9 +55,9 @@ export function toObjectRef(object: KubeObject): ObjectRef {
   };
 }
 
-/** A stable key: `group/Kind/namespace/name` (version left out on purpose, see above). */
+/** A stable key (manifest-model's `namespace_name_group_kind`; version left out on purpose, see above). */
 export function formatObjectKey(ref: ObjectRef): string {
-  return `${groupOf(ref.apiVersion)}/${ref.kind}/${ref.namespace}/${ref.name}`;
+  return identityKey({ group: groupOf(ref.apiVersion), kind: ref.kind, name: ref.name, ...(ref.namespace ? { namespace: ref.namespace } : {}) });
 }
 
 /** `Kind namespace/name` or `Kind name`, how people read an object in messages. */

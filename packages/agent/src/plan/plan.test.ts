@@ -21,10 +21,10 @@ describe('apply order', () => {
   it('puts Namespaces and CRDs first, webhooks last, and deletes in reverse', () => {
     const shuffled = [webhook, widget, deploy, cm, crd, ns];
     expect([...shuffled].sort(compareForApply).map((r) => r.kind)).toEqual([
-      'Namespace', 'CustomResourceDefinition', 'ConfigMap', 'Deployment', 'Widget', 'ValidatingWebhookConfiguration',
+      'CustomResourceDefinition', 'Namespace', 'ConfigMap', 'Deployment', 'Widget', 'ValidatingWebhookConfiguration',
     ]);
     expect([...shuffled].sort(compareForDelete).map((r) => r.kind)).toEqual([
-      'ValidatingWebhookConfiguration', 'Widget', 'Deployment', 'ConfigMap', 'CustomResourceDefinition', 'Namespace',
+      'ValidatingWebhookConfiguration', 'Widget', 'Deployment', 'ConfigMap', 'Namespace', 'CustomResourceDefinition',
     ]);
   });
 

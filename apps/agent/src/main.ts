@@ -1,0 +1,93 @@
+import {
+  IsomorphicGitSource, KubeClient, isInvalidSync, loadSyncTargets, parseSyncSpec, reconcileSync, reportInvalidSync,
+  type ReconcileDeps, type SyncReport, type SyncTarget,
+} from '@ferry/agent';
+import { FerryError } from '@ferry/manifest-model';
+import { ExitCode, exitCodeOf, worstExitCode } from './exit-codes.js';
+import { parseAgentArgs, usage, type AgentArgs } from './parse-args.js';
+import { formatReport } from './format-report.js';
+
+export interface Io {
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream;
+  env: Record<string, string | undefined>;
+}
+
+/** `ferry-agent sync --once` and `ferry-agent diff`. Returns the exit code (see exit-codes.ts). */
+export async function main(argv: string[], io: Io): Promise<number> {
+  let args: AgentArgs;
+  try {
+    args = parseAgentArgs(argv, io.env);
+  } catch (error) {
+    if (error instanceof FerryError && error.code === 'usage.help') {
+      io.stdout.write(usage);
+      return ExitCode.Ok;
+    }
+    const message = error instanceof FerryError ? error.describe() : error instanceof Error ? error.message : String(error);
+    io.stderr.write(`ferry-agent: ${message}\n`);
+    return ExitCode.Usage;
+  }
+  let kube: KubeClient | undefined;
+  try {
+    kube = await KubeClient.create({
+      ...(args.kubeconfig ? { kubeconfigPath: args.kubeconfig } : {}),
+      ...(args.context ? { context: args.context } : {}),
+      maxSockets: args.concurrency,
+    });
+    const deps: ReconcileDeps = {
+      kube,
+      source: new IsomorphicGitSource({ cacheDir: args.cacheDir, maxRepoBytes: args.maxRepoBytes }),
+      tools: { ...(args.kubectl ? { kubectl: args.kubectl } : {}), ...(args.helm ? { helm: args.helm } : {}) },
+      tmpDir: args.tmpDir,
+    };
+    const options = {
+      force: args.force,
+      dryRun: args.command === 'diff',
+      concurrency: args.concurrency,
+      ...(args.healthTimeoutMs !== undefined ? { healthTimeoutMs: args.healthTimeoutMs } : {}),
+    };
+    const reports: SyncReport[] = [];
+    if (args.source) {
+      reports.push(await reconcileSync(flagTarget(args.source), deps, options));
+    } else {
+      const targets = await loadSyncTargets(kube, args.selection ?? {});
+      if (targets.length === 0) io.stderr.write('ferry-agent: no Sync objects found\n');
+      // One at a time: Syncs often share namespaces and a CRD one installs may be needed by the next.
+      for (const target of targets) {
+        reports.push(isInvalidSync(target) ? await reportInvalidSync(target, deps, options) : await reconcileSync(target, deps, options));
+      }
+    }
+    const codes = reports.map((r) => {
+      if (args.command === 'diff' && (r.outcome === 'Applied' || r.outcome === 'Unchanged')) return r.outcome === 'Applied' ? ExitCode.Changes : ExitCode.Ok;
+      return exitCodeOf(r.outcome);
+    });
+    const exitCode = worstExitCode(codes);
+    if (args.json) io.stdout.write(`${JSON.stringify({ command: args.command, exitCode, syncs: reports }, null, 2)}\n`);
+    else for (const report of reports) io.stdout.write(formatReport(report, args.command));
+    return exitCode;
+  } catch (error) {
+    const known = error instanceof FerryError;
+    const message = known ? error.describe() : new FerryError('internal', error instanceof Error ? error.stack ?? error.message : String(error)).message;
+    io.stderr.write(`ferry-agent: ${message}\n`);
+    if (!known) return ExitCode.Internal;
+    if (error.code === 'kube.forbidden' || error.code.startsWith('sync.') || error.code === 'kube.config') return ExitCode.Stalled;
+    return ExitCode.Failed;
+  } finally {
+    kube?.close();
+  }
+}
+
+function flagTarget(source: NonNullable<AgentArgs['source']>): SyncTarget {
+  const spec = parseSyncSpec(source.spec, 'command-line source');
+  const credentials = {
+    ...(source.username !== undefined ? { username: source.username } : {}),
+    ...(source.password !== undefined ? { password: source.password } : {}),
+    ...(source.bearerToken !== undefined ? { bearerToken: source.bearerToken } : {}),
+  };
+  return {
+    identity: { name: source.name, namespace: source.stateNamespace },
+    spec,
+    fromObject: false,
+    ...(Object.keys(credentials).length ? { credentials } : {}),
+  };
+}

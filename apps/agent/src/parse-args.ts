@@ -1,0 +1,157 @@
+import { parseDuration } from '@ferry/agent';
+import { FerryError } from '@ferry/manifest-model';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+
+export interface AgentArgs {
+  command: 'sync' | 'diff';
+  json: boolean;
+  force: boolean;
+  kubeconfig?: string;
+  context?: string;
+  kubectl?: string;
+  helm?: string;
+  cacheDir: string;
+  tmpDir: string;
+  concurrency: number;
+  healthTimeoutMs?: number;
+  maxRepoBytes: number;
+  /** Sync objects to reconcile. */
+  selection?: { name?: string; namespace?: string };
+  /** A single source given by flags (no Sync object). */
+  source?: {
+    name: string;
+    stateNamespace: string;
+    spec: Record<string, unknown>;
+    username?: string;
+    password?: string;
+    bearerToken?: string;
+  };
+}
+
+export const usage = `Usage:
+  ferry-agent sync --once (--sync [NAMESPACE/]NAME | --all [--sync-namespace NS] | --url URL [source flags]) [options]
+  ferry-agent diff        (same selection)                                                          [options]
+
+Selection:
+  --sync [NS/]NAME        one Sync object (namespace from --sync-namespace, default "default")
+  --all                   every Sync (in --sync-namespace, or in all namespaces)
+  --url URL               a single source given by flags, no Sync object needed:
+    --ref REF             branch (default main), tag:NAME, or a 40-hex commit
+    --path DIR            directory in the repository (default: root)
+    --namespace NS        namespace for objects that name none (default: --state-namespace)
+    --render MODE         auto | plain | kustomize | helm (default auto)
+    --helm-chart DIR      chart directory (helm); --values FILE (repeatable) values files in the repo
+    --name NAME           the source's name in owner labels and its inventory (default "cli")
+    --state-namespace NS  where the inventory ConfigMap lives (default "default")
+    --no-prune            never delete objects removed from the source
+    --allow-empty         allow a render with no objects (prunes everything)
+    --allow-delete-all-namespaces
+    --timeout DURATION    health wait (default 2m)
+    git credentials from the environment: FERRY_GIT_USERNAME / FERRY_GIT_PASSWORD or FERRY_GIT_TOKEN
+
+Options:
+  --once                  one reconcile, then exit (required for sync: the daemon is not built yet)
+  --kubeconfig PATH       (default $KUBECONFIG, else in-cluster)   --context NAME
+  --json                  machine-readable report on stdout
+  --force                 render and dry-run even when the remote head is unchanged (drift check)
+  --concurrency N         parallel API requests (default 16)
+  --health-timeout DUR    override the Sync's spec.timeout
+  --kubectl PATH / --helm PATH   binaries for kustomize and Helm ($FERRY_KUBECTL, $FERRY_HELM)
+  --cache-dir DIR         git object cache (default ~/.cache/ferry-agent)
+  --max-repo-size MB      refuse bigger repositories (default 256)
+
+Exit codes: 0 ok, 1 diff found changes, 2 usage, 3 stalled, 4 unhealthy, 5 transient failure, 70 internal.
+`;
+
+/** Parses argv and the environment once; everything below gets plain values. */
+export function parseAgentArgs(argv: readonly string[], env: Record<string, string | undefined>): AgentArgs {
+  const { values, positionals } = parseArgs({
+    args: [...argv],
+    allowPositionals: true,
+    strict: true,
+    options: {
+      once: { type: 'boolean' }, all: { type: 'boolean' }, json: { type: 'boolean' }, force: { type: 'boolean' },
+      sync: { type: 'string' }, 'sync-namespace': { type: 'string' },
+      url: { type: 'string' }, ref: { type: 'string' }, path: { type: 'string' }, namespace: { type: 'string' },
+      render: { type: 'string' }, 'helm-chart': { type: 'string' }, values: { type: 'string', multiple: true },
+      name: { type: 'string' }, 'state-namespace': { type: 'string' }, 'no-prune': { type: 'boolean' },
+      'allow-empty': { type: 'boolean' }, 'allow-delete-all-namespaces': { type: 'boolean' }, timeout: { type: 'string' },
+      kubeconfig: { type: 'string' }, context: { type: 'string' }, concurrency: { type: 'string' },
+      'health-timeout': { type: 'string' }, kubectl: { type: 'string' }, helm: { type: 'string' },
+      'cache-dir': { type: 'string' }, 'max-repo-size': { type: 'string' }, help: { type: 'boolean', short: 'h' },
+    },
+  });
+  const fail = (message: string): never => {
+    throw new FerryError('usage', message, { hint: 'run `ferry-agent --help`' });
+  };
+  if (values.help) throw new FerryError('usage.help', usage);
+  const command = positionals[0];
+  if (command !== 'sync' && command !== 'diff') return fail(`unknown command ${command ?? '(none)'}: expected sync or diff`);
+  if (positionals.length > 1) fail(`unexpected argument ${positionals[1]}`);
+  if (command === 'sync' && !values.once) fail('sync needs --once (the long-running daemon is not part of this release)');
+  const chosen = [values.sync !== undefined, values.all === true, values.url !== undefined].filter(Boolean).length;
+  if (chosen !== 1) fail('choose exactly one of --sync NAME, --all or --url URL');
+  const concurrency = Number(values.concurrency ?? '16');
+  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 256) fail('--concurrency must be an integer from 1 to 256');
+  const maxRepoMb = Number(values['max-repo-size'] ?? '256');
+  if (!(maxRepoMb > 0)) fail('--max-repo-size must be a positive number of MB');
+  const healthTimeout = values['health-timeout'];
+  if (healthTimeout !== undefined && !/^(\d+(ms|s|m|h))+$/.test(healthTimeout)) fail('--health-timeout must be a duration such as 30s or 2m');
+
+  const args: AgentArgs = {
+    command,
+    json: values.json ?? false,
+    force: values.force ?? false,
+    cacheDir: values['cache-dir'] ?? env['FERRY_CACHE_DIR'] ?? join(homedir(), '.cache', 'ferry-agent'),
+    tmpDir: env['TMPDIR'] ?? '/tmp',
+    concurrency,
+    maxRepoBytes: Math.round(maxRepoMb * 1024 * 1024),
+  };
+  const kubeconfig = values.kubeconfig ?? env['KUBECONFIG'];
+  if (kubeconfig) args.kubeconfig = kubeconfig.split(':')[0] as string;
+  if (values.context) args.context = values.context;
+  const kubectl = values.kubectl ?? env['FERRY_KUBECTL'];
+  if (kubectl) args.kubectl = kubectl;
+  const helm = values.helm ?? env['FERRY_HELM'];
+  if (helm) args.helm = helm;
+  if (healthTimeout) args.healthTimeoutMs = parseDuration(healthTimeout);
+
+  if (values.sync !== undefined) {
+    const [ns, name] = values.sync.includes('/') ? values.sync.split('/', 2) : [values['sync-namespace'] ?? 'default', values.sync];
+    args.selection = { name: name as string, namespace: ns as string };
+  } else if (values.all) {
+    args.selection = values['sync-namespace'] ? { namespace: values['sync-namespace'] } : {};
+  } else {
+    const stateNamespace = values['state-namespace'] ?? 'default';
+    const spec: Record<string, unknown> = {
+      url: values.url,
+      ref: parseRef(values.ref ?? 'main'),
+      path: values.path ?? '',
+      render: values.render ?? 'auto',
+      prune: !values['no-prune'],
+      allowEmpty: values['allow-empty'] ?? false,
+      allowDeleteAllNamespaces: values['allow-delete-all-namespaces'] ?? false,
+      ...(values.namespace ? { namespace: values.namespace } : {}),
+      ...(values.timeout ? { timeout: values.timeout } : {}),
+      ...(values['helm-chart'] || values.values ? { helm: { ...(values['helm-chart'] ? { chart: values['helm-chart'] } : {}), valuesFiles: values.values ?? [] } } : {}),
+    };
+    args.source = {
+      name: values.name ?? 'cli',
+      stateNamespace,
+      spec,
+      ...(env['FERRY_GIT_USERNAME'] ? { username: env['FERRY_GIT_USERNAME'] } : {}),
+      ...(env['FERRY_GIT_PASSWORD'] ? { password: env['FERRY_GIT_PASSWORD'] } : {}),
+      ...(env['FERRY_GIT_TOKEN'] ? { bearerToken: env['FERRY_GIT_TOKEN'] } : {}),
+    };
+  }
+  return args;
+}
+
+function parseRef(ref: string): Record<string, string> {
+  if (/^[0-9a-f]{40}$/.test(ref)) return { commit: ref };
+  if (ref.startsWith('tag:')) return { tag: ref.slice(4) };
+  if (ref.startsWith('refs/tags/')) return { tag: ref.slice('refs/tags/'.length) };
+  return { branch: ref.replace(/^refs\/heads\//, '') };
+}

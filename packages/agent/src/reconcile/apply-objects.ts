@@ -1,0 +1,158 @@
+import { FerryError } from '@ferry/manifest-model';
+import { KubeApiError, type KubeApi } from '../adapters/kube-client.js';
+import { groupByStage } from '../plan/apply-order.js';
+import { assessHealth } from '../plan/assess-health.js';
+import { differsFromLive, listChangedPaths, normalizeForCompare } from '../plan/compare-objects.js';
+import type { KubeObject, ObjectRef } from '../plan/kube-object.js';
+import { describeObject, groupOf } from '../plan/kube-object.js';
+import { RecreateAnnotation, RecreateEnabled } from '../sync/labels.js';
+import { mapLimit, settleLimit } from './map-limit.js';
+import type { PreparedObject } from './prepare-objects.js';
+
+export type ObjectAction = 'create' | 'configure' | 'unchanged' | 'recreate';
+
+export interface ObjectChange {
+  ref: ObjectRef;
+  action: ObjectAction;
+  /** Paths that change (configure), for `diff`. */
+  paths?: string[];
+  /** The object as the server has it after apply (or would, for a dry run). */
+  result?: KubeObject;
+}
+
+export interface ApplyOptions {
+  concurrency: number;
+  /** Only validate and compute changes (`ferry-agent diff`). */
+  dryRun?: boolean;
+  /** Upper bound for waiting on CRDs to become Established and recreated objects to go away. */
+  waitTimeoutMs?: number;
+  /** Called once each object write succeeded (lets the caller track what exists for the inventory). */
+  onApplied?: (change: ObjectChange) => void;
+}
+
+interface Checked {
+  item: PreparedObject;
+  change?: ObjectChange;
+  /** Depends on a Namespace or CRD applied earlier in this same revision: validated after it. */
+  deferred?: boolean;
+}
+
+/**
+ * Applies a revision with server-side apply, in stages. First every object the server can already
+ * validate is dry-run; any invalid or forbidden object aborts the revision before a single write.
+ * Then stage by stage: objects whose dry-run differs from live are applied, CRDs are awaited until
+ * Established, and objects that depend on those are dry-run and applied in their turn.
+ */
+export async function applyObjects(kube: KubeApi, objects: readonly PreparedObject[], options: ApplyOptions): Promise<ObjectChange[]> {
+  const newNamespaces = new Set(objects.filter((o) => o.ref.kind === 'Namespace' && groupOf(o.ref.apiVersion) === '').map((o) => o.ref.name));
+  const checked = await checkAll(kube, objects, options.concurrency, (item, error) => isDeferrable(item, error, newNamespaces));
+  if (options.dryRun) return checked.map((c) => c.change ?? { ref: c.item.ref, action: 'create' as const });
+
+  const changes: ObjectChange[] = [];
+  for (const stage of groupByStage(checked, (c) => c.item.ref)) {
+    const deferred = stage.filter((c) => c.deferred);
+    const rechecked = deferred.length ? await checkAll(kube, deferred.map((c) => c.item), options.concurrency, () => false) : [];
+    const ready = [...stage.filter((c) => !c.deferred), ...rechecked];
+    const results = await mapLimit(ready, options.concurrency, async ({ item, change }) => {
+      if (!change || change.action === 'unchanged') return change ?? { ref: item.ref, action: 'unchanged' as const };
+      if (change.action === 'recreate') await recreate(kube, item, options.waitTimeoutMs ?? 60_000);
+      const result = await kube.apply(item.object);
+      const done = { ...change, result };
+      options.onApplied?.(done);
+      return done;
+    });
+    changes.push(...results);
+    const crds = results.filter((c) => c.ref.kind === 'CustomResourceDefinition' && c.action !== 'unchanged');
+    if (crds.length) {
+      await waitForEstablished(kube, crds.map((c) => c.ref), options.waitTimeoutMs ?? 60_000);
+      kube.forgetDiscovery();
+    }
+  }
+  return changes;
+}
+
+/** Dry-runs objects and compares with live; collects every rejection into one error. */
+async function checkAll(kube: KubeApi, items: readonly PreparedObject[], concurrency: number, defer: (item: PreparedObject, error: unknown) => boolean): Promise<Checked[]> {
+  const settled = await settleLimit(items, concurrency, async (item): Promise<Checked> => {
+    let dryRun: KubeObject;
+    try {
+      dryRun = await kube.apply(item.object, { dryRun: true });
+    } catch (error) {
+      if (defer(item, error)) return { item, deferred: true };
+      if (error instanceof KubeApiError && error.code === 'kube.immutable' && item.object.metadata.annotations?.[RecreateAnnotation] === RecreateEnabled) {
+        return { item, change: { ref: item.ref, action: 'recreate' } };
+      }
+      throw error;
+    }
+    const live = await kube.get(item.ref);
+    if (!live) return { item, change: { ref: item.ref, action: 'create', result: dryRun } };
+    if (!differsFromLive(dryRun, live)) return { item, change: { ref: item.ref, action: 'unchanged', result: live } };
+    const paths = listChangedPaths(normalizeForCompare(live), normalizeForCompare(dryRun));
+    return { item, change: { ref: item.ref, action: 'configure', paths, result: dryRun } };
+  });
+  const failures = settled.flatMap((s, index) => (s.ok ? [] : [{ item: items[index] as PreparedObject, error: s.error }]));
+  if (failures.length) throw rejectionError(failures);
+  return settled.map((s) => (s as { ok: true; value: Checked }).value);
+}
+
+function isDeferrable(item: PreparedObject, error: unknown, newNamespaces: ReadonlySet<string>): boolean {
+  if (!(error instanceof KubeApiError)) return false;
+  if (item.definedInRevision && error.code === 'kube.unknown-kind') return true;
+  return error.statusCode === 404 && error.detailsKind === 'namespaces' && newNamespaces.has(item.ref.namespace);
+}
+
+/**
+ * One error for all rejected objects, naming each with its source file and line. Forbidden wins
+ * (the fix is RBAC, not the manifests); then invalid objects; anything else (unavailable) is thrown
+ * as is so the caller treats it as transient.
+ */
+function rejectionError(failures: Array<{ item: PreparedObject; error: unknown }>): Error {
+  const api = failures.filter((f): f is { item: PreparedObject; error: KubeApiError } => f.error instanceof KubeApiError);
+  const transient = failures.find((f) => !(f.error instanceof KubeApiError) || ['kube.unavailable', 'kube.unauthorized', 'kube.error', 'kube.conflict'].includes((f.error as KubeApiError).code));
+  const forbidden = api.filter((f) => f.error.code === 'kube.forbidden');
+  const invalid = api.filter((f) => ['kube.invalid', 'kube.immutable', 'kube.not-found', 'kube.unknown-kind'].includes(f.error.code));
+  const chosen = forbidden.length ? forbidden : invalid;
+  if (!chosen.length) return transient?.error instanceof Error ? transient.error : new Error(String(transient?.error));
+  const first = chosen[0] as { item: PreparedObject; error: KubeApiError };
+  const lines = chosen.slice(0, 5).map(({ item, error }) => {
+    const where = item.source ? `${item.source.file}:${item.source.line}: ` : '';
+    const hint = error.code === 'kube.immutable' ? ` (annotate it ${RecreateAnnotation}: ${RecreateEnabled} to allow delete and recreate)` : '';
+    return `${where}${error.message}${hint}`;
+  });
+  const more = chosen.length > 5 ? `\n... and ${chosen.length - 5} more` : '';
+  const code = forbidden.length ? 'apply.forbidden' : 'apply.invalid';
+  const summary = forbidden.length
+    ? `Forbidden: the agent may not apply ${chosen.length} object(s); nothing was applied`
+    : `the server rejected ${chosen.length} object(s) in dry-run; nothing was applied`;
+  return new FerryError(code, `${summary}:\n${lines.join('\n')}${more}`, {
+    ...(first.item.source ? { file: first.item.source.file, line: first.item.source.line } : {}),
+    hint: forbidden.length ? 'grant the agent RBAC for these objects, or remove them from the source' : 'fix the objects in the source',
+    cause: first.error,
+  });
+}
+
+async function recreate(kube: KubeApi, item: PreparedObject, timeoutMs: number): Promise<void> {
+  await kube.delete(item.ref);
+  await pollUntil(timeoutMs, async () => (await kube.get(item.ref)) === undefined, () => `${describeObject(item.ref)} was deleted for recreation but is still present`);
+}
+
+async function waitForEstablished(kube: KubeApi, refs: readonly ObjectRef[], timeoutMs: number): Promise<void> {
+  for (const ref of refs) {
+    await pollUntil(timeoutMs, async () => {
+      const live = await kube.get(ref);
+      return live !== undefined && assessHealth(live).state === 'Current';
+    }, () => `${describeObject(ref)} did not become Established`);
+  }
+}
+
+/** Polls with a bounded deadline; the interval grows from 50 ms to 1 s. */
+export async function pollUntil(timeoutMs: number, check: () => Promise<boolean>, describe: () => string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let interval = 50;
+  for (;;) {
+    if (await check()) return;
+    if (Date.now() >= deadline) throw new FerryError('apply.timeout', `${describe()} within ${Math.round(timeoutMs / 1000)} s`);
+    await new Promise((resolve) => setTimeout(resolve, interval));
+    interval = Math.min(interval * 2, 1000);
+  }
+}
