@@ -20,8 +20,9 @@ const NON_STRING_PLAIN: RegExp[] = [
   /^[-+]?[0-9]+$/,
   /^0o[0-7]+$/,
   /^0x[0-9a-fA-F]+$/,
-  // float 1.1 (a dot is required; `1.2.3` matches too, go-yaml then fails to read it as a number)
-  /^[-+]?(?:[0-9][0-9_]*)?\.[0-9.]*(?:[eE][-+][0-9]+)?$/,
+  // float 1.1 (a dot is required). The spec's regex also admits `1.2.3` (`[0-9.]*`), but no reader
+  // (go-yaml, PyYAML, libyaml, the yaml package) takes that as a number, so semver stays plain.
+  /^[-+]?(?:[0-9][0-9_]*)?\.[0-9_]*(?:[eE][-+][0-9]+)?$/,
   /^[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\.[0-9_]*$/,
   /^[-+]?\.(?:inf|Inf|INF)$/,
   /^\.(?:nan|NaN|NAN)$/,

@@ -1,0 +1,279 @@
+import { appendFile, readFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import { FerryError, parseImageReference } from '@ferry/manifest-model';
+import { connectGitHub, openGitWorkspace, promote, type GitHubAuth, type PromoteResult, type PullRequestHost } from '@ferry/promoter';
+import { ExitCode, UsageError, type CliIo, type Command } from '../command.js';
+
+/** Exit codes of `ferry promote` (issue 4); 0, 2 and 3 are shared with every command. */
+export const PromoteExit = {
+  ...ExitCode,
+  /** Refused by policy: hold, semver range, allow/deny, explicit downgrade. Nothing was changed. */
+  Refused: 4,
+  /** Git or GitHub failed after retries. Nothing half-done: no commit landed. */
+  RemoteFailed: 5,
+  /** The PR was closed, or not merged within --timeout. */
+  NotMerged: 6,
+} as const;
+
+const HELP = `Usage: ferry promote --repo OWNER/NAME|GIT-URL --env ENV (--app APP | --file PATH [--key K]...)
+                     (--image NAME[:TAG][@DIGEST] [--tag T] [--digest D] | --from-env ENV)
+                     [--auto-merge] [--wait-merged [--timeout DURATION]] [--push pr|direct]
+                     [--source-commit SHA] [--build-url URL] [--github-api-url URL] [--dry-run] [--json]
+
+Promote an image into the config repo: one commit (or one pull request) per promotion.
+
+  --repo R            OWNER/NAME on GitHub, or any smart-HTTP git URL (owner/name = its last two path parts)
+  --env ENV           environment to promote into (ferry.yaml: environments.ENV; its branch is the base)
+  --app APP           app from ferry.yaml: files, keys, policy and hold come from there
+  --file PATH         a file to edit instead (repeatable); --key K after it names the YAML key of the tag/image
+  --image REF         image, with the new :TAG and/or @DIGEST
+  --tag T, --digest D set the tag / digest explicitly (override those in --image)
+  --from-env ENV      promote exactly the tag and digest ENV runs (needs --app); an older one is refused
+  --push pr|direct    pull request on a branch ferry/ENV/APP (default with GitHub) or a commit straight on the base branch
+  --auto-merge        enable auto-merge (GraphQL), or merge at once with the head sha guard when GitHub says it is clean
+  --wait-merged       wait until the pull request is merged (prints the merge sha) or closed
+  --timeout DURATION  how long --wait-merged waits: 90s, 10m, 1h30m (default 30m)
+  --source-commit SHA build's source commit, recorded in the commit message and trailers
+  --build-url URL     build's URL, recorded likewise
+  --github-api-url U  GitHub Enterprise API, e.g. https://ghe.example.com/api/v3
+  --dry-run           print the diff that would be committed; touch nothing remote
+  --json              print the result as JSON on stdout
+
+Auth (environment): FERRY_GITHUB_TOKEN or GITHUB_TOKEN; or a GitHub App with FERRY_GITHUB_APP_ID and
+FERRY_GITHUB_APP_PRIVATE_KEY (PEM text or a path to it); for other git servers FERRY_GIT_USERNAME and
+FERRY_GIT_PASSWORD. Secrets are never printed.
+
+Exit codes: 0 promoted or nothing to do, 2 bad input, 3 target not found, 4 refused by policy,
+5 git or GitHub failure after retries, 6 pull request closed or not merged within --timeout.
+In GitHub Actions, writes outputs (changed, pr-number, pr-url, merge-sha) and a job summary.
+`;
+
+const OPTIONS = {
+  repo: { type: 'string' }, env: { type: 'string' }, app: { type: 'string' },
+  file: { type: 'string', multiple: true }, key: { type: 'string', multiple: true },
+  image: { type: 'string' }, tag: { type: 'string' }, digest: { type: 'string' }, 'from-env': { type: 'string' },
+  'auto-merge': { type: 'boolean' }, 'wait-merged': { type: 'boolean' }, timeout: { type: 'string' },
+  push: { type: 'string' }, 'source-commit': { type: 'string' }, 'build-url': { type: 'string' },
+  'github-api-url': { type: 'string' }, 'dry-run': { type: 'boolean' }, json: { type: 'boolean' },
+} as const;
+
+export const promoteCommand: Command = {
+  name: 'promote',
+  summary: 'promote an image into the config repo (commit or pull request, safe under concurrency)',
+  help: HELP,
+  async run(args, io) {
+    let json = args.includes('--json');
+    try {
+      const flags = parsePromoteFlags(args);
+      json = flags.json;
+      const result = await runPromote(flags, io);
+      const code = exitCodeOf(result);
+      if (json) io.stdout.write(`${JSON.stringify({ ...result, exitCode: code }, null, 2)}\n`);
+      else io.stdout.write(formatHuman(result));
+      await writeGitHubActions(io, result);
+      return code;
+    } catch (err) {
+      if (!(err instanceof FerryError)) throw err;
+      const code = exitCodeOfError(err);
+      if (json) io.stdout.write(`${JSON.stringify({ outcome: 'error', error: { code: err.code, message: err.message, file: err.file, line: err.line, hint: err.hint }, exitCode: code }, null, 2)}\n`);
+      io.stderr.write(`ferry promote: ${err.describe()}\n`);
+      return code;
+    }
+  },
+};
+
+interface PromoteFlags {
+  repo: string;
+  env: string;
+  app?: string | undefined;
+  files: { path: string; key?: string }[];
+  image?: { name: string; tag?: string | undefined; digest?: string | undefined } | undefined;
+  fromEnv?: string | undefined;
+  autoMerge?: boolean | undefined;
+  waitMergedMs?: number | undefined;
+  push?: 'pr' | 'direct' | undefined;
+  sourceCommit?: string | undefined;
+  buildUrl?: string | undefined;
+  apiUrl?: string | undefined;
+  dryRun: boolean;
+  json: boolean;
+}
+
+export function parsePromoteFlags(args: string[]): PromoteFlags {
+  let parsed;
+  try {
+    parsed = parseArgs({ args, options: OPTIONS, strict: true, allowPositionals: false, tokens: true });
+  } catch (err) {
+    throw new UsageError(`promote: ${err instanceof Error ? err.message.replace(/\. To specify a positional argument.*$/s, '') : String(err)}`, 'run "ferry promote --help" for usage');
+  }
+  const v = parsed.values;
+  const need = (name: string, value: string | undefined): string => {
+    if (!value) throw new UsageError(`promote: --${name} is required`, 'run "ferry promote --help" for usage');
+    return value;
+  };
+  // --key belongs to the --file before it, so walk the tokens in order.
+  const files: { path: string; key?: string }[] = [];
+  for (const token of parsed.tokens ?? []) {
+    if (token.kind !== 'option') continue;
+    if (token.name === 'file') files.push({ path: token.value! });
+    if (token.name === 'key') {
+      const last = files[files.length - 1];
+      if (!last) throw new UsageError('promote: --key must follow the --file it applies to');
+      if (last.key !== undefined) throw new UsageError(`promote: --file ${last.path} has two --key flags`);
+      last.key = token.value!;
+    }
+  }
+  if (v.app && files.length) throw new UsageError('promote: give either --app or --file, not both');
+  if (!v.app && !files.length) throw new UsageError('promote: give --app APP (from ferry.yaml) or --file PATH');
+  if (v['from-env'] && (v.image || v.tag || v.digest)) throw new UsageError('promote: --from-env takes the version from that environment; drop --image/--tag/--digest');
+  if (!v['from-env'] && !v.image) throw new UsageError('promote: give --image NAME[:TAG][@DIGEST] or --from-env ENV');
+  if (v.push !== undefined && v.push !== 'pr' && v.push !== 'direct') throw new UsageError(`promote: --push must be "pr" or "direct", not "${v.push}"`);
+  if (v.timeout !== undefined && !v['wait-merged']) throw new UsageError('promote: --timeout only applies with --wait-merged');
+  let image: PromoteFlags['image'];
+  if (v.image) {
+    const ref = parseImageReference(v.image);
+    image = { name: ref.name, tag: v.tag ?? ref.tag, digest: v.digest ?? ref.digest };
+    if (image.tag !== undefined) parseImageReference(`${ref.name}:${image.tag}`);
+    if (image.digest !== undefined) parseImageReference(`${ref.name}@${image.digest}`);
+    if (image.tag === undefined && image.digest === undefined) throw new UsageError(`promote: --image ${v.image} has no tag or digest`, 'add :TAG or @DIGEST, or pass --tag / --digest');
+  }
+  return {
+    repo: need('repo', v.repo), env: need('env', v.env), app: v.app, files, image, fromEnv: v['from-env'],
+    autoMerge: v['auto-merge'] ? true : undefined,
+    waitMergedMs: v['wait-merged'] ? parseDuration(v.timeout ?? '30m') : undefined,
+    push: v.push as PromoteFlags['push'], sourceCommit: v['source-commit'], buildUrl: v['build-url'],
+    apiUrl: v['github-api-url'], dryRun: v['dry-run'] ?? false, json: v.json ?? false,
+  };
+}
+
+/** `90s`, `10m`, `1h30m`, `500ms`, or a bare number of seconds. */
+export function parseDuration(text: string): number {
+  const units: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+  if (/^\d+$/.test(text)) return Number(text) * 1000;
+  const parts = [...text.matchAll(/(\d+)(ms|s|m|h)/g)];
+  if (!parts.length || parts.map((p) => p[0]).join('') !== text) throw new UsageError(`promote: --timeout "${text}" is not a duration`, 'use e.g. 90s, 10m or 1h30m');
+  return parts.reduce((sum, p) => sum + Number(p[1]) * units[p[2]!]!, 0);
+}
+
+async function runPromote(flags: PromoteFlags, io: CliIo): Promise<PromoteResult> {
+  const target = resolveRepo(flags.repo, flags.apiUrl);
+  const githubAuth = await readGitHubAuth(io.env);
+  const wantsPr = flags.push === 'pr' || (flags.push === undefined && target.onGitHub);
+  let host: PullRequestHost | undefined;
+  let gitAuth: { username: string; password: string } | undefined = readGitAuth(io.env);
+  const progress = (message: string): void => {
+    io.stderr.write(`ferry promote: ${message}\n`);
+  };
+  if (githubAuth && (wantsPr || target.onGitHub) && !flags.dryRun) {
+    progress(`connecting to ${target.apiUrl}`);
+    const connection = await connectGitHub({ owner: target.owner, repo: target.name, auth: githubAuth, apiUrl: target.apiUrl });
+    host = connection.host;
+    gitAuth ??= await connection.gitAuth();
+  } else if (githubAuth?.kind === 'token') {
+    gitAuth ??= { username: 'x-access-token', password: githubAuth.token };
+  }
+  if (wantsPr && !host && !flags.dryRun) {
+    throw new FerryError('input.missing-auth', '--push pr needs GitHub credentials', { hint: 'set FERRY_GITHUB_TOKEN / GITHUB_TOKEN or FERRY_GITHUB_APP_ID + FERRY_GITHUB_APP_PRIVATE_KEY, or use --push direct' });
+  }
+  const repo = await openGitWorkspace({ url: target.gitUrl, auth: gitAuth });
+  try {
+    return await promote({
+      repo, host, env: flags.env, app: flags.app, files: flags.files.length ? flags.files : undefined,
+      image: flags.image, fromEnv: flags.fromEnv,
+      push: flags.push ?? (flags.dryRun && wantsPr ? 'pr' : undefined), autoMerge: flags.autoMerge, waitMergedMs: flags.waitMergedMs,
+      sourceCommit: flags.sourceCommit, buildUrl: flags.buildUrl, dryRun: flags.dryRun,
+      clock: { now: () => Date.now(), sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)) },
+      onProgress: progress,
+    });
+  } finally {
+    await repo.close();
+  }
+}
+
+interface RepoTarget { owner: string; name: string; gitUrl: string; apiUrl: string; onGitHub: boolean }
+
+/** OWNER/NAME means GitHub (or the Enterprise host of --github-api-url); a URL is any git server. */
+export function resolveRepo(repo: string, apiUrl: string | undefined): RepoTarget {
+  const api = (apiUrl ?? 'https://api.github.com').replace(/\/+$/, '');
+  const short = /^([A-Za-z0-9_.-]+)\/([A-Za-z0-9_.-]+)$/.exec(repo);
+  if (short) {
+    const webOrigin = apiUrl ? new URL(api).origin : 'https://github.com';
+    return { owner: short[1]!, name: short[2]!.replace(/\.git$/, ''), gitUrl: `${webOrigin}/${short[1]}/${short[2]!.replace(/\.git$/, '')}.git`, apiUrl: api, onGitHub: true };
+  }
+  let url: URL;
+  try {
+    url = new URL(repo);
+  } catch {
+    throw new UsageError(`promote: --repo "${repo}" is neither OWNER/NAME nor a URL`);
+  }
+  if (url.username || url.password) {
+    throw new UsageError('promote: --repo must not carry credentials', 'pass them in FERRY_GIT_USERNAME / FERRY_GIT_PASSWORD or a GitHub token variable');
+  }
+  const parts = url.pathname.replace(/\.git$/, '').split('/').filter(Boolean);
+  if (parts.length < 2) throw new UsageError(`promote: --repo ${repo} has no OWNER/NAME path`);
+  return { owner: parts[parts.length - 2]!, name: parts[parts.length - 1]!, gitUrl: url.toString(), apiUrl: api, onGitHub: url.hostname === 'github.com' || apiUrl !== undefined };
+}
+
+async function readGitHubAuth(env: CliIo['env']): Promise<GitHubAuth | undefined> {
+  const appId = env['FERRY_GITHUB_APP_ID'];
+  const key = env['FERRY_GITHUB_APP_PRIVATE_KEY'];
+  if (appId && key) {
+    const privateKey = key.includes('-----BEGIN') ? key : await readFile(key, 'utf8').catch(() => {
+      throw new FerryError('input.missing-auth', 'FERRY_GITHUB_APP_PRIVATE_KEY is neither a PEM key nor a readable file', { hint: 'set it to the key text or its path' });
+    });
+    return { kind: 'app', appId, privateKey };
+  }
+  const token = env['FERRY_GITHUB_TOKEN'] || env['GITHUB_TOKEN'];
+  return token ? { kind: 'token', token } : undefined;
+}
+
+function readGitAuth(env: CliIo['env']): { username: string; password: string } | undefined {
+  const password = env['FERRY_GIT_PASSWORD'];
+  return password ? { username: env['FERRY_GIT_USERNAME'] ?? 'git', password } : undefined;
+}
+
+function exitCodeOf(result: PromoteResult): number {
+  if (result.outcome === 'refused') return PromoteExit.Refused;
+  if (result.outcome === 'closed' || result.outcome === 'timeout') return PromoteExit.NotMerged;
+  return PromoteExit.Ok;
+}
+
+export function exitCodeOfError(err: FerryError): number {
+  if (err.code.startsWith('target.') || err.code === 'config.not-found') return PromoteExit.NotFound;
+  if (err.code.startsWith('git.') || err.code.startsWith('github.')) return PromoteExit.RemoteFailed;
+  return PromoteExit.BadInput;
+}
+
+function formatHuman(r: PromoteResult): string {
+  const lines = [r.message];
+  if (r.diff && r.outcome === 'dry-run') lines.push('', r.diff.trimEnd());
+  if (r.pullRequest) lines.push(`pull request: ${r.pullRequest.url}`);
+  if (r.mergeSha) lines.push(`merge sha: ${r.mergeSha}`);
+  return `${lines.join('\n')}\n`;
+}
+
+async function writeGitHubActions(io: CliIo, r: PromoteResult): Promise<void> {
+  if (io.env['GITHUB_ACTIONS'] !== 'true') return;
+  const output = io.env['GITHUB_OUTPUT'];
+  if (output) {
+    const values: Record<string, string> = {
+      changed: String(r.changed), 'pr-number': r.pullRequest ? String(r.pullRequest.number) : '',
+      'pr-url': r.pullRequest?.url ?? '', 'merge-sha': r.mergeSha ?? '',
+    };
+    await appendFile(output, Object.entries(values).map(([k, val]) => `${k}=${val}\n`).join(''));
+  }
+  const summary = io.env['GITHUB_STEP_SUMMARY'];
+  if (summary) {
+    const rows = r.files.flatMap((f) => f.changes.map((c) => `| \`${f.path}\` | ${c.line} | \`${c.field}\` | \`${c.old}\` | \`${c.new}\` |`));
+    const md = [
+      `### ferry promote: ${r.app} → ${r.env}`,
+      '',
+      r.message,
+      '',
+      ...(rows.length ? ['| File | Line | Field | From | To |', '|---|---|---|---|---|', ...rows, ''] : []),
+      ...(r.pullRequest ? [`Pull request: ${r.pullRequest.url}`, ''] : []),
+      ...(r.mergeSha ? [`Merge sha: \`${r.mergeSha}\``, ''] : []),
+    ].join('\n');
+    await appendFile(summary, `${md}\n`);
+  }
+}

@@ -1,0 +1,188 @@
+import { chmodSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, basename, join, resolve } from 'node:path';
+import { FerryError, tryParseImageReference } from '@ferry/manifest-model';
+import { planSetImage, type FileInput, type ImageChange, type SetImagePlan } from '@ferry/promoter';
+import { ExitCode, UsageError, type CliIo, type Command } from '../command.js';
+import { describeError } from '../describe-error.js';
+import { booleanFlag, parseFlags, stringFlag, type FlagOptions } from '../parse-flags.js';
+
+const HELP = `Usage: ferry set-image [--check] [--json] --image NAME[:TAG][@DIGEST] [--tag TAG]
+                       [--digest DIGEST] [--new-name NAME] [--key DOTTED.PATH] FILE...
+
+Sets the tag, digest and/or name of a container image in Helm values files, kustomization.yaml
+images[] and Kubernetes manifests, changing only the bytes of the values it sets: comments,
+quoting, anchors, indentation, line endings and key order stay as they are.
+
+Flags:
+  --image NAME[:TAG][@DIGEST]  the image to find (required); "nginx" also matches
+                               docker.io/library/nginx, never acme/nginx-worker. A tag or digest
+                               written here is the new tag or digest.
+  --tag TAG                    the new tag ([A-Za-z0-9_][A-Za-z0-9_.-]{0,127})
+  --digest DIGEST              the new digest (sha256: and 64 hex digits). With a tag, the result
+                               is NAME:TAG@DIGEST; a tag alone drops a stale digest, a digest alone
+                               drops the tag (as kustomize edit set image does).
+  --new-name NAME              also change the image name (registry/repository)
+  --key DOTTED.PATH            change only this value (e.g. image.tag, app.containers.0.image;
+                               numbers index lists, \\. escapes a dot): a reference to the image is
+                               rewritten, anything else is set to the tag
+  --check                      write nothing; exit 1 if a change is needed
+  --json                       print one JSON document describing every file, occurrence and change
+  -h, --help                   show this help
+
+File kinds (detected per file):
+  kustomization   named kustomization.yaml/.yml/Kustomization, or kind: Kustomization/Component
+                  (kustomize.config.k8s.io): images[] entry by name gets newTag/digest/newName;
+                  an entry is added when none matches
+  manifests       documents with apiVersion and kind: image of containers, initContainers and
+                  ephemeralContainers in Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet, Job,
+                  CronJob, ReplicationController, PodTemplate and items of a List
+  helm-values     anything else: mappings with repository (+ registry) get their tag (and digest,
+                  when that key exists); any string NAME:TAG / NAME@DIGEST of the image is rewritten
+
+Output: one line per change, FILE:LINE: old -> new.
+
+Exit codes:
+  0  done: changed, or already at target (then no file is written at all)
+  1  --check: a change is needed (nothing written)
+  2  bad input: usage, a missing or unreadable file, invalid YAML, an invalid image reference,
+     tag or digest (message on stderr with file and line; nothing written)
+  3  the image, or the --key path, was not found in any file (nothing written)
+
+Several files are all-or-nothing: an error in one writes none.
+
+Examples:
+  ferry set-image --image ghcr.io/acme/web --tag 1.4.2 envs/prod/values.yaml
+  ferry set-image --image ghcr.io/acme/web:1.4.2@sha256:<64 hex> overlays/prod/kustomization.yaml
+  ferry set-image --check --image nginx --tag 1.27 k8s/*.yaml
+  ferry set-image --image acme/api --tag 2.0.0 --key api.image.version values.yaml
+`;
+
+const FLAGS: FlagOptions = {
+  image: { type: 'string' },
+  tag: { type: 'string' },
+  digest: { type: 'string' },
+  'new-name': { type: 'string' },
+  key: { type: 'string' },
+  check: { type: 'boolean' },
+  json: { type: 'boolean' },
+};
+
+export const setImageCommand: Command = {
+  name: 'set-image',
+  summary: 'set an image tag/digest in Helm values, kustomizations and manifests, keeping the files as written',
+  help: HELP,
+  run: runSetImage,
+};
+
+async function runSetImage(args: string[], io: CliIo): Promise<number> {
+  let json = args.includes('--json');
+  try {
+    const flags = parseFlags('set-image', args, FLAGS);
+    const positionals = flags.positionals;
+    json = booleanFlag(flags, 'json');
+    const image = stringFlag(flags, 'image');
+    if (image === undefined) throw new UsageError('--image is required', 'e.g. --image ghcr.io/acme/web --tag 1.2.3');
+    if (positionals.length === 0) throw new UsageError('no FILE given', 'list the values, kustomization or manifest files to edit');
+    const change: ImageChange = { image };
+    const optional = { tag: 'tag', digest: 'digest', newName: 'new-name', key: 'key' } as const;
+    for (const [field, flag] of Object.entries(optional)) {
+      const value = stringFlag(flags, flag);
+      if (value !== undefined) change[field as keyof typeof optional] = value;
+    }
+    const files = readInputs(positionals, io.cwd);
+    const plan = planSetImage(files, change);
+    const check = booleanFlag(flags, 'check');
+    let exit: number = ExitCode.Ok;
+    if (!plan.found) exit = ExitCode.NotFound;
+    else if (plan.changed && check) exit = ExitCode.ChangeNeeded;
+    const written = exit === ExitCode.Ok && plan.changed;
+    if (written) writeAll(plan, io.cwd);
+    if (json) io.stdout.write(`${JSON.stringify(jsonReport(change, plan, { check, written, exit }), null, 2)}\n`);
+    else writeText(io, change, plan, positionals, { check, written });
+    if (exit === ExitCode.NotFound) {
+      const what = change.key === undefined ? `image ${change.image}` : `--key ${change.key}`;
+      io.stderr.write(`ferry set-image: ${what} not found in ${positionals.join(', ')}; nothing written\n`);
+    }
+    return exit;
+  } catch (err) {
+    if (json && err instanceof FerryError) io.stdout.write(`${JSON.stringify({ ok: false, error: errorJson(err) }, null, 2)}\n`);
+    io.stderr.write(`ferry set-image: ${describeError(err)}\n`);
+    return ExitCode.BadInput;
+  }
+}
+
+function readInputs(paths: string[], cwd: string): FileInput[] {
+  const seen = new Set<string>();
+  const files: FileInput[] = [];
+  for (const path of paths) {
+    const absolute = resolve(cwd, path);
+    if (seen.has(absolute)) continue;
+    seen.add(absolute);
+    try {
+      files.push({ path, content: readFileSync(absolute, 'utf8') });
+    } catch (err) {
+      const reason = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message;
+      throw new FerryError('input.file-unreadable', `cannot read ${path}: ${reason}`, { file: path, cause: err, hint: 'check the path (relative paths start at the current directory)' });
+    }
+  }
+  return files;
+}
+
+/**
+ * Writes every changed file or none: all new contents go to temporary files beside their targets
+ * first (keeping the file mode), and only when all of them are written are they renamed over the
+ * originals.
+ */
+function writeAll(plan: SetImagePlan, cwd: string): void {
+  const staged: { temp: string; target: string }[] = [];
+  try {
+    for (const file of plan.files) {
+      if (file.newContent === null) continue;
+      const target = resolve(cwd, file.path);
+      const temp = join(dirname(target), `.${basename(target)}.ferry-${process.pid}.tmp`);
+      writeFileSync(temp, file.newContent, { flag: 'wx' });
+      staged.push({ temp, target });
+      chmodSync(temp, statSync(target).mode & 0o7777);
+    }
+  } catch (err) {
+    for (const { temp } of staged) rmSync(temp, { force: true });
+    throw new FerryError('output.write-failed', `could not write the edited files (${(err as Error).message}); nothing was changed`, { cause: err });
+  }
+  for (const { temp, target } of staged) renameSync(temp, target);
+}
+
+function show(value: string): string {
+  return value === '' ? '""' : value;
+}
+
+function writeText(io: CliIo, change: ImageChange, plan: SetImagePlan, paths: string[], state: { check: boolean; written: boolean }): void {
+  for (const file of plan.files) {
+    for (const c of file.changes) io.stdout.write(`${file.path}:${c.line}: ${show(c.old)} -> ${show(c.new)}\n`);
+  }
+  if (!plan.found) return;
+  if (!plan.changed) {
+    const count = plan.files.reduce((n, f) => n + f.occurrences.length, 0);
+    const ref = tryParseImageReference(change.image);
+    const target = [change.newName, change.tag ?? ref?.tag, change.digest ?? ref?.digest].filter(Boolean).join(' ');
+    io.stdout.write(`nothing to change: ${change.image} is already at ${target || 'target'} (${count} occurrence${count === 1 ? '' : 's'} in ${paths.length} file${paths.length === 1 ? '' : 's'}); no file written\n`);
+  } else if (state.check) {
+    io.stdout.write('change needed (--check): nothing written\n');
+  }
+}
+
+function jsonReport(change: ImageChange, plan: SetImagePlan, state: { check: boolean; written: boolean; exit: number }) {
+  return {
+    ok: true,
+    exitCode: state.exit,
+    change,
+    check: state.check,
+    found: plan.found,
+    changed: plan.changed,
+    written: state.written,
+    files: plan.files.map((f) => ({ path: f.path, kind: f.kind, changed: f.newContent !== null, occurrences: f.occurrences, changes: f.changes })),
+  };
+}
+
+function errorJson(err: FerryError) {
+  return { code: err.code, message: err.message, file: err.file, line: err.line, column: err.column, hint: err.hint };
+}
