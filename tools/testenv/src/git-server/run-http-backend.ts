@@ -85,7 +85,7 @@ export async function runHttpBackend(req: IncomingMessage, res: ServerResponse, 
       return;
     }
     sent += chunk.length;
-    if (!res.write(chunk)) await new Promise<void>((resolve) => res.once('drain', resolve).once('close', resolve));
+    if (!res.write(chunk)) await drained(res);
     if (res.destroyed) return;
   }
   const code = await exited;
@@ -97,6 +97,17 @@ export async function runHttpBackend(req: IncomingMessage, res: ServerResponse, 
     return;
   }
   res.end();
+}
+
+/** Waits for room in the socket buffer, or for the client to go away; leaves no listener behind. */
+function drained(res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      res.off('drain', done).off('close', done);
+      resolve();
+    };
+    res.on('drain', done).on('close', done);
+  });
 }
 
 function findHeaderEnd(buf: Buffer): { headerEnd: number; bodyStart: number } | undefined {
