@@ -39,6 +39,15 @@ describe('createOpenApiValidator', () => {
     expect(validator.validateExchange({ method: 'POST', path: '/repos/o/r/labels', requestBody: { name: 'a' }, status: 201, responseBody: { ...label, name: null } })).not.toEqual([]);
   });
 
+  it('validates path and query parameters, and reports unknown query parameters', () => {
+    const list = { method: 'GET', path: '/repos/o/r/pulls', status: 200, responseBody: [] };
+    expect(validator.validateExchange({ ...list, query: 'state=open&head=o%3Ab&per_page=10' })).toEqual([]);
+    expect(validator.validateExchange({ ...list, query: 'state=merged' })[0]?.message).toContain('query parameter state');
+    expect(validator.validateExchange({ ...list, query: 'head_ref=b' })[0]?.message).toContain('query parameter head_ref is not defined');
+    expect(validator.validateExchange({ ...list, query: 'per_page=ten' })[0]?.message).toContain('must be integer');
+    expect(validator.validateExchange({ method: 'GET', path: '/repos/o/r/pulls/one', status: 404, responseBody: { message: 'Not Found' } })[0]?.message).toContain('path parameter pull_number');
+  });
+
   it('reports undocumented statuses and unknown operations', () => {
     expect(validator.validateExchange({ method: 'GET', path: '/repos/o/r/git/ref/heads/main', status: 418, responseBody: {} })[0]?.message).toContain('status 418 is not documented');
     expect(validator.validateExchange({ method: 'GET', path: '/no/such/endpoint', status: 200 })[0]?.where).toBe('operation');

@@ -14,6 +14,8 @@ export interface HttpExchange {
   method: string;
   /** Path without the API prefix and without the query, e.g. /repos/o/r/pulls. */
   path: string;
+  /** Raw query string without "?" (parameters are validated when given). */
+  query?: string;
   requestBody?: unknown;
   status: number;
   responseBody?: unknown;
@@ -32,7 +34,7 @@ export interface OpenApiValidator {
 }
 
 type Json = Record<string, unknown>;
-interface Operation { template: string; method: string; op: Json }
+interface Operation { template: string; method: string; op: Json; pathItem: Json; params: Record<string, string> }
 
 // Statuses GitHub sends on every endpoint without the description listing them.
 const ALWAYS_ALLOWED_STATUSES = new Set([401, 403, 429, 500, 502, 503, 504]);
@@ -92,8 +94,18 @@ function resolveLocalRef(doc: Json, value: Json): { node: Json; pointer: string 
   return { node: node as Json, pointer: ref };
 }
 
-/** Creates a validator; the document is parsed once per process and shared. */
+let shared: OpenApiValidator | null = null;
+
+/**
+ * The validator; the document is parsed and each operation's schemas compiled once per process
+ * (compiling the pull request schema alone takes about half a second), then shared.
+ */
 export function createOpenApiValidator(): OpenApiValidator {
+  shared ??= buildValidator();
+  return shared;
+}
+
+function buildValidator(): OpenApiValidator {
   const { doc, templates } = loadDocument();
   const ajv = new Ajv({ strict: false, allErrors: true, validateSchema: false, logger: false });
   addFormats(ajv);
@@ -112,7 +124,7 @@ export function createOpenApiValidator(): OpenApiValidator {
   const findOperation = (method: string, path: string): Operation | null => {
     const match = matchPathTemplate(templates, path);
     const op = match?.value[method.toLowerCase()];
-    return match && op ? { template: match.template, method: method.toLowerCase(), op } : null;
+    return match && op ? { template: match.template, method: method.toLowerCase(), op, pathItem: match.value, params: match.params } : null;
   };
 
   const check = (fn: ValidateFunction, data: unknown, base: Omit<Violation, 'message'>): Violation[] => {
@@ -121,6 +133,40 @@ export function createOpenApiValidator(): OpenApiValidator {
       ...base,
       message: `${e.instancePath || '(root)'} ${e.message ?? 'invalid'}${e.params ? ` ${JSON.stringify(e.params)}` : ''}`,
     }));
+  };
+
+  // Path and query parameters arrive as strings; coerce them to the schema's type first, as
+  // GitHub's own parser does, then validate. Unknown query parameters are reported too.
+  const checkParameters = (found: Operation, opName: string, opPointer: string, query: string | undefined): Violation[] => {
+    const out: Violation[] = [];
+    const declared = [
+      ...((found.pathItem['parameters'] as Json[] | undefined) ?? []).map((p, i) => ({ p, at: `#/paths/${escapePointer(found.template)}/parameters/${i}` })),
+      ...((found.op['parameters'] as Json[] | undefined) ?? []).map((p, i) => ({ p, at: `${opPointer}/parameters/${i}` })),
+    ].map(({ p, at }) => {
+      const r = resolveLocalRef(doc, p);
+      return { param: r.node, pointer: `${r.pointer ?? at}/schema` };
+    });
+    const values = new URLSearchParams(query ?? '');
+    const known = new Set<string>();
+    for (const { param, pointer } of declared) {
+      const name = String(param['name']);
+      const where = param['in'];
+      if (where === 'query') known.add(name);
+      const raw = where === 'path' ? found.params[name] : where === 'query' ? values.get(name) : null;
+      if (raw === null || raw === undefined) continue;
+      const schema = (param['schema'] as Json | undefined) ?? {};
+      const type = schema['type'];
+      const value = type === 'integer' || type === 'number' ? (/^-?\d+(\.\d+)?$/.test(raw) ? Number(raw) : raw)
+        : type === 'boolean' ? (raw === 'true' ? true : raw === 'false' ? false : raw)
+          : type === 'array' ? raw.split(',') : raw;
+      for (const v of check(compileAt(pointer), value, { operation: opName, where: 'request' })) {
+        out.push({ ...v, message: `${where} parameter ${name}: ${v.message}` });
+      }
+    }
+    for (const name of values.keys()) {
+      if (!known.has(name)) out.push({ operation: opName, where: 'request', message: `query parameter ${name} is not defined for this operation` });
+    }
+    return out;
   };
 
   return {
@@ -132,6 +178,7 @@ export function createOpenApiValidator(): OpenApiValidator {
       const opName = `${ex.method.toUpperCase()} ${found.template}`;
       const opPointer = `#/paths/${escapePointer(found.template)}/${found.method}`;
       const violations: Violation[] = [];
+      violations.push(...checkParameters(found, opName, opPointer, ex.query));
 
       const requestBody = found.op['requestBody'] as Json | undefined;
       if (requestBody && ex.requestBody !== undefined) {

@@ -110,7 +110,7 @@ export function pullRoutes(deps: PullRouteDeps): Route[] {
     const base = q.get('base');
     if (base) pulls = pulls.filter((p) => p.baseRef === base);
     const sort = q.get('sort') ?? 'created';
-    const direction = q.get('direction') ?? (sort === 'created' ? 'desc' : 'desc');
+    const direction = q.get('direction') ?? (sort === 'created' ? 'desc' : 'asc');
     const key = (p: PullRecord): string => (sort === 'updated' ? p.updatedAt : p.createdAt) + String(p.number).padStart(10, '0');
     pulls = [...pulls].sort((a, b) => (direction === 'asc' ? key(a).localeCompare(key(b)) : key(b).localeCompare(key(a))));
     const perPage = Math.min(100, Math.max(1, Number(q.get('per_page') ?? 30) || 30));

@@ -228,7 +228,7 @@ export async function startGitHubEmulator(options: GitHubEmulatorOptions): Promi
       requests.push(exchange);
       if (validator && exchange.path !== '/graphql' && !result.raw) {
         violations.push(...validator.validateExchange({
-          method: exchange.method, path: exchange.path, status: exchange.status,
+          method: exchange.method, path: exchange.path, query: exchange.query, status: exchange.status,
           ...(exchange.requestBody !== undefined ? { requestBody: exchange.requestBody } : {}),
           ...(exchange.responseBody !== undefined ? { responseBody: exchange.responseBody } : {}),
         }));
