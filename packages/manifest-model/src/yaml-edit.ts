@@ -127,7 +127,11 @@ function applySet(ctx: EditContext, edit: Extract<YamlEdit, { op: 'set' }>, orde
   if (typeof scalar.value === 'string' && scalar.value === edit.value && (style !== 'PLAIN' || canWritePlain(edit.value, place.inFlow))) return;
   let text = formatScalarLike(edit.value, style as ScalarStyle, place.inFlow);
   const [start, end] = scalar.range;
-  if (start === end && ctx.file.content[start - 1] === ':') text = ` ${text}`;
+  if (start === end) {
+    // An empty value: keep the separating blanks YAML needs around the new text.
+    if (ctx.file.content[start - 1] === ':') text = ` ${text}`;
+    if (!/^(?:[ \t\r\n]|$)/.test(ctx.file.content.slice(end, end + 1))) text = `${text} `;
+  }
   const patch = { start, end, text, order };
   ctx.patches.push(patch);
   ctx.expected.push({ document: edit.document, kind: 'set', path: place.path, value: edit.value });

@@ -48,12 +48,11 @@ export function canWritePlain(value: string, flow: boolean): boolean {
   if (value === '' || isAmbiguousPlainScalar(value)) return false;
   if (/^[\s]|[\s]$/.test(value)) return false;
   // Control characters, line breaks and anything outside printable ASCII/Unicode need escapes.
-  if (/[\u0000-\u001f\u007f-\u009f\ufeff]/.test(value)) return false;
+  if (/[\u0000-\u001f\u007f-\u009f\ufeff\u2028\u2029]/.test(value)) return false;
   // Indicators that may not start a plain scalar (a conservative reading of YAML 1.2 7.3.3).
   if (/^[-?:,[\]{}#&*!|>'"%@`]/.test(value)) return false;
   if (value.includes(': ') || value.includes(' #') || value.endsWith(':')) return false;
   if (flow && /[,[\]{}]/.test(value)) return false;
-  if (flow && value.includes(':')) return false;
   if (/^(?:---|\.\.\.)/.test(value)) return false;
   // Last line of defence: a real parser must read the text back as the same string.
   for (const version of ['1.1', '1.2'] as const) {
@@ -69,12 +68,13 @@ export function canWritePlain(value: string, flow: boolean): boolean {
 
 /** A double-quoted YAML scalar (JSON's escapes are all valid YAML double-quoted escapes). */
 export function formatDoubleQuoted(value: string): string {
-  return JSON.stringify(value);
+  // U+0085, U+2028 and U+2029 are line breaks to YAML 1.1 readers: escape them too.
+  return JSON.stringify(value).replace(/[\u0085\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 /** A single-quoted YAML scalar, or undefined when the value needs escapes single quotes lack. */
 export function formatSingleQuoted(value: string): string | undefined {
-  if (/[\u0000-\u001f\u007f-\u009f\ufeff]/.test(value)) return undefined;
+  if (/[\u0000-\u001f\u007f-\u009f\ufeff\u2028\u2029]/.test(value)) return undefined;
   return `'${value.replace(/'/g, "''")}'`;
 }
 
