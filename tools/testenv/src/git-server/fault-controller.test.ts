@@ -81,6 +81,18 @@ describe('HTTP status', () => {
     expect(fault.hits).toBe(1);
     expect(server.requests.at(-1)).toMatchObject({ service: 'receive-pack', status: 500, faults: ['status'] });
   });
+
+  it('answers a push whose pack is still uploading with the status, and the ref stays', async () => {
+    const dir = await cloneWithCommit(small.url, randomBytes(300_000).toString('base64'));
+    const before = await serverHead(small.path);
+    const fault = server.faults.inject({ kind: 'status', status: 502, service: 'receive-pack', stage: 'rpc', times: 1 });
+    const failed = await runGit(['push', 'origin', 'main'], { cwd: dir });
+    expect(failed.code).not.toBe(0);
+    expect(failed.stderr).toMatch(/502/);
+    expect(fault.hits).toBe(1);
+    expect(await serverHead(small.path)).toBe(before);
+    expect((await runGit(['push', 'origin', 'main'], { cwd: dir })).code).toBe(0);
+  });
 });
 
 describe('connection cut mid-pack', () => {
