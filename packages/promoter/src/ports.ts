@@ -3,6 +3,8 @@
  * one commit on top, and move a branch only if it is still where we saw it.
  */
 export interface ConfigRepository {
+  /** The branch the remote's HEAD points at (where ferry.yaml is read from), or null for an empty repo. */
+  resolveDefaultBranch(): Promise<string | null>;
   /** Remote head of a branch, or null when it does not exist (one cheap ref listing). */
   resolveBranch(branch: string): Promise<string | null>;
   /** Makes the branch head available locally (shallow, single branch); null when it does not exist. */
@@ -16,6 +18,8 @@ export interface ConfigRepository {
    * (null: the branch must not exist yet). `rejected` when someone else moved it first.
    */
   pushBranch(input: { branch: string; commit: string; expected: string | null }): Promise<'pushed' | 'rejected'>;
+  /** Compare-and-swap delete: removes `branch` only if it is still at `expected`. */
+  deleteBranch(input: { branch: string; expected: string }): Promise<'deleted' | 'rejected'>;
   /** Removes local scratch state. */
   close(): Promise<void>;
 }

@@ -36,6 +36,7 @@ describe('openGitWorkspace against git http-backend', () => {
     });
     const ws = await openGitWorkspace({ url, auth, tmpDir: scratch });
     try {
+      expect(await ws.resolveDefaultBranch()).toBe('main');
       const head = await ws.fetchBranch('main');
       expect(head).toMatch(/^[0-9a-f]{40}$/);
       const files = await ws.readFiles(head!, ['envs/dev/app.yaml', 'missing.yaml']);
@@ -72,6 +73,10 @@ describe('openGitWorkspace against git http-backend', () => {
       // Creating a branch that must not exist yet, twice: the second create is rejected.
       expect(await first.pushBranch({ branch: 'ferry/dev/web', commit: c1, expected: null })).toBe('pushed');
       expect(await second.pushBranch({ branch: 'ferry/dev/web', commit: c2, expected: null })).toBe('rejected');
+      // Deleting is guarded the same way.
+      expect(await second.deleteBranch({ branch: 'ferry/dev/web', expected: c2 })).toBe('rejected');
+      expect(await first.deleteBranch({ branch: 'ferry/dev/web', expected: c1 })).toBe('deleted');
+      expect(await first.resolveBranch('ferry/dev/web')).toBeNull();
       // Incremental fetch sees the new head and its content.
       const moved = await second.fetchBranch('main');
       expect(moved).toBe(c1);

@@ -56,6 +56,11 @@ export async function openGitWorkspace(options: GitWorkspaceOptions): Promise<Co
   });
 
   return {
+    resolveDefaultBranch: () => edge(`list refs of ${url}`, async () => {
+      const refs = await git.listServerRefs({ http, url, headers: { ...headers }, prefix: 'HEAD', symrefs: true, protocolVersion: 2 });
+      const target = refs.find((r) => r.ref === 'HEAD')?.target;
+      return target?.startsWith('refs/heads/') ? target.slice('refs/heads/'.length) : null;
+    }),
     resolveBranch,
     async fetchBranch(branch) {
       const head = await resolveBranch(branch);
@@ -105,6 +110,20 @@ export async function openGitWorkspace(options: GitWorkspaceOptions): Promise<Co
           http: withExpectedOldOid(http, expected ?? ZERO_OID),
         }));
         return 'pushed';
+      } catch (err) {
+        if (err instanceof FerryError && err.code === 'git.push-rejected') return 'rejected';
+        throw err;
+      }
+    },
+    async deleteBranch({ branch, expected }) {
+      // isomorphic-git resolves a local ref even for a delete; point one at the expected head.
+      await git.writeRef({ fs, gitdir, ref: 'refs/heads/ferry-push', value: expected, force: true });
+      try {
+        await edge(`delete ${branch} on ${url}`, () => git.push({
+          fs, dir, cache, url, headers: { ...headers }, ref: 'refs/heads/ferry-push', remoteRef: `refs/heads/${branch}`, delete: true, force: true,
+          http: withExpectedOldOid(http, expected),
+        }));
+        return 'deleted';
       } catch (err) {
         if (err instanceof FerryError && err.code === 'git.push-rejected') return 'rejected';
         throw err;

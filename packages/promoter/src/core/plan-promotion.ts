@@ -1,6 +1,6 @@
 import { FerryError } from '@ferry/manifest-model';
 import { checkPolicy, type PolicyReason, type PromotionPolicy } from './check-policy.js';
-import { findImageOccurrences, planSetImage, type FileInput, type FilePlan, type ImageOccurrence } from './set-image.js';
+import { planSetImage, type FileInput, type FilePlan, type ImageOccurrence } from './set-image.js';
 
 /** Where an image lives in one environment: from ferry.yaml (`--app`) or from flags (`--file`). */
 export interface PromotionTarget {
@@ -45,7 +45,8 @@ export function planPromotion(input: PlanPromotionInput): PromotionPlan {
   const to: VersionSummary = { tag: version.tag, digest: version.digest };
   const groups = groupByKey(target.files);
 
-  const occurrences: ImageOccurrence[] = [];
+  // Plan the edits first (pure): the occurrences they find are the versions in place.
+  const plans: FilePlan[] = [];
   for (const [key, paths] of groups) {
     const files = paths.map((path) => {
       const content = input.files.get(path);
@@ -56,16 +57,18 @@ export function planPromotion(input: PlanPromotionInput): PromotionPlan {
       }
       return { path, content };
     });
-    const found = findImageOccurrences(files, target.image, key);
-    for (const file of files) {
-      if (!found.some((o) => o.path === file.path)) {
+    const plan = planSetImage(files, { image: target.image, tag: version.tag, digest: version.digest, key });
+    for (const file of plan.files) {
+      // A kustomization takes the image even without an entry (`kustomize edit set image` adds one).
+      if (file.occurrences.length === 0 && file.kind !== 'kustomization') {
         throw new FerryError('target.not-found', `image ${target.image} not found in ${file.path}${key ? ` at key ${key}` : ''}`, {
           file: file.path, hint: key ? 'check --key / the file\'s key in ferry.yaml' : 'check the image name (registry and path must match)',
         });
       }
     }
-    occurrences.push(...found);
+    plans.push(...plan.files);
   }
+  const occurrences = plans.flatMap((p) => p.occurrences);
   const from = distinctVersions(occurrences);
 
   const verdict = checkPolicy({
@@ -74,12 +77,6 @@ export function planPromotion(input: PlanPromotionInput): PromotionPlan {
   });
   if (verdict.outcome === 'refused') return { outcome: 'refused', reason: verdict.reason, from, to, message: verdict.message };
 
-  const plans: FilePlan[] = [];
-  for (const [key, paths] of groups) {
-    const files = paths.map((path) => ({ path, content: input.files.get(path)! }));
-    const plan = planSetImage(files, { image: target.image, tag: version.tag, digest: version.digest, key });
-    plans.push(...plan.files);
-  }
   if (verdict.outcome === 'older') return { outcome: 'older', files: plans, from, to, message: verdict.message };
 
   const edits = plans.filter((p) => p.newContent !== null).map((p) => ({ path: p.path, content: p.newContent! }));

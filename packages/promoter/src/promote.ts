@@ -1,0 +1,273 @@
+import { FerryError } from '@ferry/manifest-model';
+import { formatUnifiedDiff } from './core/format-diff.js';
+import { formatCommitMessage, formatPromotionBranch, formatPullRequest, type PromotionDescription } from './core/format-promotion.js';
+import { formatPromotedImage, planPromotion, type PromotionPlan, type VersionSummary } from './core/plan-promotion.js';
+import { openOrUpdatePullRequest, requestMerge, waitForMerge, type Clock, type PullRequestHost } from './core/pull-request-flow.js';
+import type { PolicyReason } from './core/check-policy.js';
+import type { ConfigRepository } from './ports.js';
+import { resolvePromotion, type PromotionRequest, type ResolvedPromotion } from './resolve-promotion.js';
+
+export interface PromoteOptions extends PromotionRequest {
+  repo: ConfigRepository;
+  /** Needed for `push: 'pr'`. */
+  host?: PullRequestHost | undefined;
+  /** Default: the environment's `push` from ferry.yaml, else `pr` when a host is given, else `direct`. */
+  push?: 'pr' | 'direct' | undefined;
+  autoMerge?: boolean | undefined;
+  /** Wait until the PR is merged or closed, at most this long. */
+  waitMergedMs?: number | undefined;
+  pollMs?: number | undefined;
+  sourceCommit?: string | undefined;
+  buildUrl?: string | undefined;
+  dryRun?: boolean | undefined;
+  clock: Clock;
+  random?: () => number;
+  retry?: Partial<RetryPolicy>;
+  onProgress?: (message: string) => void;
+}
+
+export interface RetryPolicy {
+  /** Rejected pushes (someone else moved the branch) before giving up. */
+  conflicts: number;
+  /** Transient git/GitHub failures (5xx, cut connections) before giving up. */
+  transient: number;
+  baseDelayMs: number;
+  maxDelayMs: number;
+}
+
+const DEFAULT_RETRY: RetryPolicy = { conflicts: 40, transient: 5, baseDelayMs: 100, maxDelayMs: 3_000 };
+
+export type PromoteOutcome =
+  /** Committed to the branch (direct) or merged (PR + wait or REST merge). */
+  | 'promoted'
+  /** PR opened or updated; auto-merge may finish it later. */
+  | 'pull-request'
+  | 'unchanged'
+  /** A newer version is already in place (or pending in the promotion PR). */
+  | 'older'
+  | 'refused'
+  | 'dry-run'
+  | 'closed'
+  | 'timeout';
+
+export interface PromoteResult {
+  outcome: PromoteOutcome;
+  changed: boolean;
+  message: string;
+  app: string;
+  env: string;
+  image: string;
+  from: VersionSummary[];
+  to: VersionSummary;
+  branch: string;
+  push: 'pr' | 'direct';
+  files: { path: string; changes: { line: number; field: string; old: string; new: string }[] }[];
+  commit?: string;
+  reason?: PolicyReason;
+  diff?: string;
+  pullRequest?: { number: number; url: string; action: 'created' | 'updated' | 'unchanged'; superseded?: string };
+  merge?: { mode: 'auto-merge' | 'merged' | 'head-moved' | 'not-mergeable'; sha?: string };
+  mergeSha?: string;
+  attempts: number;
+}
+
+/**
+ * fetch -> plan -> policy -> commit -> push (direct or PR branch) -> PR -> merge -> wait.
+ * A rejected push re-reads the files at the new head and plans again, so a concurrent promotion
+ * of another app is kept and an older build never overwrites a newer one.
+ */
+export async function promote(options: PromoteOptions): Promise<PromoteResult> {
+  const retry = { ...DEFAULT_RETRY, ...options.retry };
+  const random = options.random ?? Math.random;
+  const progress = options.onProgress ?? (() => {});
+  let conflicts = 0;
+  let transient = 0;
+  let attempts = 0;
+
+  const resolved = await withTransientRetry(() => resolvePromotion(options.repo, options));
+  const push = options.push ?? resolved.environment.push ?? (options.host ? 'pr' : 'direct');
+  if (push === 'pr' && !options.host && !options.dryRun) throw new FerryError('input.missing', '--push pr needs GitHub access', { hint: 'set GITHUB_TOKEN (or a GitHub App) or use --push direct' });
+  const branch = resolved.environment.branch;
+
+  // A promotion branch we moved whose pull request step has not succeeded yet: undone on failure.
+  const pending: PendingBranch = { current: undefined };
+  try {
+    return await loop();
+  } catch (err) {
+    if (pending.current) await undoBranch(options.repo, pending.current, progress);
+    throw err;
+  }
+
+  async function loop(): Promise<PromoteResult> {
+    for (;;) {
+      attempts++;
+      try {
+        const result = await attempt(options, resolved, push, progress, pending);
+        if (result !== 'conflict') return { ...result, attempts };
+        conflicts++;
+        if (conflicts >= retry.conflicts) {
+          throw new FerryError('git.conflict', `gave up after ${conflicts} rejected pushes to ${branch}: the branch keeps moving`, { hint: 'run again; nothing was changed by this run' });
+        }
+        progress(`push to ${push === 'pr' ? formatPromotionBranch(options.env, resolved.target.app) : branch} was rejected (moved meanwhile); re-applying on the new head`);
+        await options.clock.sleep(backoff(conflicts, retry, random));
+      } catch (err) {
+        if (!isTransient(err)) throw err;
+        transient++;
+        if (transient >= retry.transient) throw exhausted(err, transient);
+        progress(`${(err as Error).message}; retrying`);
+        await options.clock.sleep(backoff(transient, retry, random));
+      }
+    }
+  }
+
+  async function withTransientRetry<T>(run: () => Promise<T>): Promise<T> {
+    for (;;) {
+      try {
+        return await run();
+      } catch (err) {
+        if (!isTransient(err)) throw err;
+        transient++;
+        if (transient >= retry.transient) throw exhausted(err, transient);
+        progress(`${(err as Error).message}; retrying`);
+        await options.clock.sleep(backoff(transient, retry, random));
+      }
+    }
+  }
+}
+
+type AttemptResult = Omit<PromoteResult, 'attempts'> | 'conflict';
+
+interface PendingBranch { current: { branch: string; commit: string; previous: string | null } | undefined }
+
+/** Puts a promotion branch back where it was (or deletes it), only if it is still at our commit. */
+async function undoBranch(repo: ConfigRepository, moved: NonNullable<PendingBranch['current']>, progress: (m: string) => void): Promise<void> {
+  try {
+    const outcome = moved.previous === null
+      ? await repo.deleteBranch({ branch: moved.branch, expected: moved.commit })
+      : await repo.pushBranch({ branch: moved.branch, commit: moved.previous, expected: moved.commit });
+    progress(outcome === 'rejected' ? `left ${moved.branch} alone: it moved again meanwhile` : `undid the push to ${moved.branch}`);
+  } catch (err) {
+    progress(`could not undo the push to ${moved.branch}: ${(err as Error).message}`);
+  }
+}
+
+async function attempt(options: PromoteOptions, resolved: ResolvedPromotion, push: 'pr' | 'direct', progress: (m: string) => void, pending: PendingBranch): Promise<AttemptResult> {
+  const { repo } = options;
+  const { target, version, environment } = resolved;
+  const baseBranch = environment.branch;
+  progress(`fetching ${baseBranch}`);
+  const base = await repo.fetchBranch(baseBranch);
+  if (base === null) throw new FerryError('target.not-found', `branch ${baseBranch} of environment ${options.env} does not exist`, { hint: 'check `branch` in ferry.yaml' });
+  const files = await repo.readFiles(base, target.files.map((f) => f.path));
+  const plan = planPromotion({ target, version, files, onOlder: resolved.onOlder });
+  const prBranch = formatPromotionBranch(target.env, target.app);
+  const summary = summarise(options, resolved, plan, push === 'pr' ? prBranch : baseBranch, push);
+
+  if (plan.outcome === 'refused') return { ...summary, outcome: 'refused', reason: plan.reason };
+  if (plan.outcome !== 'change') return { ...summary, outcome: plan.outcome };
+
+  const description: PromotionDescription = {
+    app: target.app, env: target.env, image: target.image, from: plan.from, to: plan.to, files: plan.files,
+    sourceCommit: options.sourceCommit, buildUrl: options.buildUrl,
+  };
+  const diff = plan.edits.map((e) => formatUnifiedDiff(e.path, files.get(e.path) ?? '', e.content)).join('');
+  if (options.dryRun) return { ...summary, outcome: 'dry-run', changed: true, diff, message: `dry run: would ${push === 'pr' ? `open a pull request from ${prBranch}` : `commit to ${baseBranch}`}: ${plan.message}` };
+
+  const commit = await repo.writeCommit({ parent: base, files: plan.edits, message: formatCommitMessage(description) });
+  if (push === 'direct') {
+    progress(`pushing ${commit.slice(0, 12)} to ${baseBranch}`);
+    if ((await repo.pushBranch({ branch: baseBranch, commit, expected: base })) === 'rejected') return 'conflict';
+    return { ...summary, outcome: 'promoted', changed: true, commit, diff, mergeSha: commit, message: `promoted ${plan.message} (commit ${commit.slice(0, 12)} on ${baseBranch})` };
+  }
+  return promoteThroughPullRequest(options, resolved, { plan, description, commit, prBranch, summary, diff, progress, pending });
+}
+
+async function promoteThroughPullRequest(
+  options: PromoteOptions, resolved: ResolvedPromotion,
+  ctx: {
+    plan: Extract<PromotionPlan, { outcome: 'change' }>; description: PromotionDescription; commit: string; prBranch: string;
+    summary: Omit<PromoteResult, 'attempts'>; diff: string; progress: (m: string) => void; pending: PendingBranch;
+  },
+): Promise<AttemptResult> {
+  const { repo } = options;
+  const host = options.host!;
+  const { target, version, environment } = resolved;
+  const { prBranch, summary, progress } = ctx;
+
+  // The promotion branch is where we last saw it; a newer pending promotion there wins over us.
+  const seen = await repo.fetchBranch(prBranch);
+  let pushed = true;
+  if (seen !== null) {
+    const pending = planPromotion({ target, version, files: await repo.readFiles(seen, target.files.map((f) => f.path)), onOlder: 'skip' });
+    if (pending.outcome === 'older') {
+      const pr = await host.findOpenPullRequest(prBranch, environment.branch);
+      return { ...summary, outcome: 'older', message: `a newer version is already pending on ${prBranch}${pr ? ` (#${pr.number})` : ''}: ${pending.message}`, ...(pr ? { pullRequest: { number: pr.number, url: pr.url, action: 'unchanged' as const } } : {}) };
+    }
+    pushed = pending.outcome !== 'unchanged';
+  }
+  if (pushed) {
+    progress(`pushing ${ctx.commit.slice(0, 12)} to ${prBranch}`);
+    if ((await repo.pushBranch({ branch: prBranch, commit: ctx.commit, expected: seen })) === 'rejected') return 'conflict';
+    // Keep the first "previous": a retry after a transient failure sees our own commit as the head.
+    ctx.pending.current = { branch: prBranch, commit: ctx.commit, previous: ctx.pending.current?.previous ?? seen };
+  }
+  const head = pushed ? ctx.commit : seen!;
+  const { title, body } = formatPullRequest(ctx.description);
+  progress(`opening or updating the pull request from ${prBranch}`);
+  const opened = await openOrUpdatePullRequest(host, {
+    head: prBranch, base: environment.branch, title, body,
+    labels: environment.labels, reviewers: environment.reviewers, teamReviewers: environment.teamReviewers,
+  });
+  ctx.pending.current = undefined;
+  const pr = { ...opened.pr, headSha: opened.pr.headSha || head };
+  const result: Omit<PromoteResult, 'attempts'> = {
+    ...summary, outcome: 'pull-request', changed: true, commit: head, diff: ctx.diff,
+    pullRequest: { number: pr.number, url: pr.url, action: opened.action, ...(opened.superseded ? { superseded: opened.superseded } : {}) },
+    message: `${opened.action === 'created' ? 'opened' : 'updated'} pull request #${pr.number} (${pr.url}): ${ctx.plan.message}`,
+  };
+
+  const autoMerge = options.autoMerge ?? environment.autoMerge;
+  if (autoMerge) {
+    progress(`requesting merge of #${pr.number}`);
+    const merge = await requestMerge(host, pr, environment.mergeMethod, true);
+    result.merge = merge.mode === 'merged' ? { mode: 'merged', sha: merge.sha } : { mode: merge.mode };
+    if (merge.mode === 'merged') Object.assign(result, { outcome: 'promoted', mergeSha: merge.sha, message: `merged pull request #${pr.number} as ${merge.sha.slice(0, 12)}: ${ctx.plan.message}` });
+  }
+  if (options.waitMergedMs !== undefined && result.outcome !== 'promoted') {
+    const waited = await waitForMerge(host, pr.number, {
+      timeoutMs: options.waitMergedMs, pollMs: options.pollMs ?? 5_000, clock: options.clock,
+      onProgress: (_pr, elapsed) => progress(`waiting for #${pr.number} to merge (${Math.round(elapsed / 1000)}s)`),
+    });
+    if (waited.outcome === 'merged') Object.assign(result, { outcome: 'promoted', mergeSha: waited.sha, message: `pull request #${pr.number} merged as ${waited.sha.slice(0, 12)}: ${ctx.plan.message}` });
+    else if (waited.outcome === 'closed') Object.assign(result, { outcome: 'closed', message: `pull request #${pr.number} was closed without merging` });
+    else Object.assign(result, { outcome: 'timeout', message: `pull request #${pr.number} was not merged within ${Math.round(options.waitMergedMs / 1000)}s` });
+  }
+  return result;
+}
+
+function summarise(options: PromoteOptions, resolved: ResolvedPromotion, plan: PromotionPlan, branch: string, push: 'pr' | 'direct'): Omit<PromoteResult, 'attempts'> {
+  const files = 'files' in plan
+    ? plan.files.map((f) => ({ path: f.path, changes: f.changes.map((c) => ({ line: c.line, field: c.yamlPath.join('.'), old: c.old, new: c.new })) }))
+    : [];
+  return {
+    outcome: 'unchanged', changed: false, message: plan.message,
+    app: resolved.target.app, env: options.env, image: formatPromotedImage(resolved.target.image, plan.to),
+    from: plan.from, to: plan.to, branch, push, files,
+  };
+}
+
+/** `git.retries-exhausted` or `github.retries-exhausted`, after the side that kept failing. */
+function exhausted(err: unknown, attempts: number): FerryError {
+  const side = err instanceof FerryError ? err.code.split('.')[0] : 'git';
+  return new FerryError(`${side}.retries-exhausted`, `${(err as Error).message} (after ${attempts} attempts)`, { cause: err, hint: 'the server kept failing; nothing was changed by this run' });
+}
+
+function isTransient(err: unknown): boolean {
+  return err instanceof FerryError && (err.code === 'git.network' || err.code === 'github.transient');
+}
+
+/** Exponential backoff with full jitter in [d/2, d], so colliding writers spread out. */
+function backoff(n: number, retry: RetryPolicy, random: () => number): number {
+  const d = Math.min(retry.maxDelayMs, retry.baseDelayMs * 2 ** Math.min(n - 1, 10));
+  return Math.round(d / 2 + (random() * d) / 2);
+}
