@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { FerryError } from './errors.js';
 import { editYaml, type YamlEdit } from './yaml-edit.js';
 import { parseYamlFile } from './yaml-file.js';
+import { verifyYamlEdit, type ExpectedChange } from './yaml-verify.js';
 
 const set = (path: (string | number)[], value: string, document = 0): YamlEdit => ({ op: 'set', document, path, value });
 const edit = (content: string, edits: YamlEdit[]) => editYaml(parseYamlFile(content, 'f.yaml'), edits);
@@ -83,5 +84,23 @@ describe('editYaml delete and append', () => {
 describe('parseYamlFile', () => {
   it('reports file and line of a syntax error', () => {
     expect(() => parseYamlFile('a: 1\nb: {{X}}/y\n', 'k.yaml')).toThrow(expect.objectContaining({ code: 'yaml.invalid', file: 'k.yaml', line: 2 }));
+  });
+});
+
+describe('verifyYamlEdit', () => {
+  const before = parseYamlFile('a: &x 1 # c\nb: 2\nc: *x\n', 'v.yaml');
+  const setA: ExpectedChange[] = [{ document: 0, kind: 'set', path: ['a'], value: 'x' }];
+  it('accepts exactly the intended change', () => {
+    expect(() => verifyYamlEdit(before, 'a: &x x # c\nb: 2\nc: *x\n', setA)).not.toThrow();
+  });
+  it.each([
+    ['another value changed', 'a: &x x # c\nb: 3\nc: *x\n', /b in document 1 would read the number "3" instead of the number "2"/],
+    ['a comment swallowed a key', 'a: &x x # c b: 2\nc: *x\n', /b in document 1 would read nothing/],
+    ['the anchor was lost', 'a: x # c\nb: 2\nc: *x\n', /a in document 1 would read the string "x" instead of the string "x" \(anchor &x\)|no longer parses/],
+    ['a key appeared', 'a: &x x # c\nb: 2\nc: *x\nd: 1\n', /d in document 1 would appear \(the number "1"\)/],
+    ['the target reads as a number', 'a: &x 1.5 # c\nb: 2\nc: *x\n', /a in document 1 would read the number "1.5" \(anchor &x\) instead of the string "x" \(anchor &x\)/],
+    ['a document was added', 'a: &x x # c\nb: 2\nc: *x\n---\nd: 1\n', /2 documents instead of 1/],
+  ])('rejects: %s', (_name, after, message) => {
+    expect(() => verifyYamlEdit(before, after, setA)).toThrow(expect.objectContaining({ code: 'edit.verify-failed', file: 'v.yaml', message: expect.stringMatching(message) }));
   });
 });

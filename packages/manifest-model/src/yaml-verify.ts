@@ -37,9 +37,9 @@ export function verifyYamlEdit(before: YamlFile, afterContent: string, expected:
     const got = flattenDocument(after.documents[i]!);
     for (const [key, entry] of want) {
       const other = got.get(key);
-      if (other?.desc !== entry.desc) fail(`${formatYamlPath(entry.path)} in document ${i + 1} reads ${other ? other.desc : 'nothing'} instead of ${entry.desc}`);
+      if (other?.desc !== entry.desc) fail(`${formatYamlPath(entry.path)} in document ${i + 1} would read ${other ? explain(other.desc) : 'nothing'} instead of ${explain(entry.desc)}`);
     }
-    for (const [key, entry] of got) if (!want.has(key)) fail(`${formatYamlPath(entry.path)} in document ${i + 1} appeared unexpectedly`);
+    for (const [key, entry] of got) if (!want.has(key)) fail(`${formatYamlPath(entry.path)} in document ${i + 1} would appear (${explain(entry.desc)})`);
   });
 }
 
@@ -88,4 +88,17 @@ function flattenDocument(doc: Document.Parsed): Map<string, Entry> {
   };
   if (doc.contents !== null) visit(doc.contents, []);
   return out;
+}
+
+/** An entry description in words: `the number 3 (anchor &x)`, `a mapping`, `an alias of &x`. */
+function explain(desc: string): string {
+  if (desc === 'null') return 'an empty value';
+  if (desc.startsWith('*')) return `an alias of &${desc.slice(1)}`;
+  const [kind, anchor, tag, ...rest] = desc.split('|');
+  const props = `${anchor ? ` (anchor &${anchor})` : ''}${tag ? ` (tag ${tag})` : ''}`;
+  if (kind === 'm') return `a mapping${props}`;
+  if (kind === 'q') return `a sequence${props}`;
+  const value = rest.join('|');
+  const colon = value.indexOf(':');
+  return `the ${value.slice(0, colon)} ${JSON.stringify(value.slice(colon + 1))}${props}`;
 }

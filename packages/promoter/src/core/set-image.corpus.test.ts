@@ -2,12 +2,12 @@
 // image each file mentions, set a new tag and check that exactly the expected lines change, that the
 // edit is idempotent, and that `kubectl kustomize` renders the new image.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { kubectlPath } from '@ferry/testenv';
+import { helmPath, kubectlPath } from '@ferry/testenv';
 import { findImageOccurrences, planSetImage } from './set-image.js';
 
 const repoRoot = fileURLToPath(new URL('../../../../', import.meta.url));
@@ -183,5 +183,42 @@ describe('corpus kustomizations render the new image with real kubectl kustomize
     const output = build(plan.files[0]!.newContent!);
     expect(output).toContain(rendered);
     expect(output).toContain('image: nginx:'); // the sidecar is there either way
+  });
+});
+
+describe('corpus Helm values render the new image with real helm template', () => {
+  const dirs: string[] = [];
+  afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+  // A minimal chart whose template renders the image the way most charts do.
+  const render = (values: string, template: string) => {
+    const dir = mkdtempSync(join(tmpdir(), 'ferry-helm-'));
+    dirs.push(dir);
+    writeFileSync(join(dir, 'Chart.yaml'), 'apiVersion: v2\nname: demo\nversion: 0.1.0\nappVersion: "0.0.1"\n');
+    mkdirSync(join(dir, 'templates'));
+    writeFileSync(join(dir, 'templates', 'pod.yaml'), `apiVersion: v1\nkind: Pod\nmetadata:\n  name: demo\nspec:\n  containers:\n${template}`);
+    writeFileSync(join(dir, 'values.yaml'), values);
+    return execFileSync(helmPath(), ['template', 'demo', dir], { encoding: 'utf8' });
+  };
+
+  it('a tag that YAML would read as a number renders as written (tag: 0.1 in the guestbook values)', () => {
+    const file = 'helm-values/argocd-example-helm-guestbook-values.yaml';
+    const template = '  - name: app\n    image: "{{ .Values.image.repository }}:{{ .Values.image.tag }}"\n';
+    const content = read(file);
+    const plan = planSetImage([{ path: file, content }], { image: 'gcr.io/heptio-images/ks-guestbook-demo', tag: '1.10' });
+    expect(render(plan.files[0]!.newContent!, template)).toContain('image: "gcr.io/heptio-images/ks-guestbook-demo:1.10"');
+    // What a naive text replacement would ship: YAML reads 1.10 as the float 1.1.
+    expect(render(content.replace('tag: 0.1', 'tag: 1.10'), template)).toContain('image: "gcr.io/heptio-images/ks-guestbook-demo:1.1"');
+  });
+
+  it('podinfo values: both the app and the redis image render with their new tags', () => {
+    const file = 'helm-values/podinfo-values.yaml';
+    const template = '  - name: app\n    image: "{{ .Values.image.repository }}:{{ .Values.image.tag }}"\n  - name: redis\n    image: "{{ .Values.redis.repository }}:{{ .Values.redis.tag }}"\n';
+    let content = read(file);
+    for (const [image, tag] of [['ghcr.io/stefanprodan/podinfo', '6.10.0'], ['redis', '7.4']] as const) {
+      content = planSetImage([{ path: file, content }], { image, tag }).files[0]!.newContent!;
+    }
+    const output = render(content, template);
+    expect(output).toContain('image: "ghcr.io/stefanprodan/podinfo:6.10.0"');
+    expect(output).toContain('image: "redis:7.4"');
   });
 });
