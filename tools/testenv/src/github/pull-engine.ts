@@ -58,8 +58,7 @@ export class PullEngine {
   async refresh(repo: RepoRecord, pr: PullRecord): Promise<void> {
     if (pr.state !== 'open') return;
     const git = this.store.bare(repo);
-    const head = await git.resolveCommit(`refs/heads/${pr.headRef}`);
-    const base = await git.resolveCommit(`refs/heads/${pr.baseRef}`);
+    const [head, base] = await Promise.all([git.resolveCommit(`refs/heads/${pr.headRef}`), git.resolveCommit(`refs/heads/${pr.baseRef}`)]);
     if (head && head !== pr.headSha) {
       pr.headSha = head;
       pr.updatedAt = isoNow();
@@ -95,8 +94,8 @@ export class PullEngine {
     const git = this.store.bare(repo);
     const base = pr.merged && pr.mergeCommitSha ? (await git.readCommit(pr.mergeCommitSha)).parents[0] ?? pr.baseSha : pr.baseSha;
     const mergeBase = (await git.mergeBase(base, pr.headSha)) ?? base;
-    const commits = (await git.commitsBetween(mergeBase, pr.headSha)).length;
-    const numstat = await git.ok(['diff', '--numstat', mergeBase, pr.headSha]);
+    const [between, numstat] = await Promise.all([git.commitsBetween(mergeBase, pr.headSha), git.ok(['diff', '--numstat', mergeBase, pr.headSha])]);
+    const commits = between.length;
     let additions = 0;
     let deletions = 0;
     let changedFiles = 0;

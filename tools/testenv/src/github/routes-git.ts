@@ -18,7 +18,8 @@ async function pushedAt(deps: RouteDeps, repo: RepoRecord): Promise<string> {
 }
 
 export async function repoJson(deps: RouteDeps, repo: RepoRecord): Promise<Record<string, unknown>> {
-  return repoPayload(repo, await deps.store.defaultBranch(repo), await pushedAt(deps, repo), deps.urls);
+  const [branch, pushed] = await Promise.all([deps.store.defaultBranch(repo), pushedAt(deps, repo)]);
+  return repoPayload(repo, branch, pushed, deps.urls);
 }
 
 function chunkBase64(data: Buffer): string {

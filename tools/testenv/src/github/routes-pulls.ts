@@ -20,9 +20,12 @@ export function findPull(repo: RepoRecord, number: number): PullRecord {
 
 export async function renderPull(deps: PullRouteDeps, repo: RepoRecord, pr: PullRecord, full: boolean): Promise<Record<string, unknown>> {
   const m = await deps.engine.mergeability(repo, pr);
-  const stats = full ? await deps.engine.diffStats(repo, pr) : { commits: 0, additions: 0, deletions: 0, changedFiles: 0 };
+  const [stats, repository] = await Promise.all([
+    full ? deps.engine.diffStats(repo, pr) : { commits: 0, additions: 0, deletions: 0, changedFiles: 0 },
+    repoJson(deps, repo),
+  ]);
   return pullPayload(repo, pr, {
-    repoJson: await repoJson(deps, repo),
+    repoJson: repository,
     mergeable: m.mergeable,
     rebaseable: m.mergeable,
     mergeableState: m.state,

@@ -44,6 +44,8 @@ export interface ExchangeRecord {
   requestBody: unknown;
   status: number;
   responseBody: unknown;
+  /** Time from the request's arrival to the answer, validation excluded. */
+  durationMs: number;
   /** Set when the answer came from a switched-on fault. */
   fault?: 'secondary-rate-limit' | 'server-error';
 }
@@ -123,7 +125,7 @@ export async function startGitHubEmulator(options: GitHubEmulatorOptions): Promi
   const authenticate = (header: string | undefined): Authentication =>
     authenticateRequest(header, { app, ...(options.tokens ? { tokens: options.tokens } : {}), userLogin: options.userLogin ?? 'ferry-bot' });
 
-  const handle = async (req: IncomingMessage, raw: Buffer, id: string): Promise<RouteResponse & { record: Omit<ExchangeRecord, 'id' | 'status' | 'responseBody'>; resource: string; key: string; fault?: ExchangeRecord['fault'] }> => {
+  const handle = async (req: IncomingMessage, raw: Buffer, id: string): Promise<RouteResponse & { record: Omit<ExchangeRecord, 'id' | 'status' | 'responseBody' | 'durationMs'>; resource: string; key: string; fault?: ExchangeRecord['fault'] }> => {
     const u = new URL(req.url ?? '/', 'http://localhost');
     const method = (req.method ?? 'GET').toUpperCase();
     let path = u.pathname.replace(/^\/api\/v3(?=\/|$)/, '') || '/';
@@ -191,6 +193,7 @@ export async function startGitHubEmulator(options: GitHubEmulatorOptions): Promi
 
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     const id = requestId();
+    const started = performance.now();
     void (async () => {
       const raw = await readBody(req);
       let result: Awaited<ReturnType<typeof handle>>;
@@ -221,7 +224,7 @@ export async function startGitHubEmulator(options: GitHubEmulatorOptions): Promi
       if (result.status === 204) delete headers['content-type'];
       const fault = result.fault;
       const exchange: ExchangeRecord = {
-        id, ...result.record, status: result.status,
+        id, ...result.record, status: result.status, durationMs: Math.round(performance.now() - started),
         responseBody: result.raw ? result.raw.toString('utf8') : result.body,
         ...(fault ? { fault } : {}),
       };
