@@ -1,5 +1,6 @@
 import { ExitCode, type CliIo, type Command } from './command.js';
 import { setImageCommand } from './commands/set-image.js';
+import { promoteCommand } from './commands/promote.js';
 import { describeError } from './describe-error.js';
 
 export type { CliIo, Command, Output } from './command.js';
@@ -8,6 +9,7 @@ export { ExitCode } from './command.js';
 /** Every subcommand; adding one is one line here. */
 export const COMMANDS: readonly Command[] = [
   setImageCommand,
+  promoteCommand,
 ];
 
 function topLevelHelp(): string {
