@@ -62,7 +62,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
       return exitCodeOf(r.outcome);
     });
     const exitCode = worstExitCode(codes);
-    if (args.json) io.stdout.write(`${JSON.stringify({ command: args.command, exitCode, syncs: reports }, null, 2)}\n`);
+    if (args.json) io.stdout.write(`${JSON.stringify({ command: args.command, exitCode, syncs: reports, requests: kube.stats }, null, 2)}\n`);
     else for (const report of reports) io.stdout.write(formatReport(report, args.command));
     return exitCode;
   } catch (error) {

@@ -4,7 +4,7 @@ import { groupByStage } from '../plan/apply-order.js';
 import { assessHealth } from '../plan/assess-health.js';
 import { differsFromLive, listChangedPaths, normalizeForCompare } from '../plan/compare-objects.js';
 import type { KubeObject, ObjectRef } from '../plan/kube-object.js';
-import { describeObject, groupOf } from '../plan/kube-object.js';
+import { describeObject, formatObjectKey, groupOf, toObjectRef } from '../plan/kube-object.js';
 import { RecreateAnnotation, RecreateEnabled } from '../sync/labels.js';
 import { mapLimit, settleLimit } from './map-limit.js';
 import type { PreparedObject } from './prepare-objects.js';
@@ -28,6 +28,11 @@ export interface ApplyOptions {
   waitTimeoutMs?: number;
   /** Called once each object write succeeded (lets the caller track what exists for the inventory). */
   onApplied?: (change: ObjectChange) => void;
+  /**
+   * Label selector of this Sync's objects: live objects are then read with one LIST per kind and
+   * namespace instead of one GET per object (1,000 objects: 2 requests instead of 1,000).
+   */
+  ownerSelector?: string;
 }
 
 interface Checked {
@@ -45,13 +50,13 @@ interface Checked {
  */
 export async function applyObjects(kube: KubeApi, objects: readonly PreparedObject[], options: ApplyOptions): Promise<ObjectChange[]> {
   const newNamespaces = new Set(objects.filter((o) => o.ref.kind === 'Namespace' && groupOf(o.ref.apiVersion) === '').map((o) => o.ref.name));
-  const checked = await checkAll(kube, objects, options.concurrency, (item, error) => isDeferrable(item, error, newNamespaces));
+  const checked = await checkAll(kube, objects, options, (item, error) => isDeferrable(item, error, newNamespaces));
   if (options.dryRun) return checked.map((c) => c.change ?? { ref: c.item.ref, action: 'create' as const });
 
   const changes: ObjectChange[] = [];
   for (const stage of groupByStage(checked, (c) => c.item.ref)) {
     const deferred = stage.filter((c) => c.deferred);
-    const rechecked = deferred.length ? await checkAll(kube, deferred.map((c) => c.item), options.concurrency, () => false) : [];
+    const rechecked = deferred.length ? await checkAll(kube, deferred.map((c) => c.item), options, () => false) : [];
     const ready = [...stage.filter((c) => !c.deferred), ...rechecked];
     const results = await mapLimit(ready, options.concurrency, async ({ item, change }) => {
       if (!change || change.action === 'unchanged') return change ?? { ref: item.ref, action: 'unchanged' as const };
@@ -72,8 +77,9 @@ export async function applyObjects(kube: KubeApi, objects: readonly PreparedObje
 }
 
 /** Dry-runs objects and compares with live; collects every rejection into one error. */
-async function checkAll(kube: KubeApi, items: readonly PreparedObject[], concurrency: number, defer: (item: PreparedObject, error: unknown) => boolean): Promise<Checked[]> {
-  const settled = await settleLimit(items, concurrency, async (item): Promise<Checked> => {
+async function checkAll(kube: KubeApi, items: readonly PreparedObject[], options: ApplyOptions, defer: (item: PreparedObject, error: unknown) => boolean): Promise<Checked[]> {
+  const listed = options.ownerSelector ? await listOwned(kube, items, options.ownerSelector, options.concurrency) : new Map<string, KubeObject>();
+  const settled = await settleLimit(items, options.concurrency, async (item): Promise<Checked> => {
     let dryRun: KubeObject;
     try {
       dryRun = await kube.apply(item.object, { dryRun: true });
@@ -84,7 +90,8 @@ async function checkAll(kube: KubeApi, items: readonly PreparedObject[], concurr
       }
       throw error;
     }
-    const live = await kube.get(item.ref);
+    // Listed objects are current as of the list; objects not listed (new, or not yet ours) are read.
+    const live = listed.get(formatObjectKey(item.ref)) ?? (await kube.get(item.ref));
     if (!live) return { item, change: { ref: item.ref, action: 'create', result: dryRun } };
     if (!differsFromLive(dryRun, live)) return { item, change: { ref: item.ref, action: 'unchanged', result: live } };
     const paths = listChangedPaths(normalizeForCompare(live), normalizeForCompare(dryRun));
@@ -93,6 +100,27 @@ async function checkAll(kube: KubeApi, items: readonly PreparedObject[], concurr
   const failures = settled.flatMap((s, index) => (s.ok ? [] : [{ item: items[index] as PreparedObject, error: s.error }]));
   if (failures.length) throw rejectionError(failures);
   return settled.map((s) => (s as { ok: true; value: Checked }).value);
+}
+
+/** Live objects of this Sync, one LIST per apiVersion/kind/namespace; kinds it may not list are skipped. */
+async function listOwned(kube: KubeApi, items: readonly PreparedObject[], selector: string, concurrency: number): Promise<Map<string, KubeObject>> {
+  const groups = new Map<string, { apiVersion: string; kind: string; namespace: string; count: number }>();
+  for (const { ref, definedInRevision } of items) {
+    if (definedInRevision) continue;
+    const key = `${ref.apiVersion}|${ref.kind}|${ref.namespace}`;
+    const group = groups.get(key) ?? { apiVersion: ref.apiVersion, kind: ref.kind, namespace: ref.namespace, count: 0 };
+    group.count++;
+    groups.set(key, group);
+  }
+  const byKey = new Map<string, KubeObject>();
+  // A LIST only pays off for several objects of a kind; single objects are read with a GET.
+  const worthListing = [...groups.values()].filter((g) => g.count > 2);
+  const lists = await settleLimit(worthListing, concurrency, (g) => kube.list(g.apiVersion, g.kind, { ...(g.namespace ? { namespace: g.namespace } : {}), labelSelector: selector }));
+  for (const list of lists) {
+    if (!list.ok) continue;
+    for (const object of list.value) byKey.set(formatObjectKey(toObjectRef(object)), object);
+  }
+  return byKey;
 }
 
 function isDeferrable(item: PreparedObject, error: unknown, newNamespaces: ReadonlySet<string>): boolean {

@@ -6,7 +6,7 @@ import type { ObjectRef } from '../plan/kube-object.js';
 import { uniqueRefs } from '../plan/inventory.js';
 import { checkPruneGuards, findPruneCandidates } from '../plan/plan-prune.js';
 import { SyncApiVersion, SyncKind, parseDuration, type SyncSpec } from '../sync/sync-spec.js';
-import type { SyncIdentity } from '../sync/labels.js';
+import { ownerSelector, type SyncIdentity } from '../sync/labels.js';
 import { applyObjects, type ObjectChange } from './apply-objects.js';
 import { classifyError } from './classify-error.js';
 import { loadSyncState, saveSyncState, type SyncState } from './inventory-store.js';
@@ -98,7 +98,9 @@ export async function reconcileSync(target: SyncTarget, deps: ReconcileDeps, opt
 
     // render
     const rendered = await renderSource({
-      source: deps.source, url: spec.url, commit: head, path: spec.path, mode: spec.render, helm: spec.helm,
+      source: deps.source, url: spec.url, commit: head, path: spec.path, mode: spec.render,
+      // The release is named after the Sync unless the spec names it.
+      helm: { valuesFiles: [], ...spec.helm, releaseName: spec.helm?.releaseName ?? identity.name },
       namespace: spec.namespace ?? identity.namespace, tools: deps.tools, tmpDir: deps.tmpDir,
     });
 
@@ -111,7 +113,7 @@ export async function reconcileSync(target: SyncTarget, deps: ReconcileDeps, opt
 
     // apply
     const changes = await applyObjects(deps.kube, prepared, {
-      concurrency, dryRun: options.dryRun ?? false, onApplied: (c) => appliedSoFar.push(c.ref),
+      concurrency, dryRun: options.dryRun ?? false, onApplied: (c) => appliedSoFar.push(c.ref), ownerSelector: ownerSelector(identity),
     });
     report.changes = changes.map(({ result: _result, ...rest }) => rest);
     if (options.dryRun) {

@@ -1,6 +1,6 @@
 // Test support for cluster tests: a real git server, a real API server (the run's shared control
 // plane), and a reconcile wired to both, like the app does.
-import { startGitServer, type GitServer } from '@ferry/testenv';
+import { startGitServer, type GitServer, type GitServerOptions } from '@ferry/testenv';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,8 +20,8 @@ export interface AgentHarness {
   close(): Promise<void>;
 }
 
-export async function startAgentHarness(kubeconfigPath: string, tools: { kubectl?: string; helm?: string } = {}): Promise<AgentHarness> {
-  const git = await startGitServer();
+export async function startAgentHarness(kubeconfigPath: string, tools: { kubectl?: string; helm?: string } = {}, gitOptions: GitServerOptions = {}): Promise<AgentHarness> {
+  const git = await startGitServer(gitOptions);
   const tmp = await mkdtemp(join(tmpdir(), 'ferry-agent-test-'));
   const kube = await KubeClient.create({ kubeconfigPath });
   const source = new IsomorphicGitSource({ cacheDir: join(tmp, 'git') });
