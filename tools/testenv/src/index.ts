@@ -41,4 +41,5 @@ export type {
   CommitStatusRecord,
   MergeMethod,
   EmulatorWorld,
+  EmulatorWorldOptions,
 } from './github/index.js';

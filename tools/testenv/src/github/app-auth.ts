@@ -76,6 +76,13 @@ export class AppAuthority {
     }
   }
 
+  private readonly listeners: ((t: InstallationToken) => void)[] = [];
+
+  /** Calls `listener` for every installation token issued from now on. */
+  onTokenIssued(listener: (t: InstallationToken) => void): void {
+    this.listeners.push(listener);
+  }
+
   issueToken(installationId: number): InstallationToken {
     const token: InstallationToken = {
       token: `ghs_${randomBytes(27).toString('base64url').replace(/[-_]/g, 'x').slice(0, 36)}`,
@@ -83,6 +90,7 @@ export class AppAuthority {
       expiresAt: new Date(Date.now() + 3600_000),
     };
     this.tokens.set(token.token, token);
+    for (const listener of this.listeners) listener(token);
     return token;
   }
 

@@ -4,8 +4,17 @@ import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { runGit } from '../git-server/run-git.js';
-import { startGitServer, type GitServer } from '../git-server/start-git-server.js';
+import { startGitServer, type GitServer, type GitServerAuth } from '../git-server/start-git-server.js';
 import { startGitHubEmulator, type GitHubEmulator, type GitHubEmulatorOptions } from './start-github-emulator.js';
+
+export interface EmulatorWorldOptions extends Omit<GitHubEmulatorOptions, 'reposRoot' | 'gitUrl'> {
+  /**
+   * Make the git server demand the credentials github.com's git accepts: basic auth with user
+   * `x-access-token` and a PAT from `tokens` or a live installation token as password (or either
+   * as a bearer token). Needs `tokens`.
+   */
+  gitAuth?: boolean;
+}
 
 export interface EmulatorWorld {
   git: GitServer;
@@ -21,9 +30,29 @@ async function git(args: string[], cwd?: string): Promise<string> {
   return r.stdout.trim();
 }
 
-export async function startEmulatorWorld(options: Omit<GitHubEmulatorOptions, 'reposRoot'> = {}): Promise<EmulatorWorld> {
-  const gitServer = await startGitServer();
-  const github = await startGitHubEmulator({ ...options, reposRoot: gitServer.root, gitUrl: gitServer.url });
+export async function startEmulatorWorld(options: EmulatorWorldOptions = {}): Promise<EmulatorWorld> {
+  const { gitAuth, ...githubOptions } = options;
+  if (gitAuth && !options.tokens?.length) throw new Error('startEmulatorWorld: gitAuth needs at least one PAT in `tokens`');
+  // The git server reads these lists on every request, so tokens issued later are accepted too.
+  const auth: GitServerAuth | undefined = gitAuth
+    ? { basic: (options.tokens ?? []).map((t) => ({ username: 'x-access-token', password: t })), bearer: [...(options.tokens ?? [])] }
+    : undefined;
+  const gitServer = await startGitServer({ auth });
+  const github = await startGitHubEmulator({ ...githubOptions, reposRoot: gitServer.root, gitUrl: gitServer.url });
+  if (auth && options.app) {
+    github.onInstallationToken((token) => {
+      auth.basic?.push({ username: 'x-access-token', password: token });
+      auth.bearer?.push(token);
+    });
+  }
+  const pushUrl = (repo: string): string => {
+    const url = new URL(gitServer.repoUrl(repo));
+    if (gitAuth) {
+      url.username = 'x-access-token';
+      url.password = options.tokens?.[0] ?? '';
+    }
+    return url.toString();
+  };
   const scratch = await mkdtemp(join(tmpdir(), 'ferry-gh-work-'));
   let n = 0;
   return {
@@ -31,7 +60,7 @@ export async function startEmulatorWorld(options: Omit<GitHubEmulatorOptions, 'r
     github,
     async pushFiles(repo, branch, files, o = {}) {
       const work = join(scratch, `w${n++}`);
-      await git(['clone', '--quiet', gitServer.repoUrl(repo), work]);
+      await git(['clone', '--quiet', pushUrl(repo), work]);
       const from = o.from ?? 'main';
       await git(['checkout', '--quiet', '-B', branch, `origin/${from}`], work);
       for (const [path, content] of Object.entries(files)) {

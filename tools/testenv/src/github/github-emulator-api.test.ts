@@ -172,3 +172,26 @@ describe('headers and faults', () => {
     expect((await octokit.repos.get(o)).status).toBe(200);
   });
 });
+
+describe('git credentials of a GitHub App', () => {
+  it('lets the git server accept installation tokens the emulator issues, and nothing else', async () => {
+    const secured = await startEmulatorWorld({ tokens: ['pat-2'], gitAuth: true, app: { appId: APP_ID, privateKeyPem: privateKey } });
+    try {
+      await secured.git.createRepo('acme/locked', { seed: { 'a.txt': 'a\n' } });
+      const lsRemote = async (password: string): Promise<number> => {
+        const url = new URL(secured.git.repoUrl('acme/locked'));
+        url.username = 'x-access-token';
+        url.password = password;
+        return (await runGit(['ls-remote', url.toString()])).code;
+      };
+      const app = new Octokit({ baseUrl: secured.github.url, authStrategy: createAppAuth, auth: { appId: APP_ID, privateKey, installationId: 1 } });
+      const { token } = (await app.auth({ type: 'installation' })) as { token: string };
+      expect(token).toMatch(/^ghs_/);
+      expect(await lsRemote(token)).toBe(0);
+      expect(await lsRemote('ghs_not-issued')).not.toBe(0);
+      expect(await secured.pushFiles('acme/locked', 'main', { 'b.txt': 'b\n' }, { from: 'main' })).toMatch(/^[0-9a-f]{40}$/);
+    } finally {
+      await secured.close();
+    }
+  });
+});

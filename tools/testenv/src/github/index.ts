@@ -6,4 +6,4 @@ export { validateGitHubGraphql, loadGitHubGraphqlSchema } from './graphql-api.js
 export type { AppOptions } from './app-auth.js';
 export type { EmulatorState, PullRecord, RepoRecord, CommitStatusRecord, MergeMethod } from './emulator-state.js';
 export { startEmulatorWorld } from './emulator-test-kit.js';
-export type { EmulatorWorld } from './emulator-test-kit.js';
+export type { EmulatorWorld, EmulatorWorldOptions } from './emulator-test-kit.js';

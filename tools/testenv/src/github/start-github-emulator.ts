@@ -65,6 +65,11 @@ export interface GitHubEmulator {
   graphqlUrl: string;
   state: EmulatorState;
   setRequiredChecks(repo: string, branch: string, contexts: string[], options?: { strict?: boolean }): Promise<void>;
+  /**
+   * Calls `listener` with every installation token the app endpoints issue, e.g. to let the git
+   * server accept it as `x-access-token:<token>` the way github.com does. Needs `app`.
+   */
+  onInstallationToken(listener: (token: string, expiresAt: Date) => void): void;
   /** Allows or forbids auto-merge on a repository (GitHub's "Allow auto-merge" setting). */
   setAllowAutoMerge(repo: string, allowed: boolean): Promise<void>;
   faults: GitHubEmulatorFaults;
@@ -265,6 +270,10 @@ export async function startGitHubEmulator(options: GitHubEmulatorOptions): Promi
       const protection: ProtectionRecord = { contexts: [...contexts], strict: opts.strict ?? false };
       repo.protection.set(branch, protection);
       await engine.sweepAutoMerge(repo);
+    },
+    onInstallationToken(listener) {
+      if (!app) throw new Error('onInstallationToken: start the emulator with the `app` option');
+      app.onTokenIssued((t) => listener(t.token, t.expiresAt));
     },
     async setAllowAutoMerge(fullName, allowed) {
       const { owner, name } = splitRepo(fullName);
