@@ -195,3 +195,14 @@ describe('git credentials of a GitHub App', () => {
     }
   });
 });
+
+describe('pagination', () => {
+  it('pages pull request lists with Link headers that octokit.paginate follows', async () => {
+    const all = await octokit.paginate(octokit.pulls.list, { ...o, state: 'all', per_page: 1 });
+    const known = [...world.github.state.repos.values()].find((r) => r.name === 'svc')?.pulls ?? [];
+    expect(known.length).toBeGreaterThan(2);
+    expect(all.map((p) => p.number).sort()).toEqual(known.map((p) => p.number).sort());
+    const pages = world.github.requests.filter((r) => r.method === 'GET' && r.path === '/repos/acme/svc/pulls' && r.query.includes('per_page=1'));
+    expect(pages).toHaveLength(known.length);
+  });
+});
