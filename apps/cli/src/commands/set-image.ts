@@ -35,7 +35,8 @@ File kinds (detected per file):
                   an entry is added when none matches
   manifests       documents with apiVersion and kind: image of containers, initContainers and
                   ephemeralContainers in Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet, Job,
-                  CronJob, ReplicationController, PodTemplate and items of a List
+                  CronJob, ReplicationController, PodTemplate and items of a List; the inline
+                  values of a Flux HelmRelease and an Argo CD Application as helm-values
   helm-values     anything else: mappings with repository (+ registry) get their tag (and digest,
                   when that key exists); any string NAME:TAG / NAME@DIGEST of the image is rewritten
 

@@ -12,29 +12,37 @@ import { fieldsOf, scalarText, walkDocument } from './yaml-nodes.js';
  */
 export const helmValuesRewriter: Rewriter = {
   kind: 'helm-values',
-  extract: (file) => findPlaces(file).map((p) => p.candidate),
-  update(file, change) {
-    const edits: YamlEdit[] = [];
-    for (const place of findPlaces(file)) {
-      if (!place.candidate.names.some((n) => namesImage(n, change))) continue;
-      if (place.kind === 'combined') {
-        const ref = tryParseImageReference(place.candidate.reference)!;
-        edits.push({ op: 'set', document: place.candidate.document, path: place.candidate.yamlPath, value: applyChangeToReference(ref, change) });
-      } else {
-        edits.push(...splitEdits(place, change));
-      }
-    }
-    return editYaml(file, edits);
-  },
+  extract: (file) => findValuesPlaces(file).map((p) => p.candidate),
+  update: (file, change) => editYaml(file, valuesEdits(findValuesPlaces(file), change)),
 };
 
-type Place =
+/** The edits that set the change's image in these places (places of other images are skipped). */
+export function valuesEdits(places: ValuesPlace[], change: ResolvedChange): YamlEdit[] {
+  const edits: YamlEdit[] = [];
+  for (const place of places) {
+    if (!place.candidate.names.some((n) => namesImage(n, change))) continue;
+    if (place.kind === 'combined') {
+      const ref = tryParseImageReference(place.candidate.reference)!;
+      edits.push({ op: 'set', document: place.candidate.document, path: place.candidate.yamlPath, value: applyChangeToReference(ref, change) });
+    } else {
+      edits.push(...splitEdits(place, change));
+    }
+  }
+  return edits;
+}
+
+/** A subtree holding Helm values: a whole document, or e.g. a HelmRelease's spec.values. */
+export interface ValuesRoot { document: number; path: YamlPath }
+
+export type ValuesPlace =
   | { kind: 'combined'; candidate: Candidate }
   | { kind: 'split'; candidate: Candidate; mapPath: YamlPath; nameKey: string; registry?: string; hasDigestKey: boolean; digestText?: string };
 
-function findPlaces(file: YamlFile): Place[] {
-  const places: Place[] = [];
-  file.documents.forEach((doc, document) => {
+/** Every image place in the given values subtrees (default: every whole document). */
+export function findValuesPlaces(file: YamlFile, roots: ValuesRoot[] = file.documents.map((_, document) => ({ document, path: [] }))): ValuesPlace[] {
+  const places: ValuesPlace[] = [];
+  roots.forEach(({ document, path: rootPath }) => {
+    const doc = file.documents[document]!;
     walkDocument(doc, ({ node, path }) => {
       if (isMap(node)) {
         const split = splitPlace(file, document, node, path, fieldsOf(doc, node));
@@ -47,12 +55,12 @@ function findPlaces(file: YamlFile): Place[] {
         if (ref.digest !== undefined) candidate.digest = ref.digest;
         places.push({ kind: 'combined', candidate });
       }
-    });
+    }, rootPath);
   });
   return places;
 }
 
-function splitPlace(file: YamlFile, document: number, _map: Node, path: YamlPath, fields: Map<string, Node | null>): Place | undefined {
+function splitPlace(file: YamlFile, document: number, _map: Node, path: YamlPath, fields: Map<string, Node | null>): ValuesPlace | undefined {
   const nameKey = fields.has('repository') ? 'repository' : fields.has('image') && (fields.has('registry') || fields.has('tag')) ? 'image' : undefined;
   if (!nameKey) return undefined;
   const nameNode = fields.get(nameKey);
@@ -75,13 +83,13 @@ function splitPlace(file: YamlFile, document: number, _map: Node, path: YamlPath
   };
   if (tag) candidate.tag = tag;
   if (digestText) candidate.digest = digestText;
-  const place: Place = { kind: 'split', candidate, mapPath: path, nameKey, hasDigestKey: fields.has('digest') };
+  const place: ValuesPlace = { kind: 'split', candidate, mapPath: path, nameKey, hasDigestKey: fields.has('digest') };
   if (registry) place.registry = registry;
   if (digestText) place.digestText = digestText;
   return place;
 }
 
-function splitEdits(place: Extract<Place, { kind: 'split' }>, change: ResolvedChange): YamlEdit[] {
+function splitEdits(place: Extract<ValuesPlace, { kind: 'split' }>, change: ResolvedChange): YamlEdit[] {
   const document = place.candidate.document;
   const at = (key: string) => [...place.mapPath, key];
   const edits: YamlEdit[] = [];

@@ -2,6 +2,7 @@ import { isMap, isSeq, type Document, type Node } from 'yaml';
 import {
   editYaml, lineOfNode, resolveAlias, resolveYamlPath, tryParseImageReference, type YamlEdit, type YamlFile, type YamlPath,
 } from '@ferry/manifest-model';
+import { findValuesPlaces, valuesEdits, type ValuesRoot } from './helm-values.js';
 import { applyChangeToReference, namesImage } from './image-change.js';
 import type { Candidate, Rewriter } from './types.js';
 import { fieldsOf, scalarText } from './yaml-nodes.js';
@@ -21,20 +22,34 @@ const POD_SPEC_PATHS: Record<string, YamlPath> = {
 const CONTAINER_LISTS = ['containers', 'initContainers', 'ephemeralContainers'];
 
 /**
+ * Objects that carry Helm values inline (apiVersion prefix, kind, where the values are). Their
+ * values get the helm-values rules, so a Flux HelmRelease or an Argo CD Application can be promoted
+ * like a values file.
+ */
+const INLINE_VALUES: { apiVersion: string; kind: string; paths: YamlPath[] }[] = [
+  { apiVersion: 'helm.toolkit.fluxcd.io/', kind: 'HelmRelease', paths: [['spec', 'values']] },
+  { apiVersion: 'argoproj.io/', kind: 'Application', paths: [['spec', 'source', 'helm', 'valuesObject']] },
+];
+
+/**
  * Kubernetes manifests: files whose documents carry `apiVersion` and `kind`. The `image` of every
  * container, init container and ephemeral container in every pod template is an occurrence,
- * including objects inside a `List`.
+ * including objects inside a `List`, and so is every image in the inline Helm values of a Flux
+ * HelmRelease (`spec.values`) or an Argo CD Application (`spec.source.helm.valuesObject`).
  */
 export const manifestsRewriter: Rewriter = {
   kind: 'manifests',
   extract(file) {
     if (!file.documents.some((doc) => isObject(doc, resolveAlias(doc, doc.contents)))) return null;
-    return findImages(file);
+    const { containers, valuesRoots } = findImages(file);
+    return [...containers, ...findValuesPlaces(file, valuesRoots).map((p) => p.candidate)].sort((a, b) => a.line - b.line);
   },
   update(file, change) {
-    const edits: YamlEdit[] = findImages(file)
+    const { containers, valuesRoots } = findImages(file);
+    const edits: YamlEdit[] = containers
       .filter((c) => namesImage(c.names[0], change))
-      .map((c) => ({ op: 'set', document: c.document, path: c.yamlPath, value: applyChangeToReference(tryParseImageReference(c.reference)!, change) }));
+      .map((c): YamlEdit => ({ op: 'set', document: c.document, path: c.yamlPath, value: applyChangeToReference(tryParseImageReference(c.reference)!, change) }));
+    edits.push(...valuesEdits(findValuesPlaces(file, valuesRoots), change));
     return editYaml(file, edits);
   },
 };
@@ -45,8 +60,9 @@ function isObject(doc: Document.Parsed, node: Node | null): boolean {
   return fields.has('apiVersion') && fields.has('kind');
 }
 
-function findImages(file: YamlFile): Candidate[] {
+function findImages(file: YamlFile): { containers: Candidate[]; valuesRoots: ValuesRoot[] } {
   const found: Candidate[] = [];
+  const valuesRoots: ValuesRoot[] = [];
   file.documents.forEach((doc, document) => {
     const visitObject = (object: Node | null, path: YamlPath, depth: number): void => {
       if (!isMap(object) || depth > 5) return;
@@ -56,6 +72,13 @@ function findImages(file: YamlFile): Candidate[] {
       if (kind.endsWith('List') && isSeq(items)) {
         items.items.forEach((item, i) => visitObject(resolveAlias(doc, item), [...path, 'items', i], depth + 1));
         return;
+      }
+      const apiVersion = scalarText(file, fields.get('apiVersion')) ?? '';
+      for (const inline of INLINE_VALUES) {
+        if (inline.kind !== kind || !apiVersion.startsWith(inline.apiVersion)) continue;
+        for (const valuesPath of inline.paths) {
+          if (isMap(resolveYamlPath(doc, [...path, ...valuesPath]))) valuesRoots.push({ document, path: [...path, ...valuesPath] });
+        }
       }
       const specPath = POD_SPEC_PATHS[kind];
       if (!specPath) return;
@@ -88,5 +111,5 @@ function findImages(file: YamlFile): Candidate[] {
     };
     visitObject(resolveAlias(doc, doc.contents), [], 0);
   });
-  return found;
+  return { containers: found, valuesRoots };
 }

@@ -1,5 +1,5 @@
 import { isMap, isScalar, isSeq, type Document, type Node, type YAMLMap } from 'yaml';
-import { lineOfNode, mapEntries, resolveAlias, type YamlFile, type YamlPath } from '@ferry/manifest-model';
+import { lineOfNode, mapEntries, resolveAlias, resolveYamlPath, type YamlFile, type YamlPath } from '@ferry/manifest-model';
 
 /** A scalar's value as written (plain `1.10` stays "1.10"); undefined for null, maps and sequences. */
 export function scalarText(file: YamlFile, node: Node | null | undefined): string | undefined {
@@ -19,7 +19,7 @@ export interface Visit { node: Node; path: YamlPath }
  * Every node of a document reached by following aliases and merges, each physical node once
  * (the first logical path wins). Cycles through aliases are cut.
  */
-export function walkDocument(doc: Document.Parsed, visitor: (visit: Visit) => void): void {
+export function walkDocument(doc: Document.Parsed, visitor: (visit: Visit) => void, from: YamlPath = []): void {
   const seen = new Set<Node>();
   const go = (node: Node | null, path: YamlPath): void => {
     if (!node || seen.has(node)) return;
@@ -28,7 +28,8 @@ export function walkDocument(doc: Document.Parsed, visitor: (visit: Visit) => vo
     if (isMap(node)) for (const e of mapEntries(doc, node)) go(e.value, [...path, e.key]);
     else if (isSeq(node)) node.items.forEach((item, i) => go(resolveAlias(doc, item), [...path, i]));
   };
-  go(resolveAlias(doc, doc.contents), []);
+  const start = resolveYamlPath(doc, from);
+  if (start) go(start, from);
 }
 
 export { lineOfNode };
