@@ -25,7 +25,7 @@ function topLevelHelp(): string {
     'Flags:',
     '  -h, --help  show help (also: ferry <command> --help)',
     '',
-    'Exit codes: 0 done, 1 change needed (--check), 2 bad input, 3 not found.',
+    'Exit codes: 0 done, 2 bad input; each command documents the rest in its --help.',
     '',
   ].join('\n');
 }
