@@ -18,6 +18,10 @@ async function showCommit(sha: string): Promise<{ parents: string[]; files: stri
   return { parents, files };
 }
 
+async function showCommitFile(sha: string, path: string): Promise<string> {
+  return (await runGit(['--git-dir', `${world.git.root}/${REPO}.git`, 'show', `${sha}:${path}`])).stdout;
+}
+
 async function expectRequestError(p: Promise<unknown>, status: number): Promise<{ message: string; response: { data: unknown; headers: Record<string, string> } }> {
   const error = await p.then(() => null, (e: unknown) => e);
   expect(error, 'request should fail').toBeTruthy();
@@ -143,6 +147,34 @@ describe('pull request lifecycle through Octokit', () => {
     const { data: closed } = await octokit.pulls.update({ owner: 'acme', repo: 'config', pull_number: pr.number, state: 'closed', title: 'stale (superseded)' });
     expect(closed.state).toBe('closed');
     expect(closed.title).toBe('stale (superseded)');
+    world.github.assertNoViolations();
+  });
+
+  it('lets exactly one of two concurrent creators open the pull request', async () => {
+    await world.pushFiles(REPO, 'ferry/race', { 'apps/api.yaml': 'image: acme/api:3.0.0\n' });
+    const attempt = () => octokit.pulls.create({ owner: 'acme', repo: 'config', title: 'race', head: 'ferry/race', base: 'main' }).then((r) => r.status, (e: { status: number }) => e.status);
+    const statuses = await Promise.all([attempt(), attempt()]);
+    expect(statuses.sort()).toEqual([201, 422]);
+    const open = await octokit.pulls.list({ owner: 'acme', repo: 'config', head: 'acme:ferry/race' });
+    expect(open.data).toHaveLength(1);
+    world.github.assertNoViolations();
+  });
+
+  it('auto-merges only when the current head is green: a status on a superseded head does not count', async () => {
+    await world.github.setRequiredChecks(REPO, 'main', ['ci/build']);
+    const first = await world.pushFiles(REPO, 'ferry/moving', { 'apps/moving.yaml': 'v: 1\n' });
+    const { data: pr } = await octokit.pulls.create({ owner: 'acme', repo: 'config', title: 'moving', head: 'ferry/moving', base: 'main' });
+    await gql('mutation($id: ID!) { enablePullRequestAutoMerge(input: { pullRequestId: $id, mergeMethod: SQUASH }) { clientMutationId } }', { id: pr.node_id });
+    const second = await world.pushFiles(REPO, 'ferry/moving', { 'apps/moving.yaml': 'v: 2\n' }, { from: 'ferry/moving' });
+    await octokit.repos.createCommitStatus({ owner: 'acme', repo: 'config', sha: first, state: 'success', context: 'ci/build' });
+    const { data: waiting } = await octokit.pulls.get({ owner: 'acme', repo: 'config', pull_number: pr.number });
+    expect(waiting).toMatchObject({ merged: false, mergeable_state: 'blocked', head: { sha: second } });
+    expect(waiting.auto_merge?.merge_method).toBe('squash');
+    await octokit.repos.createCommitStatus({ owner: 'acme', repo: 'config', sha: second, state: 'success', context: 'ci/build' });
+    const { data: done } = await octokit.pulls.get({ owner: 'acme', repo: 'config', pull_number: pr.number });
+    expect(done.merged).toBe(true);
+    expect((await showCommitFile(done.merge_commit_sha ?? '', 'apps/moving.yaml'))).toBe('v: 2\n');
+    await world.github.setRequiredChecks(REPO, 'main', []);
     world.github.assertNoViolations();
   });
 });
