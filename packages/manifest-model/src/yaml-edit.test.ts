@@ -104,3 +104,11 @@ describe('verifyYamlEdit', () => {
     expect(() => verifyYamlEdit(before, after, setA)).toThrow(expect.objectContaining({ code: 'edit.verify-failed', file: 'v.yaml', message: expect.stringMatching(message) }));
   });
 });
+
+describe('editYaml through aliases', () => {
+  it('adds a missing key once when two paths reach one mapping', () => {
+    const input = 'base: &b\n  repository: x\nuse: *b\n';
+    expect(edit(input, [set(['base', 'tag'], 'v1'), set(['use', 'tag'], 'v1')]).content).toBe('base: &b\n  repository: x\n  tag: v1\nuse: *b\n');
+    expect(() => edit(input, [set(['base', 'tag'], 'v1'), set(['use', 'tag'], 'v2')])).toThrow(expect.objectContaining({ code: 'edit.conflict' }));
+  });
+});

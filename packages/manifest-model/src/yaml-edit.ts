@@ -52,7 +52,7 @@ export function editYaml(file: YamlFile, edits: YamlEdit[]): YamlEditResult {
   const expected: ExpectedChange[] = [];
   const placesByDoc = new Map<number, Map<Node, NodePlace>>();
   const setTargets = new Map<Node, string>();
-  const ctx: EditContext = { file, eol, patches, pending, expected, setTargets, placesOf: (i) => {
+  const ctx: EditContext = { file, eol, patches, pending, expected, setTargets, inserted: new Map(), placesOf: (i) => {
     let places = placesByDoc.get(i);
     if (!places) placesByDoc.set(i, (places = physicalPaths(documentAt(file, i))));
     return places;
@@ -76,6 +76,8 @@ interface EditContext {
   pending: PendingChange[];
   expected: ExpectedChange[];
   setTargets: Map<Node, string>;
+  /** Keys already added per mapping, so two edits reaching one mapping add a key once. */
+  inserted: Map<YAMLMap, Map<string, string>>;
   placesOf(document: number): Map<Node, NodePlace>;
 }
 
@@ -163,6 +165,14 @@ function replaceEmptyValue(ctx: EditContext, edit: Extract<YamlEdit, { op: 'set'
 function insertPair(ctx: EditContext, edit: Extract<YamlEdit, { op: 'set' }>, map: YAMLMap, key: string, order: number): void {
   const place = ctx.placesOf(edit.document).get(map);
   if (!place || !map.range) fail(ctx, 'edit.unsupported', `cannot locate ${formatYamlPath(edit.path.slice(0, -1))} in the source`, map);
+  const added = ctx.inserted.get(map) ?? new Map<string, string>();
+  ctx.inserted.set(map, added);
+  const previous = added.get(key);
+  if (previous !== undefined) {
+    if (previous !== edit.value) fail(ctx, 'edit.conflict', `${formatYamlPath(edit.path)} would be added as both "${previous}" and "${edit.value}"`, map);
+    return;
+  }
+  added.set(key, edit.value);
   const content = ctx.file.content;
   const inFlow = place.inFlow || map.flow === true;
   const keyText_ = formatScalarLike(key, 'PLAIN', inFlow);
