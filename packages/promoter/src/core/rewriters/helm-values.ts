@@ -1,5 +1,5 @@
 import { isMap, isScalar, type Node } from 'yaml';
-import { editYaml, lineOfNode, tryParseImageReference, type YamlEdit, type YamlFile, type YamlPath } from '@ferry/manifest-model';
+import { FerryError, editYaml, formatYamlPath, lineOfNode, tryParseImageReference, type YamlEdit, type YamlFile, type YamlPath } from '@ferry/manifest-model';
 import { applyChangeToReference, namesImage } from './image-change.js';
 import type { Candidate, ResolvedChange, Rewriter } from './types.js';
 import { fieldsOf, scalarText, walkDocument } from './yaml-nodes.js';
@@ -104,6 +104,14 @@ function splitEdits(place: Extract<ValuesPlace, { kind: 'split' }>, change: Reso
   }
   if (change.tag !== undefined) {
     edits.push({ op: 'set', document, path: at('tag'), value: change.tag, after: [place.nameKey] });
+  }
+  if (change.digest !== undefined && !place.hasDigestKey && change.tag === undefined && change.newName === undefined) {
+    // Setting nothing would look like "already at target"; say why instead.
+    throw new FerryError('input.no-digest-key', `${formatYamlPath(place.mapPath)} in ${place.candidate.path} has no digest key to set`, {
+      file: place.candidate.path,
+      line: place.candidate.line,
+      hint: 'pass --tag as well, or point --key at the value the chart reads the digest from',
+    });
   }
   if (change.digest !== undefined && place.hasDigestKey) {
     edits.push({ op: 'set', document, path: at('digest'), value: change.digest });
