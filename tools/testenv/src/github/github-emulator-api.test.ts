@@ -8,6 +8,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runGit } from '../git-server/run-git.js';
 import { startEmulatorWorld, type EmulatorWorld } from './emulator-test-kit.js';
 
+// Native git runs and first-time schema compiles share two cores with the whole suite: a ceiling, not a timing.
+const SLOW_MACHINE_TIMEOUT_MS = 120_000;
+
 const APP_ID = 4242;
 const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048, privateKeyEncoding: { type: 'pkcs8', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } });
 const { privateKey: strangerKey } = generateKeyPairSync('rsa', { modulusLength: 2048, privateKeyEncoding: { type: 'pkcs8', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } });
@@ -38,7 +41,7 @@ afterAll(async () => {
   await world?.close();
 });
 
-describe('git refs', () => {
+describe('git refs', { timeout: SLOW_MACHINE_TIMEOUT_MS }, () => {
   it('creates, fast-forwards, refuses non-fast-forward unless forced, deletes', async () => {
     const { data: main } = await octokit.git.getRef({ ...o, ref: 'heads/main' });
     const ahead = await world.pushFiles('acme/svc', 'scratch', { 'a.txt': 'a\n' });
@@ -73,7 +76,7 @@ describe('contents', () => {
   });
 });
 
-describe('merge methods and mergeable states', () => {
+describe('merge methods and mergeable states', { timeout: SLOW_MACHINE_TIMEOUT_MS }, () => {
   it('rebase-merges as linear commits on top of an advanced base', async () => {
     await world.pushFiles('acme/svc', 'feature', { 'one.txt': '1\n' }, { message: 'first' });
     await world.pushFiles('acme/svc', 'feature', { 'two.txt': '2\n' }, { from: 'feature', message: 'second' });
@@ -108,7 +111,7 @@ describe('merge methods and mergeable states', () => {
   });
 });
 
-describe('authentication', () => {
+describe('authentication', { timeout: SLOW_MACHINE_TIMEOUT_MS }, () => {
   it('rejects unknown tokens with 401 "Bad credentials"', async () => {
     const bad = new Octokit({ auth: 'nope', baseUrl: world.github.url });
     const error = await failure(bad.repos.get(o));
@@ -173,7 +176,7 @@ describe('headers and faults', () => {
   });
 });
 
-describe('git credentials of a GitHub App', () => {
+describe('git credentials of a GitHub App', { timeout: SLOW_MACHINE_TIMEOUT_MS }, () => {
   it('lets the git server accept installation tokens the emulator issues, and nothing else', async () => {
     const secured = await startEmulatorWorld({ tokens: ['pat-2'], gitAuth: true, app: { appId: APP_ID, privateKeyPem: privateKey } });
     try {
@@ -196,7 +199,7 @@ describe('git credentials of a GitHub App', () => {
   });
 });
 
-describe('pagination', () => {
+describe('pagination', { timeout: SLOW_MACHINE_TIMEOUT_MS }, () => {
   it('pages pull request lists with Link headers that octokit.paginate follows', async () => {
     const all = await octokit.paginate(octokit.pulls.list, { ...o, state: 'all', per_page: 1 });
     const known = [...world.github.state.repos.values()].find((r) => r.name === 'svc')?.pulls ?? [];

@@ -7,6 +7,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compareShapes } from './compare-shapes.js';
 import { startEmulatorWorld, type EmulatorWorld } from './emulator-test-kit.js';
 
+// Native git runs and first-time schema compiles share two cores with the whole suite: a ceiling, not a timing.
+const SLOW_MACHINE_TIMEOUT_MS = 120_000;
+
 interface RecordedExchange {
   method: string;
   path: string;
@@ -84,7 +87,7 @@ afterAll(async () => {
   await world?.close();
 });
 
-describe('recorded GitHub exchanges replayed against the emulator', () => {
+describe('recorded GitHub exchanges replayed against the emulator', { timeout: SLOW_MACHINE_TIMEOUT_MS }, () => {
   it('git-refs: create, update and delete a reference', async () => {
     const recorded = loadScenario('git-refs').filter((e) => !(e.method === 'get' && e.path.endsWith('/git/refs/')));
     expect(recorded).toHaveLength(3);

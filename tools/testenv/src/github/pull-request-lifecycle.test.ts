@@ -6,6 +6,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runGit } from '../git-server/run-git.js';
 import { startEmulatorWorld, type EmulatorWorld } from './emulator-test-kit.js';
 
+// Native git runs and first-time schema compiles share two cores with the whole suite: a ceiling, not a timing.
+const SLOW_MACHINE_TIMEOUT_MS = 120_000;
+
 const REPO = 'acme/config';
 let world: EmulatorWorld;
 let octokit: Octokit;
@@ -40,7 +43,7 @@ afterAll(async () => {
   await world?.close();
 });
 
-describe('pull request lifecycle through Octokit', () => {
+describe('pull request lifecycle through Octokit', { timeout: SLOW_MACHINE_TIMEOUT_MS }, () => {
   it('creates, labels, requests review, arms auto-merge and merges on a green required check', async () => {
     const { data: repo } = await octokit.repos.get({ owner: 'acme', repo: 'config' });
     expect(repo.default_branch).toBe('main');
