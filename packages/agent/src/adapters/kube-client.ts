@@ -208,6 +208,8 @@ export class KubeClient implements KubeApi {
             ...(this.baseOptions.headers as Record<string, string> | undefined),
             accept: 'application/json',
             ...(contentType ? { 'content-type': contentType } : {}),
+            // An explicit length: the API server answers a chunked DELETE body with 400 on the next request.
+            ...(body !== undefined ? { 'content-length': String(Buffer.byteLength(body)) } : {}),
           },
         },
         (res) => {
@@ -267,7 +269,10 @@ export function translateError(status: number, text: string, method: string, ref
   if (status === 401) return new KubeApiError('kube.unauthorized', message, status, reason, detailsKind);
   if (status === 404) return new KubeApiError('kube.not-found', message, status, reason, detailsKind);
   if (status === 409) return new KubeApiError('kube.conflict', message, status, reason, detailsKind);
-  if (status === 422 || status === 400) {
+  // Server-side apply reports a body that does not fit the schema as a 500 "failed to create typed
+  // patch object"; it is the object's fault, not the server's.
+  const schemaMismatch = /failed to create typed patch object|field not declared in schema/.test(message);
+  if (status === 422 || status === 400 || (status === 500 && schemaMismatch)) {
     const immutable = /immutable|may not change once set|cannot change once set/i.test(message);
     return new KubeApiError(immutable ? 'kube.immutable' : 'kube.invalid', message, status, reason, detailsKind);
   }
