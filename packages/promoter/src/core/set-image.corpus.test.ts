@@ -70,9 +70,22 @@ function changedLines(before: string, after: string): (number | `+${number}`)[] 
   let i = 0;
   let j = 0;
   while (i < a.length || j < b.length) {
-    if (i < a.length && j < b.length && a[i] === b[j]) [i, j] = [i + 1, j + 1];
-    else if (j + 1 < b.length && a[i] === b[j + 1]) [out[out.length] as unknown, j] = [`+${i}`, j + 1];
-    else [out[out.length] as unknown, i, j] = [i + 1, i + 1, j + 1];
+    if (i < a.length && j < b.length && a[i] === b[j]) {
+      i++;
+      j++;
+      continue;
+    }
+    // Inserted lines: the old line reappears a few lines further on (or the old file has ended).
+    let inserted = i >= a.length ? b.length - j : 0;
+    for (let d = 1; !inserted && d <= 5 && j + d < b.length; d++) if (a[i] === b[j + d]) inserted = d;
+    if (inserted) {
+      for (let k = 0; k < inserted; k++) out.push(`+${i}`);
+      j += inserted;
+    } else {
+      out.push(i + 1);
+      i++;
+      j++;
+    }
   }
   return out;
 }
@@ -115,6 +128,16 @@ describe('corpus: set a new tag for every image', () => {
   it.each(Object.keys(EXPECTED).filter((f) => !f.startsWith('kustomize/')))('%s: an image it does not mention changes nothing', (file) => {
     const plan = planSetImage([{ path: file, content: read(file) }], { image: 'ghcr.io/acme/absent', tag: '1.0.0' });
     expect(plan).toMatchObject({ found: false, changed: false });
+  });
+
+  it.each(Object.keys(EXPECTED).filter((f) => f.startsWith('kustomize/')))('%s: an image it does not name is appended as a new entry, nothing else moves', (file) => {
+    const content = read(file);
+    const plan = planSetImage([{ path: file, content }], { image: 'ghcr.io/acme/absent', tag: '1.0.0' });
+    const after = plan.files[0]!.newContent!;
+    const changed = changedLines(content, after);
+    expect(changed).toHaveLength(2);
+    expect(changed.every((c) => typeof c === 'string' && c.startsWith('+'))).toBe(true);
+    expect(after).toMatch(/^ *- name: ghcr\.io\/acme\/absent\n *newTag: 1\.0\.0$/m);
   });
 
   it.each([
