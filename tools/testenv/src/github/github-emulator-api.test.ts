@@ -2,6 +2,7 @@
 // validation on: refs, contents, merge methods, mergeable states, app auth, headers, faults.
 import { generateKeyPairSync } from 'node:crypto';
 import { createAppAuth } from '@octokit/auth-app';
+import { retry } from '@octokit/plugin-retry';
 import { throttling } from '@octokit/plugin-throttling';
 import { Octokit } from '@octokit/rest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -167,6 +168,29 @@ describe('headers and faults', () => {
     expect(data.full_name).toBe('acme/svc');
     expect(seen).toEqual([7, 7]);
     expect(world.github.requests.filter((r) => r.fault === 'secondary-rate-limit')).toHaveLength(3);
+  });
+
+  it('answers an exhausted primary rate limit the way plugin-throttling expects (remaining 0, reset soon)', async () => {
+    world.github.faults.primaryRateLimit(1, { resetInSeconds: 30 });
+    const limited = await failure(octokit.repos.get(o));
+    expect(limited.status).toBe(403);
+    expect(limited.message).toMatch(/^API rate limit exceeded for user ID \d+\./);
+    expect(limited.response.headers['x-ratelimit-remaining']).toBe('0');
+    const resetIn = Number(limited.response.headers['x-ratelimit-reset']) - Date.now() / 1000;
+    expect(resetIn).toBeGreaterThan(20);
+    expect(resetIn).toBeLessThanOrEqual(31);
+    expect((await octokit.repos.get(o)).status).toBe(200);
+  });
+
+  it('cuts connections without an answer, which plugin-retry retries', async () => {
+    world.github.faults.cutConnection(1);
+    const cut = await failure(octokit.repos.get(o));
+    expect(cut.status).toBe(500); // Octokit's status for a request that got no response
+    const Retrying = Octokit.plugin(retry);
+    const retrying = new Retrying({ auth: 'pat-1', baseUrl: world.github.url, request: { retryAfter: 0 } });
+    world.github.faults.cutConnection(1);
+    expect((await retrying.repos.get(o)).status).toBe(200);
+    expect(world.github.requests.filter((r) => r.fault === 'connection-cut')).toHaveLength(2);
   });
 
   it('answers switched-on 5xx faults, then recovers', async () => {

@@ -1,5 +1,6 @@
 export { startGitHubEmulator } from './start-github-emulator.js';
 export type { GitHubEmulator, GitHubEmulatorOptions, GitHubEmulatorFaults, ExchangeRecord } from './start-github-emulator.js';
+export type { FaultKind } from './emulator-faults.js';
 export { createOpenApiValidator } from './openapi-validator.js';
 export type { OpenApiValidator, HttpExchange, Violation } from './openapi-validator.js';
 export { validateGitHubGraphql, loadGitHubGraphqlSchema } from './graphql-api.js';

@@ -9,6 +9,7 @@ import type { EmulatorState, ProtectionRecord } from './emulator-state.js';
 import { createGraphqlExecutor } from './graphql-api.js';
 import { ApiError, Router, type RouteRequest, type RouteResponse } from './http-kit.js';
 import { createOpenApiValidator, type OpenApiValidator, type Violation } from './openapi-validator.js';
+import { FaultSwitch, type FaultKind, type GitHubEmulatorFaults } from './emulator-faults.js';
 import { errorBody, type Urls } from './payloads.js';
 import { PullEngine } from './pull-engine.js';
 import { RepoStore } from './repo-store.js';
@@ -47,17 +48,10 @@ export interface ExchangeRecord {
   /** Time from the request's arrival to the answer, validation excluded. */
   durationMs: number;
   /** Set when the answer came from a switched-on fault. */
-  fault?: 'secondary-rate-limit' | 'server-error';
+  fault?: FaultKind;
 }
 
-export interface GitHubEmulatorFaults {
-  /** The next `n` requests get GitHub's 403 secondary rate limit answer with `retry-after`. */
-  secondaryRateLimit(n: number, options?: { retryAfterSeconds?: number; status?: 403 | 429 }): void;
-  /** The next `n` requests get a 5xx answer. */
-  serverError(n: number, status?: number): void;
-  /** Switches every pending fault off. */
-  clear(): void;
-}
+export type { GitHubEmulatorFaults };
 
 export interface GitHubEmulator {
   /** REST base for Octokit's `baseUrl`; GraphQL is at `${url}/graphql`. `${url}/api/v3` works too. */
@@ -122,7 +116,7 @@ export async function startGitHubEmulator(options: GitHubEmulatorOptions): Promi
   const violations: Violation[] = [];
   const usage = new Map<string, number>();
   const resetAt = Math.floor(Date.now() / 1000) + 3600;
-  const faultState = { rateLimited: 0, retryAfter: 60, rateStatus: 403 as 403 | 429, serverErrors: 0, serverStatus: 502 };
+  const faults = new FaultSwitch();
   const urls: Urls = { api: '', html: '', git: options.gitUrl?.replace(/\/$/, '') ?? null };
   const router = new Router();
   let graphql: ReturnType<typeof createGraphqlExecutor> | null = null;
@@ -151,21 +145,8 @@ export async function startGitHubEmulator(options: GitHubEmulatorOptions): Promi
         return { ...base, status: 400, body: errorBody(400, 'Problems parsing JSON') };
       }
     }
-    if (faultState.rateLimited > 0) {
-      faultState.rateLimited -= 1;
-      return {
-        ...base,
-        fault: 'secondary-rate-limit',
-        status: faultState.rateStatus,
-        headers: { 'retry-after': String(faultState.retryAfter) },
-        body: errorBody(faultState.rateStatus, `You have exceeded a secondary rate limit. Please wait a few minutes before you try again. If you reach out to GitHub Support for help, please include the request ID ${id}.`,
-          'https://docs.github.com/free-pro-team@latest/rest/overview/rate-limits-for-the-rest-api#about-secondary-rate-limits'),
-      };
-    }
-    if (faultState.serverErrors > 0) {
-      faultState.serverErrors -= 1;
-      return { ...base, fault: 'server-error', status: faultState.serverStatus, body: { message: 'Server Error' } };
-    }
+    const fault = faults.take(id, auth.actor?.id ?? null);
+    if (fault) return { ...base, fault: fault.kind, status: fault.status, headers: fault.headers, body: fault.body };
     if (auth.error) return { ...base, status: auth.error.status, body: auth.error.body };
     if (isGraphql) {
       if (method !== 'POST') return { ...base, status: 404, body: errorBody(404, 'Not Found') };
@@ -234,6 +215,11 @@ export async function startGitHubEmulator(options: GitHubEmulatorOptions): Promi
         ...(fault ? { fault } : {}),
       };
       requests.push(exchange);
+      if (fault === 'connection-cut') {
+        // No status line at all: the client sees a reset socket, as with a dropped proxy connection.
+        req.socket.destroy();
+        return;
+      }
       if (validator && exchange.path !== '/graphql' && !result.raw) {
         violations.push(...validator.validateExchange({
           method: exchange.method, path: exchange.path, query: exchange.query, status: exchange.status,
@@ -279,21 +265,7 @@ export async function startGitHubEmulator(options: GitHubEmulatorOptions): Promi
       const { owner, name } = splitRepo(fullName);
       (await store.get(owner, name)).allowAutoMerge = allowed;
     },
-    faults: {
-      secondaryRateLimit(n, o = {}) {
-        faultState.rateLimited = n;
-        faultState.retryAfter = o.retryAfterSeconds ?? 60;
-        faultState.rateStatus = o.status ?? 403;
-      },
-      serverError(n, status = 502) {
-        faultState.serverErrors = n;
-        faultState.serverStatus = status;
-      },
-      clear() {
-        faultState.rateLimited = 0;
-        faultState.serverErrors = 0;
-      },
-    },
+    faults,
     assertNoViolations() {
       if (violations.length === 0) return;
       const lines = violations.slice(0, 30).map((v) => `- ${v.operation} [${v.where}${v.status ? ` ${v.status}` : ''}]: ${v.message}`);
