@@ -120,7 +120,8 @@ describe('connection cut mid-pack', () => {
     expect(failed.code).not.toBe(0);
     // curl resends a POST whose reused connection died before any answer: the fault cuts both.
     expect(fault.hits).toBeGreaterThanOrEqual(1);
-    expect(server.requests.at(-1)).toMatchObject({ service: 'receive-pack', status: 0, faults: ['cut'] });
+    // The status may be 0 or 200: http-backend sends its headers before it has read the whole pack.
+    expect(server.requests.at(-1)).toMatchObject({ service: 'receive-pack', faults: ['cut'] });
     expect(await serverHead(small.path)).toBe(before);
     fault.off();
     expect((await runGit(['push', 'origin', 'main'], { cwd: dir })).code).toBe(0);

@@ -142,23 +142,7 @@ export async function startGitServer(options: GitServerOptions = {}): Promise<Gi
       if (reject.spec.message !== undefined) extraEnv['FERRY_REJECT_MESSAGE'] = reject.spec.message;
     }
     const cut = target.stage === 'rpc' ? faults.find('cut', target) : undefined;
-    const env: NodeJS.ProcessEnv = {
-      ...gitEnv,
-      ...extraEnv,
-      GIT_PROJECT_ROOT: root,
-      GIT_HTTP_EXPORT_ALL: '1',
-      PATH_INFO: url.pathname,
-      QUERY_STRING: url.search.slice(1),
-      REQUEST_METHOD: req.method ?? 'GET',
-      CONTENT_TYPE: header(req, 'content-type') ?? '',
-      REMOTE_USER: user,
-      REMOTE_ADDR: req.socket.remoteAddress ?? '127.0.0.1',
-      ...(header(req, 'content-length') !== undefined && { CONTENT_LENGTH: header(req, 'content-length') }),
-      ...(gitProtocol !== undefined && { GIT_PROTOCOL: gitProtocol }),
-      ...(header(req, 'content-encoding') !== undefined && { HTTP_CONTENT_ENCODING: header(req, 'content-encoding') }),
-      GIT_CONFIG_COUNT: String(config.length),
-      ...Object.fromEntries(config.flatMap(([key, value], i) => [[`GIT_CONFIG_KEY_${i}`, key], [`GIT_CONFIG_VALUE_${i}`, value]])),
-    };
+    const env = { ...gitEnv, ...extraEnv, ...cgiEnv(req, url, root, user, config) };
     await runHttpBackend(req, res, {
       env,
       cut: cut && {
@@ -231,6 +215,27 @@ export async function startGitServer(options: GitServerOptions = {}): Promise<Gi
       // A caller-provided root belongs to the caller; only our scratch space is removed.
       await rm(scratch, { recursive: true, force: true });
     },
+  };
+}
+
+/** The CGI variables `git http-backend` reads, plus per-request config through GIT_CONFIG_COUNT. */
+function cgiEnv(req: IncomingMessage, url: URL, root: string, user: string, config: [string, string][]): NodeJS.ProcessEnv {
+  const optional = (name: string, value: string | undefined) => (value === undefined ? {} : { [name]: value });
+  return {
+    GIT_PROJECT_ROOT: root,
+    GIT_HTTP_EXPORT_ALL: '1',
+    PATH_INFO: url.pathname,
+    QUERY_STRING: url.search.slice(1),
+    REQUEST_METHOD: req.method ?? 'GET',
+    CONTENT_TYPE: header(req, 'content-type') ?? '',
+    REMOTE_USER: user,
+    REMOTE_ADDR: req.socket.remoteAddress ?? '127.0.0.1',
+    ...optional('CONTENT_LENGTH', header(req, 'content-length')),
+    ...optional('GIT_PROTOCOL', header(req, 'git-protocol')),
+    // Native git gzips large fetch negotiations; http-backend inflates them when told.
+    ...optional('HTTP_CONTENT_ENCODING', header(req, 'content-encoding')),
+    GIT_CONFIG_COUNT: String(config.length),
+    ...Object.fromEntries(config.flatMap(([key, value], i) => [[`GIT_CONFIG_KEY_${i}`, key], [`GIT_CONFIG_VALUE_${i}`, value]])),
   };
 }
 
