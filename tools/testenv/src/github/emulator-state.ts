@@ -77,9 +77,13 @@ export interface PullRecord {
 }
 
 export interface ProtectionRecord {
-  contexts: string[];
-  /** Require the head to contain the base ("Require branches to be up to date"). */
-  strict: boolean;
+  /** Required status checks; null when the branch is protected without them. */
+  checks: { contexts: string[]; strict: boolean } | null;
+  enforceAdmins: boolean;
+  /** Stored and echoed like GitHub, but reviews are not modelled: they never block a merge. */
+  reviews: { dismissStale: boolean; codeOwners: boolean; count: number; dismissalUsers: string[]; dismissalTeams: string[] } | null;
+  /** Stored and echoed; pushes and merges are not restricted. */
+  restrictions: { users: string[]; teams: string[] } | null;
 }
 
 export interface RepoRecord {

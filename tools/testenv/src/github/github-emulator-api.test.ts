@@ -112,6 +112,21 @@ describe('merge methods and mergeable states', { timeout: SLOW_MACHINE_TIMEOUT_M
   });
 });
 
+describe('branch protection through the API', { timeout: SLOW_MACHINE_TIMEOUT_MS }, () => {
+  it('sets required checks that then block merges, and removes them', async () => {
+    await world.pushFiles('acme/svc', 'guarded', { 'g.txt': 'g\n' });
+    const { data: pr } = await octokit.pulls.create({ ...o, title: 'guarded', head: 'guarded', base: 'main' });
+    expect(pr.mergeable_state).toBe('clean');
+    await octokit.repos.updateBranchProtection({ ...o, branch: 'main', required_status_checks: { strict: false, contexts: ['ci/e2e'] }, enforce_admins: true, required_pull_request_reviews: null, restrictions: null });
+    expect((await octokit.repos.getBranchProtection({ ...o, branch: 'main' })).data.required_status_checks?.contexts).toEqual(['ci/e2e']);
+    expect((await octokit.pulls.get({ ...o, pull_number: pr.number })).data.mergeable_state).toBe('blocked');
+    await octokit.repos.deleteBranchProtection({ ...o, branch: 'main' });
+    expect((await failure(octokit.repos.getBranchProtection({ ...o, branch: 'main' }))).message).toContain('Branch not protected');
+    expect((await octokit.pulls.get({ ...o, pull_number: pr.number })).data.mergeable_state).toBe('clean');
+    await octokit.pulls.update({ ...o, pull_number: pr.number, state: 'closed' });
+  });
+});
+
 describe('authentication', { timeout: SLOW_MACHINE_TIMEOUT_MS }, () => {
   it('rejects unknown tokens with 401 "Bad credentials"', async () => {
     const bad = new Octokit({ auth: 'nope', baseUrl: world.github.url });

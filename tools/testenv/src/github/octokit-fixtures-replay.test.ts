@@ -76,6 +76,7 @@ beforeAll(async () => {
   await world.git.createRepo(`${ORG}/hello-world`, { seed: { 'README.md': '# hello-world' } });
   await world.git.createRepo(`${ORG}/add-labels-to-issue`, { seed: { 'README.md': '# labels\n' } });
   await world.git.createRepo(`${ORG}/errors`, { seed: { 'README.md': '# errors\n' } });
+  await world.git.createRepo(`${ORG}/branch-protection`, { seed: { 'README.md': '# protection\n' } });
   // The recording moves refs/heads/test from sha 2 to sha 1 without force: 1 must descend from 2.
   const octokit = new Octokit({ auth: 'pat-1', baseUrl: world.github.url });
   const { data: seed } = await octokit.git.getRef({ owner: ORG, repo: 'git-refs', ref: 'heads/main' });
@@ -110,6 +111,12 @@ describe('recorded GitHub exchanges replayed against the emulator', { timeout: S
 
   it('get-repository', async () => {
     expect(await replayAndCompare(loadScenario('get-repository'))).toEqual([]);
+  });
+
+  it('branch-protection: not protected, protect (empty, then checks, reviews, restrictions), unprotect', async () => {
+    const recorded = loadScenario('branch-protection');
+    expect(recorded.map((e) => `${e.method} ${e.status}`)).toEqual(['get 404', 'put 200', 'put 200', 'delete 204']);
+    expect(await replayAndCompare(recorded)).toEqual([]);
   });
 
   it('add-labels-to-issue (on a pull request) and the label validation error', async () => {

@@ -76,16 +76,16 @@ export class PullEngine {
     const protection = repo.protection.get(pr.baseRef);
     const combined = combineStatuses(repo, pr.headSha);
     const unmet: Mergeability['unmetContexts'] = [];
-    for (const context of protection?.contexts ?? []) {
+    for (const context of protection?.checks?.contexts ?? []) {
       const s = combined.latest.find((x) => x.context === context);
       if (!s) unmet.push({ context, state: 'expected' });
       else if (s.state !== 'success') unmet.push({ context, state: s.state });
     }
-    if (protection?.strict && !(await git.isAncestor(pr.baseSha, pr.headSha))) {
+    if (protection?.checks?.strict && !(await git.isAncestor(pr.baseSha, pr.headSha))) {
       return { mergeable: true, state: 'behind', unmetContexts: unmet };
     }
     if (unmet.length > 0) return { mergeable: true, state: 'blocked', unmetContexts: unmet };
-    const others = combined.latest.filter((s) => !protection?.contexts.includes(s.context));
+    const others = combined.latest.filter((s) => !protection?.checks?.contexts.includes(s.context));
     if (others.some((s) => s.state !== 'success')) return { mergeable: true, state: 'unstable', unmetContexts: [] };
     return { mergeable: true, state: 'clean', unmetContexts: [] };
   }

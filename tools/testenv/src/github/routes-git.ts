@@ -1,4 +1,4 @@
-// Repository, git reference, contents and branch protection endpoints, answered from the bare repos.
+// Repository, git reference and contents endpoints, answered from the bare repos.
 import type { RepoRecord } from './emulator-state.js';
 import { ApiError, asObject, notFound, requireString, type Route } from './http-kit.js';
 import { errorBody, refPayload, repoPayload, type Urls } from './payloads.js';
@@ -149,20 +149,6 @@ export function gitRoutes(deps: RouteDeps): Route[] {
           return { status: 200, raw: data, headers: { 'content-type': 'application/vnd.github.raw; charset=utf-8' } };
         }
         return { status: 200, body: { ...entry(path, 'blob', stat.sha, data.length), content: chunkBase64(data), encoding: 'base64' } };
-      },
-    },
-    {
-      method: 'GET', template: '/repos/{owner}/{repo}/branches/{branch}/protection/required_status_checks', auth: 'token',
-      handle: async ({ params }) => {
-        const repo = await repoOf(params);
-        const branch = params['branch'] ?? '';
-        const p = repo.protection.get(branch);
-        if (!p) throw new ApiError(404, errorBody(404, 'Branch not protected', 'https://docs.github.com/rest/branches/branch-protection#get-status-checks-protection'));
-        const url = `${urls.api}/repos/${repo.owner}/${repo.name}/branches/${encodeURIComponent(branch)}/protection/required_status_checks`;
-        return {
-          status: 200,
-          body: { url, strict: p.strict, contexts: p.contexts, checks: p.contexts.map((context) => ({ context, app_id: null })), contexts_url: `${url}/contexts` },
-        };
       },
     },
   ];

@@ -16,6 +16,7 @@ import { RepoStore } from './repo-store.js';
 import { appRoutes } from './routes-apps.js';
 import { gitRoutes } from './routes-git.js';
 import { issueRoutes } from './routes-issues.js';
+import { protectionRoutes } from './routes-protection.js';
 import { pullRoutes } from './routes-pulls.js';
 import { statusRoutes } from './routes-statuses.js';
 
@@ -241,7 +242,7 @@ export async function startGitHubEmulator(options: GitHubEmulatorOptions): Promi
   const port = (server.address() as AddressInfo).port;
   urls.api = `http://127.0.0.1:${port}`;
   urls.html = `http://127.0.0.1:${port}/html`;
-  for (const r of [...gitRoutes({ store, urls }), ...pullRoutes({ store, urls, engine }), ...issueRoutes({ store, urls }), ...statusRoutes({ store, urls, engine })]) router.add(r);
+  for (const r of [...gitRoutes({ store, urls }), ...pullRoutes({ store, urls, engine }), ...issueRoutes({ store, urls }), ...protectionRoutes({ store, urls, engine }), ...statusRoutes({ store, urls, engine })]) router.add(r);
   if (app) for (const r of appRoutes({ store, urls, app })) router.add(r);
 
   return {
@@ -253,7 +254,11 @@ export async function startGitHubEmulator(options: GitHubEmulatorOptions): Promi
     async setRequiredChecks(fullName, branch, contexts, opts = {}) {
       const { owner, name } = splitRepo(fullName);
       const repo = await store.get(owner, name);
-      const protection: ProtectionRecord = { contexts: [...contexts], strict: opts.strict ?? false };
+      const current = repo.protection.get(branch);
+      const protection: ProtectionRecord = {
+        enforceAdmins: false, reviews: null, restrictions: null, ...current,
+        checks: { contexts: [...contexts], strict: opts.strict ?? false },
+      };
       repo.protection.set(branch, protection);
       await engine.sweepAutoMerge(repo);
     },
