@@ -43,3 +43,13 @@ export type {
   EmulatorWorld,
   EmulatorWorldOptions,
 } from './github/index.js';
+
+export { startControlPlane } from './kube/control-plane.js';
+export type { ControlPlane, ControlPlaneOptions } from './kube/control-plane.js';
+export type { ClientIdentity } from './kube/certificates.js';
+export { createServiceAccountIdentity } from './kube/restricted-identity.js';
+export type { ServiceAccountIdentity, ServiceAccountIdentityOptions } from './kube/restricted-identity.js';
+export { kubectl, runKubectl } from './kube/run-kubectl.js';
+export type { KubectlResult, RunKubectlOptions } from './kube/run-kubectl.js';
+export { buildKubeBinaries, etcdVersion, findKubeBinaries, kubernetesVersion } from './kube/kube-binaries.js';
+export type { KubeBinaries, KubeBinariesOptions } from './kube/kube-binaries.js';

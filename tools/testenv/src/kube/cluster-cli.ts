@@ -1,0 +1,32 @@
+// `npm run cluster`: a control plane for manual use, until Ctrl-C.
+import { kubectlPath } from '../binaries.js';
+import { startControlPlane } from './control-plane.js';
+
+const started = Date.now();
+const controlPlane = await startControlPlane();
+console.log(`Kubernetes control plane ready at ${controlPlane.server} in ${((Date.now() - started) / 1000).toFixed(1)} s
+(etcd, kube-apiserver, kube-controller-manager; no kubelet, so pods are scheduled nowhere)
+
+Point kubectl at it:
+  export KUBECONFIG=${controlPlane.kubeconfigPath}
+  kubectl get namespaces
+(no kubectl on your PATH? the project's own: ${kubectlPath()})
+
+Logs: ${controlPlane.dir}/logs
+Press Ctrl-C to stop it (everything is removed).`);
+
+let stopping = false;
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+  process.on(signal, () => {
+    if (stopping) return;
+    stopping = true;
+    console.log('\nstopping the control plane...');
+    void controlPlane.stop().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        console.error(error);
+        process.exit(1);
+      },
+    );
+  });
+}

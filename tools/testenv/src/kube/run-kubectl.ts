@@ -1,0 +1,41 @@
+// Runs the real kubectl against a kubeconfig. Asynchronous on purpose: the apiserver may live in this
+// same process tree, and a test must never block the event loop on a child.
+import { execFile } from 'node:child_process';
+import { kubectlPath } from '../binaries.js';
+
+export interface KubectlResult {
+  stdout: string;
+  stderr: string;
+  exitCode: number;
+}
+
+export interface RunKubectlOptions {
+  /** Written to kubectl's stdin (for `apply -f -`). */
+  input?: string;
+  timeoutMs?: number;
+}
+
+/** Runs kubectl; resolves with its output whatever the exit code (check `exitCode`). */
+export function runKubectl(kubeconfigPath: string, args: string[], options: RunKubectlOptions = {}): Promise<KubectlResult> {
+  return new Promise((resolve, reject) => {
+    const child = execFile(
+      kubectlPath(),
+      [`--kubeconfig=${kubeconfigPath}`, ...args],
+      { timeout: options.timeoutMs ?? 60_000, maxBuffer: 64 * 1024 * 1024 },
+      (error, stdout, stderr) => {
+        if (error && typeof error.code !== 'number') return reject(error);
+        resolve({ stdout, stderr, exitCode: error ? Number(error.code) : 0 });
+      },
+    );
+    child.stdin?.end(options.input ?? '');
+  });
+}
+
+/** Runs kubectl and rejects unless it exits 0; resolves with stdout. */
+export async function kubectl(kubeconfigPath: string, args: string[], options: RunKubectlOptions = {}): Promise<string> {
+  const result = await runKubectl(kubeconfigPath, args, options);
+  if (result.exitCode !== 0) {
+    throw new Error(`kubectl ${args.join(' ')} exited ${result.exitCode}: ${result.stderr.trim()}`);
+  }
+  return result.stdout;
+}
