@@ -93,6 +93,20 @@ describe('merge methods and mergeable states', { timeout: SLOW_MACHINE_TIMEOUT_M
     expect(after.merged_by?.login).toBe('ferry-bot');
   });
 
+  it('refuses a rebase that would conflict commit by commit although the merge is clean (405)', async () => {
+    await world.pushFiles('acme/svc', 'flip', { 'deploy/values.yaml': 'tag: "flip"\n' }, { message: 'flip' });
+    await world.pushFiles('acme/svc', 'flip', { 'deploy/values.yaml': 'tag: "1"\n' }, { from: 'flip', message: 'flop' });
+    await world.pushFiles('acme/svc', 'flip', { 'flip.txt': 'x\n' }, { from: 'flip', message: 'extra' });
+    await world.pushFiles('acme/svc', 'main', { 'deploy/values.yaml': 'tag: "3"\n' }, { from: 'main', message: 'base tag 3' });
+    const { data: pr } = await octokit.pulls.create({ ...o, title: 'flip', head: 'flip', base: 'main' });
+    expect(pr.mergeable_state).toBe('clean');
+    const refused = await failure(octokit.pulls.merge({ ...o, pull_number: pr.number, merge_method: 'rebase' }));
+    expect(refused.status).toBe(405);
+    expect(refused.message).toContain("This branch can't be rebased");
+    const { data: merged } = await octokit.pulls.merge({ ...o, pull_number: pr.number, merge_method: 'merge' });
+    expect(merged.merged).toBe(true);
+  });
+
   it('is behind when strict required checks want an up-to-date branch, unstable with a failing optional check', async () => {
     const head = await world.pushFiles('acme/svc', 'old-base', { 'deploy/values.yaml': 'tag: "2"\n' }, { from: 'main~1' });
     await world.github.setRequiredChecks('acme/svc', 'main', ['ci'], { strict: true });
