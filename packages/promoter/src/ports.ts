@@ -3,8 +3,8 @@
  * one commit on top, and move a branch only if it is still where we saw it.
  */
 export interface ConfigRepository {
-  /** The branch the remote's HEAD points at (where ferry.yaml is read from), or null for an empty repo. */
-  resolveDefaultBranch(): Promise<string | null>;
+  /** Fetches the branch the remote's HEAD points at (where ferry.yaml lives); null for an empty repo. */
+  fetchDefaultBranch(): Promise<{ branch: string; head: string } | null>;
   /** Remote head of a branch, or null when it does not exist (one cheap ref listing). */
   resolveBranch(branch: string): Promise<string | null>;
   /** Makes the branch head available locally (shallow, single branch); null when it does not exist. */

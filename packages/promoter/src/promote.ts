@@ -84,6 +84,7 @@ export async function promote(options: PromoteOptions): Promise<PromoteResult> {
   let transient = 0;
   let attempts = 0;
 
+  progress('fetching ferry.yaml from the default branch');
   const resolved = await withTransientRetry(() => resolvePromotion(options.repo, options));
   const push = options.push ?? resolved.environment.push ?? (options.host ? 'pr' : 'direct');
   if (push === 'pr' && !options.host && !options.dryRun) throw new FerryError('input.missing', '--push pr needs GitHub access', { hint: 'set GITHUB_TOKEN (or a GitHub App) or use --push direct' });
@@ -102,7 +103,7 @@ export async function promote(options: PromoteOptions): Promise<PromoteResult> {
     for (;;) {
       attempts++;
       try {
-        const result = await attempt(options, resolved, push, progress, pending);
+        const result = await attempt(options, resolved, push, progress, pending, attempts === 1);
         if (result !== 'conflict') return { ...result, attempts };
         conflicts++;
         if (conflicts >= retry.conflicts) {
@@ -151,12 +152,16 @@ async function undoBranch(repo: ConfigRepository, moved: NonNullable<PendingBran
   }
 }
 
-async function attempt(options: PromoteOptions, resolved: ResolvedPromotion, push: 'pr' | 'direct', progress: (m: string) => void, pending: PendingBranch): Promise<AttemptResult> {
+async function attempt(
+  options: PromoteOptions, resolved: ResolvedPromotion, push: 'pr' | 'direct', progress: (m: string) => void, pending: PendingBranch, firstAttempt: boolean,
+): Promise<AttemptResult> {
   const { repo } = options;
   const { target, version, environment } = resolved;
   const baseBranch = environment.branch;
-  progress(`fetching ${baseBranch}`);
-  const base = await repo.fetchBranch(baseBranch);
+  // The first attempt reuses the default branch fetched moments ago for ferry.yaml when it is the base.
+  const reuse = firstAttempt && resolved.defaultBranch.branch === baseBranch ? resolved.defaultBranch.head : undefined;
+  if (!reuse) progress(`fetching ${baseBranch}`);
+  const base = reuse ?? await repo.fetchBranch(baseBranch);
   if (base === null) throw new FerryError('target.not-found', `branch ${baseBranch} of environment ${options.env} does not exist`, { hint: 'check `branch` in ferry.yaml' });
   const files = await repo.readFiles(base, target.files.map((f) => f.path));
   const plan = planPromotion({ target, version, files, onOlder: resolved.onOlder });

@@ -34,6 +34,8 @@ export interface ResolvedPromotion {
   /** Older than what is in place: a late build is a no-op; an explicit copy from an env is refused. */
   onOlder: 'skip' | 'refuse';
   configFound: boolean;
+  /** The default branch as fetched to read ferry.yaml; the first attempt reuses it when it is the base. */
+  defaultBranch: { branch: string; head: string };
 }
 
 const CONFIG_FILE = 'ferry.yaml';
@@ -43,7 +45,7 @@ const CONFIG_FILE = 'ferry.yaml';
  * a version and environment settings. `--from-env` reads the source environment's files.
  */
 export async function resolvePromotion(repo: ConfigRepository, request: PromotionRequest): Promise<ResolvedPromotion> {
-  const config = await readConfig(repo);
+  const { config, defaultBranch } = await readConfig(repo);
   if (request.app !== undefined) {
     if (!config) throw new FerryError('config.not-found', `--app ${request.app} needs ${CONFIG_FILE} at the root of the repository's default branch`, { hint: 'add ferry.yaml (docs/ferry-yaml.md) or use --file PATH --image NAME' });
     const resolved = resolveAppEnvironment(config, request.app, request.env);
@@ -54,7 +56,7 @@ export async function resolvePromotion(repo: ConfigRepository, request: Promotio
       app: request.app, env: request.env, image: resolved.image, files: resolved.files, policy: resolved.policy, hold: resolved.hold,
     };
     const version = request.fromEnv !== undefined ? await readEnvironmentVersion(repo, config, request.app, request.fromEnv) : versionFromImage(request);
-    return { target, version, environment: resolved.environment, onOlder: request.fromEnv !== undefined ? 'refuse' : 'skip', configFound: true };
+    return { target, version, environment: resolved.environment, onOlder: request.fromEnv !== undefined ? 'refuse' : 'skip', configFound: true, defaultBranch };
   }
 
   if (!request.files?.length) throw new FerryError('input.missing', 'pass --app APP or --file PATH', { hint: 'ferry promote --help' });
@@ -64,18 +66,16 @@ export async function resolvePromotion(repo: ConfigRepository, request: Promotio
   const app = appNameOf(request.image.name);
   const target: PromotionTarget = { app, env: request.env, image: request.image.name, files: request.files, policy: {} };
   return {
-    target, version: versionFromImage(request), onOlder: 'skip', configFound: config !== null,
-    environment: environment ?? { branch: (await repo.resolveDefaultBranch()) ?? 'main', autoMerge: false, mergeMethod: 'squash', labels: [], reviewers: [], teamReviewers: [] },
+    target, version: versionFromImage(request), onOlder: 'skip', configFound: config !== null, defaultBranch,
+    environment: environment ?? { branch: defaultBranch.branch, autoMerge: false, mergeMethod: 'squash', labels: [], reviewers: [], teamReviewers: [] },
   };
 }
 
-async function readConfig(repo: ConfigRepository): Promise<FerryConfig | null> {
-  const branch = await repo.resolveDefaultBranch();
-  if (branch === null) throw new FerryError('target.not-found', 'the repository is empty (no default branch)');
-  const head = await repo.fetchBranch(branch);
-  if (head === null) throw new FerryError('target.not-found', `the default branch ${branch} does not exist`);
-  const text = (await repo.readFiles(head, [CONFIG_FILE])).get(CONFIG_FILE);
-  return text === null || text === undefined ? null : parseFerryConfig(text, CONFIG_FILE);
+async function readConfig(repo: ConfigRepository): Promise<{ config: FerryConfig | null; defaultBranch: { branch: string; head: string } }> {
+  const defaultBranch = await repo.fetchDefaultBranch();
+  if (defaultBranch === null) throw new FerryError('target.not-found', 'the repository is empty (no default branch)', { hint: 'check --repo' });
+  const text = (await repo.readFiles(defaultBranch.head, [CONFIG_FILE])).get(CONFIG_FILE);
+  return { config: text === null || text === undefined ? null : parseFerryConfig(text, CONFIG_FILE), defaultBranch };
 }
 
 function versionFromImage(request: PromotionRequest): PromotionVersion {

@@ -90,7 +90,7 @@ describe('ferry promote (in-process CLI against git http-backend and the GitHub 
       { GITHUB_ACTIONS: 'true', GITHUB_OUTPUT: output, GITHUB_STEP_SUMMARY: summary });
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/^promoted web in dev: 1\.0\.0 -> 1\.1\.0 \(commit [0-9a-f]{12} on main\)/);
-    expect(result.stderr).toContain('ferry promote: fetching main');
+    expect(result.stderr).toContain('ferry promote: fetching ferry.yaml from the default branch');
     const main = await readMain(url, 'envs/dev/web.yaml');
     expect(main.content).toBe('image: ghcr.io/acme/web:1.1.0\n');
     expect(await readFile(output, 'utf8')).toBe(`changed=true\npr-number=\npr-url=\nmerge-sha=${main.head}\n`);

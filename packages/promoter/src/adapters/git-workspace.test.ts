@@ -36,8 +36,10 @@ describe('openGitWorkspace against git http-backend', () => {
     });
     const ws = await openGitWorkspace({ url, auth, tmpDir: scratch });
     try {
-      expect(await ws.resolveDefaultBranch()).toBe('main');
+      const defaultBranch = await ws.fetchDefaultBranch();
+      expect(defaultBranch?.branch).toBe('main');
       const head = await ws.fetchBranch('main');
+      expect(head).toBe(defaultBranch?.head);
       expect(head).toMatch(/^[0-9a-f]{40}$/);
       const files = await ws.readFiles(head!, ['envs/dev/app.yaml', 'missing.yaml']);
       expect(files.get('envs/dev/app.yaml')).toBe('image: web:1\n');

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -6,6 +7,7 @@ import git, { type HttpClient, type TreeEntry } from 'isomorphic-git';
 import nodeHttp from 'isomorphic-git/http/node';
 import { FerryError } from '@ferry/manifest-model';
 import type { ConfigRepository } from '../ports.js';
+import { sendReceivePack } from './receive-pack.js';
 
 export interface GitWorkspaceOptions {
   /** Smart-HTTP URL of the repository. Credentials inside it are moved to a header, never logged. */
@@ -39,16 +41,52 @@ export async function openGitWorkspace(options: GitWorkspaceOptions): Promise<Co
   const now = options.now ?? (() => new Date());
   await git.init({ fs, dir, bare: false, defaultBranch: 'ferry-scratch' });
   await git.addRemote({ fs, dir, remote: 'origin', url });
+  /** Branches fetched in this session (a later fetch of one is incremental, without depth). */
   const fetched = new Set<string>();
+  /** Objects each commit we wrote added, so a push packs exactly those. */
+  const written = new Map<string, string[]>();
 
-  const hasCommit = async (oid: string): Promise<boolean> => {
+  /**
+   * A fetch whose ref moved between the ref advertisement and the pack request gets no pack (the
+   * server refuses a want that is no longer a tip) while isomorphic-git still reports the old id.
+   * Check the commit and its tree arrived, and fetch again if not.
+   */
+  const fetchVerified = async (ref: string, depth: number | undefined): Promise<{ head: string | null; defaultBranch: string | null }> => {
+    for (let round = 1; ; round++) {
+      const result = await edge(`fetch ${ref} from ${url}`, () => git.fetch({
+        fs, http, dir, cache, url, headers: { ...headers }, ref, singleBranch: true, tags: false, ...(depth ? { depth } : {}),
+      }));
+      const head = result.fetchHead ?? null;
+      const defaultBranch = result.defaultBranch?.replace(/^refs\/heads\//, '') ?? null;
+      if (head === null || (await hasTree(head))) return { head, defaultBranch };
+      if (round >= 5) throw new FerryError('git.network', `fetch ${ref} from ${url}: the branch kept moving while it was fetched`);
+    }
+  };
+
+  const hasTree = async (oid: string): Promise<boolean> => {
     try {
-      await git.readCommit({ fs, gitdir, oid, cache });
+      const { commit } = await git.readCommit({ fs, gitdir, oid, cache });
+      await git.readTree({ fs, gitdir, oid: commit.tree, cache });
       return true;
     } catch {
       return false;
     }
   };
+
+  const fetchShallow = async (ref: string): Promise<{ head: string | null; defaultBranch: string | null }> => {
+    try {
+      return await fetchVerified(ref, 1);
+    } catch (err) {
+      if (err instanceof FerryError && err.code === 'git.not-found' && /could not find/i.test(err.message) && !/HTTP 404/.test(err.message)) return { head: null, defaultBranch: null };
+      throw err;
+    }
+  };
+
+  const push = async (branch: string, update: { old: string; new: string }, pack: Uint8Array | null): Promise<boolean> => {
+    const result = await edge(`push ${branch} to ${url}`, () => sendReceivePack(http, { url, headers, update: { ...update, ref: `refs/heads/${branch}` }, pack }));
+    return result.ok;
+  };
+
 
   const resolveBranch = (branch: string): Promise<string | null> => edge(`list refs of ${url}`, async () => {
     const refs = await git.listServerRefs({ http, url, headers: { ...headers }, prefix: `refs/heads/${branch}`, protocolVersion: 2 });
@@ -56,26 +94,29 @@ export async function openGitWorkspace(options: GitWorkspaceOptions): Promise<Co
   });
 
   return {
-    resolveDefaultBranch: () => edge(`list refs of ${url}`, async () => {
-      const refs = await git.listServerRefs({ http, url, headers: { ...headers }, prefix: 'HEAD', symrefs: true, protocolVersion: 2 });
-      const target = refs.find((r) => r.ref === 'HEAD')?.target;
-      return target?.startsWith('refs/heads/') ? target.slice('refs/heads/'.length) : null;
-    }),
+    async fetchDefaultBranch() {
+      // One fetch of HEAD gives both the default branch (from the advertised symref) and its tree.
+      const { head, defaultBranch } = await fetchShallow('HEAD');
+      if (head === null || defaultBranch === null) return null;
+      fetched.add(defaultBranch);
+      await git.writeRef({ fs, gitdir, ref: `refs/remotes/origin/${defaultBranch}`, value: head, force: true });
+      return { branch: defaultBranch, head };
+    },
     resolveBranch,
     async fetchBranch(branch) {
+      // First time: fetch it shallow straight away (no separate listing round trip).
+      if (!fetched.has(branch)) {
+        const { head } = await fetchShallow(branch);
+        if (head !== null) fetched.add(branch);
+        return head;
+      }
+      // Later: list the head and skip the fetch when it is already here; never pass depth on an
+      // incremental fetch (isomorphic-git would re-download the whole tree).
       const head = await resolveBranch(branch);
       if (head === null) return null;
-      // Skip the fetch when the head is already here; never pass depth on an incremental fetch
-      // (isomorphic-git would re-download the whole tree).
-      if (await hasCommit(head)) return head;
-      const first = fetched.size === 0;
-      const result = await edge(`fetch ${branch} from ${url}`, () => git.fetch({
-        fs, http, dir, cache, url, headers: { ...headers }, ref: branch, singleBranch: true, tags: false,
-        ...(first ? { depth: 1 } : {}),
-      }));
-      fetched.add(branch);
+      if (await hasTree(head)) return head;
       // The branch may have moved between the listing and the fetch: use what was fetched.
-      return result.fetchHead ?? head;
+      return (await fetchVerified(branch, undefined)).head ?? head;
     },
     async readFiles(commit, paths) {
       const files = new Map<string, string | null>();
@@ -84,7 +125,10 @@ export async function openGitWorkspace(options: GitWorkspaceOptions): Promise<Co
           const { blob } = await git.readBlob({ fs, gitdir, oid: commit, filepath: normalizePath(path), cache });
           files.set(path, Buffer.from(blob).toString('utf8'));
         } catch (err) {
-          if ((err as { code?: string }).code !== 'NotFoundError') throw translateGitError(`read ${path}`, err);
+          // NotFoundError names "<commit>:<path>" for a missing path, a bare id for a missing object.
+          const e = err as { code?: string; data?: { what?: string } };
+          if (e.code !== 'NotFoundError') throw translateGitError(`read ${path}`, err);
+          if (!e.data?.what?.includes(':')) throw new FerryError('git.network', `read ${path}: object ${e.data?.what ?? '?'} missing from the fetched pack`, { cause: err });
           files.set(path, null);
         }
       }
@@ -92,42 +136,27 @@ export async function openGitWorkspace(options: GitWorkspaceOptions): Promise<Co
     },
     async writeCommit({ parent, files, message }) {
       const { commit } = await git.readCommit({ fs, gitdir, oid: parent, cache });
+      const objects: string[] = [];
       let tree = commit.tree;
       for (const file of files) {
         const blob = await git.writeBlob({ fs, gitdir, blob: Buffer.from(file.content, 'utf8') });
-        tree = await replaceInTree(gitdir, cache, tree, normalizePath(file.path).split('/'), blob);
+        objects.push(blob);
+        tree = await replaceInTree(gitdir, cache, tree, normalizePath(file.path).split('/'), blob, objects);
       }
       const when = now();
       const signature = { ...author, timestamp: Math.floor(when.getTime() / 1000), timezoneOffset: 0 };
-      return git.writeCommit({ fs, gitdir, commit: { message, tree, parent: [parent], author: signature, committer: signature } });
+      const oid = await git.writeCommit({ fs, gitdir, commit: { message, tree, parent: [parent], author: signature, committer: signature } });
+      written.set(oid, [...new Set([...objects, oid])]);
+      return oid;
     },
     async pushBranch({ branch, commit, expected }) {
-      const localRef = 'refs/heads/ferry-push';
-      await git.writeRef({ fs, gitdir, ref: localRef, value: commit, force: true });
-      try {
-        await edge(`push ${branch} to ${url}`, () => git.push({
-          fs, dir, cache, url, headers: { ...headers }, ref: localRef, remoteRef: `refs/heads/${branch}`, force: true,
-          http: withExpectedOldOid(http, expected ?? ZERO_OID),
-        }));
-        return 'pushed';
-      } catch (err) {
-        if (err instanceof FerryError && err.code === 'git.push-rejected') return 'rejected';
-        throw err;
-      }
+      // A commit we wrote carries exactly its new objects; an existing one (undo) needs none.
+      const objects = written.get(commit);
+      const pack = objects ? (await git.packObjects({ fs, gitdir, oids: objects, cache })).packfile ?? null : null;
+      return (await push(branch, { old: expected ?? ZERO_OID, new: commit }, pack ?? emptyPack())) ? 'pushed' : 'rejected';
     },
     async deleteBranch({ branch, expected }) {
-      // isomorphic-git resolves a local ref even for a delete; point one at the expected head.
-      await git.writeRef({ fs, gitdir, ref: 'refs/heads/ferry-push', value: expected, force: true });
-      try {
-        await edge(`delete ${branch} on ${url}`, () => git.push({
-          fs, dir, cache, url, headers: { ...headers }, ref: 'refs/heads/ferry-push', remoteRef: `refs/heads/${branch}`, delete: true, force: true,
-          http: withExpectedOldOid(http, expected),
-        }));
-        return 'deleted';
-      } catch (err) {
-        if (err instanceof FerryError && err.code === 'git.push-rejected') return 'rejected';
-        throw err;
-      }
+      return (await push(branch, { old: expected, new: ZERO_OID }, null)) ? 'deleted' : 'rejected';
     },
     async close() {
       await rm(dir, { recursive: true, force: true });
@@ -135,7 +164,7 @@ export async function openGitWorkspace(options: GitWorkspaceOptions): Promise<Co
   };
 }
 
-async function replaceInTree(gitdir: string, cache: object, treeOid: string | null, segments: string[], blob: string): Promise<string> {
+async function replaceInTree(gitdir: string, cache: object, treeOid: string | null, segments: string[], blob: string, objects: string[]): Promise<string> {
   const [name, ...rest] = segments;
   const entries: TreeEntry[] = treeOid ? (await git.readTree({ fs, gitdir, oid: treeOid, cache })).tree : [];
   const existing = entries.find((e) => e.path === name);
@@ -144,11 +173,13 @@ async function replaceInTree(gitdir: string, cache: object, treeOid: string | nu
     // Keep an executable bit if the file had one.
     entry = { path: name!, mode: existing?.mode === '100755' ? '100755' : '100644', oid: blob, type: 'blob' };
   } else {
-    const sub = await replaceInTree(gitdir, cache, existing?.type === 'tree' ? existing.oid : null, rest, blob);
+    const sub = await replaceInTree(gitdir, cache, existing?.type === 'tree' ? existing.oid : null, rest, blob, objects);
     entry = { path: name!, mode: '040000', oid: sub, type: 'tree' };
   }
   const next = entries.filter((e) => e.path !== name).concat(entry);
-  return git.writeTree({ fs, gitdir, tree: next });
+  const oid = await git.writeTree({ fs, gitdir, tree: next });
+  objects.push(oid);
+  return oid;
 }
 
 function normalizePath(path: string): string {
@@ -178,26 +209,10 @@ function splitCredentials(rawUrl: string, auth: GitWorkspaceOptions['auth']): { 
   return { url: parsed.toString(), headers };
 }
 
-/**
- * isomorphic-git sends the old id it saw during its own ref discovery, which would let a push
- * overwrite a branch that moved since we read it. Rewriting the old id of the first command to
- * the one we based our commit on makes git receive-pack refuse the update atomically.
- */
-function withExpectedOldOid(http: HttpClient, expected: string): HttpClient {
-  return {
-    async request(req) {
-      if (req.method !== 'POST' || !req.url.endsWith('/git-receive-pack') || !req.body) return http.request(req);
-      const chunks: Uint8Array[] = [];
-      for await (const chunk of req.body as AsyncIterable<Uint8Array>) chunks.push(chunk);
-      const body = Buffer.concat(chunks);
-      // First pkt-line: 4 hex length digits, then "<old-oid> <new-oid> <ref>\0<capabilities>".
-      if (body.length < 4 + 81 || body.subarray(4 + 40, 4 + 41).toString() !== ' ') {
-        throw new FerryError('git.internal', 'unexpected receive-pack request layout; cannot guard the push');
-      }
-      body.write(expected, 4, 40, 'latin1');
-      return http.request({ ...req, body: [new Uint8Array(body)] as unknown as AsyncIterableIterator<Uint8Array> });
-    },
-  };
+/** A pack with no objects: the header and trailer git expects when an update needs nothing new. */
+function emptyPack(): Uint8Array {
+  const header = Buffer.from([0x50, 0x41, 0x43, 0x4b, 0, 0, 0, 2, 0, 0, 0, 0]);
+  return new Uint8Array(Buffer.concat([header, createHash('sha1').update(header).digest()]));
 }
 
 /**

@@ -1,0 +1,81 @@
+import type { HttpClient } from 'isomorphic-git';
+import { FerryError } from '@ferry/manifest-model';
+
+export interface RefUpdate {
+  /** 40 zeros: the ref must not exist yet. */
+  old: string;
+  /** 40 zeros: delete the ref. */
+  new: string;
+  ref: string;
+}
+
+const ZERO_OID = '0'.repeat(40);
+
+/**
+ * One smart-HTTP receive-pack request: our ref updates with the old ids *we* based them on (git
+ * receive-pack compares and swaps them atomically) and a pack of exactly the objects we wrote.
+ * isomorphic-git's own push re-discovers the old id (so it would overwrite a moved branch) and
+ * walks the whole tree to work out what to send; for a one-file edit in a 3,000-file repo that
+ * walk costs more than the rest of the promotion.
+ */
+export async function sendReceivePack(
+  http: HttpClient, options: { url: string; headers: Record<string, string>; update: RefUpdate; pack: Uint8Array | null },
+): Promise<{ ok: true } | { ok: false; reason: string }> {
+  const { update } = options;
+  const command = pktLine(`${update.old} ${update.new} ${update.ref}\0report-status${update.new === ZERO_OID ? ' delete-refs' : ''} agent=ferry\n`);
+  const body = Buffer.concat([command, Buffer.from('0000'), ...(options.pack && update.new !== ZERO_OID ? [Buffer.from(options.pack)] : [])]);
+  const res = await http.request({
+    url: `${options.url.replace(/\/+$/, '')}/git-receive-pack`,
+    method: 'POST',
+    headers: {
+      ...options.headers,
+      'content-type': 'application/x-git-receive-pack-request',
+      accept: 'application/x-git-receive-pack-result',
+      'content-length': String(body.length),
+    },
+    body: [new Uint8Array(body)] as unknown as AsyncIterableIterator<Uint8Array>,
+  });
+  const chunks: Uint8Array[] = [];
+  if (res.body) for await (const chunk of res.body as AsyncIterable<Uint8Array>) chunks.push(chunk);
+  const answer = Buffer.concat(chunks);
+  if (res.statusCode !== 200) {
+    throw Object.assign(new Error(`HTTP ${res.statusCode} ${res.statusMessage ?? ''}`.trim()), { code: 'HttpError', data: { statusCode: res.statusCode, statusMessage: res.statusMessage } });
+  }
+  const lines = parsePktLines(answer);
+  const unpack = lines.find((l) => l.startsWith('unpack '));
+  if (unpack !== 'unpack ok') {
+    // A cut or garbled answer is not a verdict on our update: let the caller retry.
+    throw new FerryError('git.network', `push to ${update.ref}: ${unpack ? `server could not unpack: ${unpack}` : 'incomplete answer from receive-pack'}`);
+  }
+  const status = lines.find((l) => l.startsWith(`ok ${update.ref}`) || l.startsWith(`ng ${update.ref}`));
+  if (!status) throw new FerryError('git.network', `push to ${update.ref}: no status for the ref in the answer`);
+  if (status.startsWith('ok ')) return { ok: true };
+  const reason = status.slice(`ng ${update.ref} `.length);
+  if (/hook declined|protected|denied|not allowed/i.test(reason)) {
+    throw new FerryError('git.push-declined', `push to ${update.ref} declined by the server: ${reason}`, { hint: 'check branch protection and hooks on the server' });
+  }
+  return { ok: false, reason };
+}
+
+function pktLine(text: string): Buffer {
+  const payload = Buffer.from(text, 'utf8');
+  return Buffer.concat([Buffer.from((payload.length + 4).toString(16).padStart(4, '0')), payload]);
+}
+
+/** pkt-line payloads without trailing newlines; stops at a flush or at the end of the data. */
+export function parsePktLines(data: Buffer): string[] {
+  const lines: string[] = [];
+  let at = 0;
+  while (at + 4 <= data.length) {
+    const length = parseInt(data.subarray(at, at + 4).toString('latin1'), 16);
+    if (Number.isNaN(length)) break;
+    if (length === 0) {
+      at += 4;
+      continue;
+    }
+    if (length < 4 || at + length > data.length) break;
+    lines.push(data.subarray(at + 4, at + length).toString('utf8').replace(/\n$/, ''));
+    at += length;
+  }
+  return lines;
+}

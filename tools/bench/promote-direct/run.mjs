@@ -1,0 +1,105 @@
+// Benchmark (not a test): `ferry promote --push direct` vs native git doing the same job, side by
+// side in one run, against a generated 3,000-file config repo on the real git http-backend server.
+// Run with `npm run bench:promote` (builds first). Options: --iterations N (default 7), --files N.
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { startGitServer } from '@ferry/testenv';
+
+const { values } = parseArgs({ options: { iterations: { type: 'string', default: '7' }, files: { type: 'string', default: '3000' } } });
+const iterations = Number(values.iterations);
+const fileCount = Number(values.files);
+const here = fileURLToPath(new URL('.', import.meta.url));
+const ferryBin = join(here, '../../../apps/cli/bin/ferry.js');
+const nativeScript = join(here, 'native-promote.sh');
+const gitEnv = { ...process.env, GIT_CONFIG_GLOBAL: '/dev/null', GIT_CONFIG_NOSYSTEM: '1', GIT_TERMINAL_PROMPT: '0' };
+
+/** A config repo shaped like a real one: many apps x environments, a few files each. */
+function generateRepo(count) {
+  const seed = {};
+  const envs = ['dev', 'staging', 'prod'];
+  const kinds = ['deployment.yaml', 'service.yaml', 'configmap.yaml', 'values.yaml', 'kustomization.yaml'];
+  let i = 0;
+  outer: for (let app = 0; ; app++) {
+    for (const env of envs) {
+      for (const kind of kinds) {
+        if (i++ >= count - 1) break outer;
+        const name = `app${app}`;
+        seed[`envs/${env}/${name}/${kind}`] = kind === 'deployment.yaml'
+          ? `apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: ${name}\n  labels: { app: ${name}, env: ${env} }\nspec:\n  replicas: 2\n  template:\n    spec:\n      containers:\n        - name: ${name}\n          image: ghcr.io/acme/${name}:1.0.0\n          resources: { requests: { cpu: 100m, memory: 128Mi } }\n`
+          : `# ${kind} of ${name} in ${env}\nname: ${name}\nenv: ${env}\n${'filler: value\n'.repeat(8)}`;
+      }
+    }
+  }
+  seed['ferry.yaml'] = 'environments:\n  dev: { branch: main }\napps:\n  web:\n    image: ghcr.io/acme/app0\n    environments:\n      dev: { files: [envs/dev/app0/deployment.yaml] }\n';
+  return seed;
+}
+
+/** Runs a command under GNU time; returns wall seconds and peak RSS (KiB) of its largest process. */
+function timed(command, args, env) {
+  return new Promise((resolve, reject) => {
+    const child = spawn('/usr/bin/time', ['-f', '__TIME__ %e %M', command, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    let stdout = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      const m = /__TIME__ ([\d.]+) (\d+)/.exec(stderr);
+      if (code !== 0 || !m) return reject(new Error(`${command} ${args.join(' ')} exited ${code}:\n${stdout}\n${stderr}`));
+      resolve({ seconds: Number(m[1]), maxRssKiB: Number(m[2]) });
+    });
+  });
+}
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+
+const server = await startGitServer();
+const scratch = await mkdtemp(join(tmpdir(), 'ferry-bench-'));
+try {
+  const seed = generateRepo(fileCount);
+  const ferryRepo = await server.createRepo('bench/ferry', { seed });
+  const nativeRepo = await server.createRepo('bench/native', { seed });
+  console.log(`repo: ${Object.keys(seed).length} files; ${iterations} iterations each, alternating; git ${await gitVersion()}; node ${process.version}`);
+  const results = { ferry: [], native: [] };
+  for (let i = 1; i <= iterations; i++) {
+    const image = `ghcr.io/acme/app0:1.0.${i}`;
+    // Alternate who goes first so neither side always meets a warm (or cold) server.
+    const order = i % 2 ? ['ferry', 'native'] : ['native', 'ferry'];
+    for (const side of order) {
+      const r = side === 'ferry'
+        ? await timed(process.execPath, [ferryBin, 'promote', '--repo', ferryRepo.url, '--env', 'dev', '--app', 'web', '--image', image, '--push', 'direct'], { ...gitEnv, TMPDIR: scratch })
+        : await timed(nativeScript, [nativeRepo.url, 'envs/dev/app0/deployment.yaml', image, join(scratch, `native-${i}`)], gitEnv);
+      results[side].push(r);
+      console.log(`  #${i} ${side.padEnd(6)} ${r.seconds.toFixed(2)} s  ${(r.maxRssKiB / 1024).toFixed(0)} MiB`);
+    }
+  }
+  const ferryMedian = median(results.ferry.map((r) => r.seconds));
+  const nativeMedian = median(results.native.map((r) => r.seconds));
+  const peak = (side) => Math.max(...results[side].map((r) => r.maxRssKiB)) / 1024;
+  console.log('');
+  console.log('| | median wall time | peak RSS |');
+  console.log('|---|---|---|');
+  console.log(`| ferry promote --push direct | ${ferryMedian.toFixed(2)} s | ${peak('ferry').toFixed(0)} MiB |`);
+  console.log(`| native git (clone --depth 1, sed, commit, push) | ${nativeMedian.toFixed(2)} s | ${peak('native').toFixed(0)} MiB (largest git process) |`);
+  console.log('');
+  console.log(`ratio ferry/native: ${(ferryMedian / nativeMedian).toFixed(2)}x (target <= 2x)`);
+} finally {
+  await server.close();
+  await rm(scratch, { recursive: true, force: true });
+}
+
+async function gitVersion() {
+  return new Promise((resolve) => {
+    const c = spawn('git', ['--version']);
+    let out = '';
+    c.stdout.on('data', (d) => (out += d));
+    c.on('close', () => resolve(out.trim().replace('git version ', '')));
+  });
+}
