@@ -6,6 +6,7 @@ import { FerryError } from '@ferry/manifest-model';
 import { ExitCode, exitCodeOf, worstExitCode } from './exit-codes.js';
 import { parseAgentArgs, usage, type AgentArgs } from './parse-args.js';
 import { formatReport } from './format-report.js';
+import { buildReporter } from './reporter-config.js';
 
 export interface Io {
   stdout: NodeJS.WritableStream;
@@ -32,6 +33,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
     kube = await KubeClient.create({
       ...(args.kubeconfig ? { kubeconfigPath: args.kubeconfig } : {}),
       ...(args.context ? { context: args.context } : {}),
+      ...(args.inCluster ? { inCluster: args.inCluster } : {}),
       maxSockets: args.concurrency,
     });
     const deps: ReconcileDeps = {
@@ -39,6 +41,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
       source: new IsomorphicGitSource({ cacheDir: args.cacheDir, maxRepoBytes: args.maxRepoBytes }),
       tools: { ...(args.kubectl ? { kubectl: args.kubectl } : {}), ...(args.helm ? { helm: args.helm } : {}) },
       tmpDir: args.tmpDir,
+      ...(args.reporter ? { reporter: await buildReporter(args.reporter, (line) => io.stderr.write(`${line}\n`)) } : {}),
     };
     const options = {
       force: args.force,

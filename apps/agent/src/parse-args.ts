@@ -3,6 +3,7 @@ import { FerryError } from '@ferry/manifest-model';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { REPORTER_OPTIONS, REPORTER_USAGE, parseReporterConfig, type ReporterConfig } from './reporter-config.js';
 
 export interface AgentArgs {
   command: 'sync' | 'diff';
@@ -10,6 +11,8 @@ export interface AgentArgs {
   force: boolean;
   kubeconfig?: string;
   context?: string;
+  /** In-cluster API server address, from KUBERNETES_SERVICE_HOST/_PORT. */
+  inCluster?: { host: string; port: string };
   kubectl?: string;
   helm?: string;
   cacheDir: string;
@@ -17,6 +20,8 @@ export interface AgentArgs {
   concurrency: number;
   healthTimeoutMs?: number;
   maxRepoBytes: number;
+  /** Commit status reporting, when a status token is configured. */
+  reporter?: ReporterConfig;
   /** Sync objects to reconcile. */
   selection?: { name?: string; namespace?: string };
   /** A single source given by flags (no Sync object). */
@@ -62,6 +67,7 @@ Options:
   --cache-dir DIR         git object cache (default ~/.cache/ferry-agent)
   --max-repo-size MB      refuse bigger repositories (default 256)
 
+${REPORTER_USAGE}
 Exit codes: 0 ok, 1 diff found changes, 2 usage, 3 stalled, 4 unhealthy, 5 transient failure, 70 internal.
 `;
 
@@ -81,6 +87,7 @@ export function parseAgentArgs(argv: readonly string[], env: Record<string, stri
       kubeconfig: { type: 'string' }, context: { type: 'string' }, concurrency: { type: 'string' },
       'health-timeout': { type: 'string' }, kubectl: { type: 'string' }, helm: { type: 'string' },
       'cache-dir': { type: 'string' }, 'max-repo-size': { type: 'string' }, help: { type: 'boolean', short: 'h' },
+      ...REPORTER_OPTIONS,
     },
   });
   const fail = (message: string): never => {
@@ -111,12 +118,17 @@ export function parseAgentArgs(argv: readonly string[], env: Record<string, stri
   };
   const kubeconfig = values.kubeconfig ?? env['KUBECONFIG'];
   if (kubeconfig) args.kubeconfig = kubeconfig.split(':')[0] as string;
+  else if (env['KUBERNETES_SERVICE_HOST'] && env['KUBERNETES_SERVICE_PORT']) {
+    args.inCluster = { host: env['KUBERNETES_SERVICE_HOST'], port: env['KUBERNETES_SERVICE_PORT'] };
+  }
   if (values.context) args.context = values.context;
   const kubectl = values.kubectl ?? env['FERRY_KUBECTL'];
   if (kubectl) args.kubectl = kubectl;
   const helm = values.helm ?? env['FERRY_HELM'];
   if (helm) args.helm = helm;
   if (healthTimeout) args.healthTimeoutMs = parseDuration(healthTimeout);
+  const reporter = parseReporterConfig(values, env);
+  if (reporter && command === 'sync') args.reporter = reporter;
 
   if (values.sync !== undefined) {
     const [ns, name] = values.sync.includes('/') ? values.sync.split('/', 2) : [values['sync-namespace'] ?? 'default', values.sync];

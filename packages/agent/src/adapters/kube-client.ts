@@ -1,10 +1,10 @@
 import { FerryError } from '@ferry/manifest-model';
-import { KubeConfig } from '@kubernetes/client-node';
 import * as http from 'node:http';
 import * as https from 'node:https';
 import type { KubeObject, ObjectRef } from '../plan/kube-object.js';
 import { describeObject, groupOf } from '../plan/kube-object.js';
 import { FieldManager } from '../sync/labels.js';
+import { loadInCluster, loadKubeconfig, type KubeConnection } from './load-kubeconfig.js';
 
 /**
  * The agent's Kubernetes port. Only adapters talk HTTP; reconcile steps see this interface.
@@ -38,9 +38,11 @@ export class KubeApiError extends FerryError {
 }
 
 export interface KubeClientOptions {
-  /** Path of a kubeconfig file; in-cluster config when absent. */
+  /** Path of a kubeconfig file. */
   kubeconfigPath?: string;
   context?: string;
+  /** In-cluster: KUBERNETES_SERVICE_HOST and _PORT, read by the app. */
+  inCluster?: { host: string; port: string };
   /** Upper bound of parallel requests (HTTP keep-alive sockets). */
   maxSockets?: number;
 }
@@ -58,12 +60,13 @@ interface Resource {
 }
 
 /**
- * A small JSON client over node:https, authenticated by client-node's KubeConfig.
+ * A small JSON client over node:https with keep-alive, authenticated from the kubeconfig.
  *
- * Why not `KubernetesObjectApi`: client-node 1.4 serialises bodies through its typed models, which
+ * Why not client-node's `KubernetesObjectApi`: client-node 1.4 serialises bodies through its typed models, which
  * silently drops unknown fields (`spec.replicass` would vanish instead of failing the dry-run) and
  * turns timestamps into Date objects, which breaks the dry-run-vs-live comparison. Raw JSON keeps
- * the server's own validation (`fieldValidation=Strict`) and exact objects.
+ * the server's own validation (`fieldValidation=Strict`) and exact objects. client-node is still
+ * used for kubeconfigs with exec plugins or auth providers (see load-kubeconfig.ts).
  */
 export class KubeClient implements KubeApi {
   readonly stats: RequestStats = { writes: 0, dryRuns: 0, reads: 0 };
@@ -76,18 +79,14 @@ export class KubeClient implements KubeApi {
   ) {}
 
   static async create(options: KubeClientOptions = {}): Promise<KubeClient> {
-    const config = new KubeConfig();
-    if (options.kubeconfigPath) config.loadFromFile(options.kubeconfigPath);
-    else config.loadFromCluster();
-    if (options.context) config.setCurrentContext(options.context);
-    const cluster = config.getCurrentCluster();
-    if (!cluster) throw new FerryError('kube.config', 'the kubeconfig names no current cluster', { hint: 'pass --kubeconfig and --context' });
-    const baseOptions: https.RequestOptions = {};
-    await config.applyToHTTPSOptions(baseOptions);
-    const server = new URL(cluster.server);
+    let connection: KubeConnection;
+    if (options.kubeconfigPath) connection = await loadKubeconfig(options.kubeconfigPath, options.context);
+    else if (options.inCluster) connection = await loadInCluster(options.inCluster.host, options.inCluster.port);
+    else throw new FerryError('kube.config', 'no kubeconfig and not running in a cluster', { hint: 'pass --kubeconfig PATH or set KUBECONFIG' });
+    const server = new URL(connection.server);
     const agentOptions = { keepAlive: true, maxSockets: options.maxSockets ?? 16 };
-    const agent = server.protocol === 'http:' ? new http.Agent(agentOptions) : new https.Agent(agentOptions);
-    return new KubeClient(server, baseOptions, agent);
+    const agent = server.protocol === 'http:' ? new http.Agent(agentOptions) : new https.Agent({ ...agentOptions, ...connection.tls });
+    return new KubeClient(server, { headers: connection.headers }, agent);
   }
 
   close(): void {

@@ -67,18 +67,15 @@ export async function applyObjects(kube: KubeApi, objects: readonly PreparedObje
       return done;
     });
     changes.push(...results);
-    const crds = results.filter((c) => c.ref.kind === 'CustomResourceDefinition' && c.action !== 'unchanged');
-    if (crds.length) {
-      await waitForEstablished(kube, crds.map((c) => c.ref), options.waitTimeoutMs ?? 60_000);
-      kube.forgetDiscovery();
-    }
+    const crds = ready.filter((c) => c.item.ref.kind === 'CustomResourceDefinition' && c.change?.action !== 'unchanged');
+    if (crds.length) await waitForEstablished(kube, crds.map((c) => c.item.object), options.waitTimeoutMs ?? 60_000);
   }
   return changes;
 }
 
 /** Dry-runs objects and compares with live; collects every rejection into one error. */
 async function checkAll(kube: KubeApi, items: readonly PreparedObject[], options: ApplyOptions, defer: (item: PreparedObject, error: unknown) => boolean): Promise<Checked[]> {
-  const listed = options.ownerSelector ? await listOwned(kube, items, options.ownerSelector, options.concurrency) : new Map<string, KubeObject>();
+  const listed = options.ownerSelector ? await listOwned(kube, items, options.ownerSelector, options.concurrency) : { objects: new Map<string, KubeObject>(), groups: new Set<string>() };
   const settled = await settleLimit(items, options.concurrency, async (item): Promise<Checked> => {
     let dryRun: KubeObject;
     try {
@@ -90,8 +87,11 @@ async function checkAll(kube: KubeApi, items: readonly PreparedObject[], options
       }
       throw error;
     }
-    // Listed objects are current as of the list; objects not listed (new, or not yet ours) are read.
-    const live = listed.get(formatObjectKey(item.ref)) ?? (await kube.get(item.ref));
+    // Listed objects are current as of the list. An object missing from its kind's list is new or
+    // not yet ours: either way it must be applied, so a sync skips reading it (1,000 new objects:
+    // 1,000 fewer requests); a diff reads it to tell create from adopt.
+    const inListedGroup = listed.groups.has(groupKey(item.ref));
+    const live = listed.objects.get(formatObjectKey(item.ref)) ?? (inListedGroup && !options.dryRun ? undefined : await kube.get(item.ref));
     if (!live) return { item, change: { ref: item.ref, action: 'create', result: dryRun } };
     if (!differsFromLive(dryRun, live)) return { item, change: { ref: item.ref, action: 'unchanged', result: live } };
     const paths = listChangedPaths(normalizeForCompare(live), normalizeForCompare(dryRun));
@@ -103,24 +103,31 @@ async function checkAll(kube: KubeApi, items: readonly PreparedObject[], options
 }
 
 /** Live objects of this Sync, one LIST per apiVersion/kind/namespace; kinds it may not list are skipped. */
-async function listOwned(kube: KubeApi, items: readonly PreparedObject[], selector: string, concurrency: number): Promise<Map<string, KubeObject>> {
+function groupKey(ref: ObjectRef): string {
+  return `${ref.apiVersion}|${ref.kind}|${ref.namespace}`;
+}
+
+async function listOwned(kube: KubeApi, items: readonly PreparedObject[], selector: string, concurrency: number): Promise<{ objects: Map<string, KubeObject>; groups: Set<string> }> {
   const groups = new Map<string, { apiVersion: string; kind: string; namespace: string; count: number }>();
   for (const { ref, definedInRevision } of items) {
     if (definedInRevision) continue;
-    const key = `${ref.apiVersion}|${ref.kind}|${ref.namespace}`;
+    const key = groupKey(ref);
     const group = groups.get(key) ?? { apiVersion: ref.apiVersion, kind: ref.kind, namespace: ref.namespace, count: 0 };
     group.count++;
     groups.set(key, group);
   }
-  const byKey = new Map<string, KubeObject>();
+  const objects = new Map<string, KubeObject>();
+  const listedGroups = new Set<string>();
   // A LIST only pays off for several objects of a kind; single objects are read with a GET.
-  const worthListing = [...groups.values()].filter((g) => g.count > 2);
-  const lists = await settleLimit(worthListing, concurrency, (g) => kube.list(g.apiVersion, g.kind, { ...(g.namespace ? { namespace: g.namespace } : {}), labelSelector: selector }));
-  for (const list of lists) {
-    if (!list.ok) continue;
-    for (const object of list.value) byKey.set(formatObjectKey(toObjectRef(object)), object);
-  }
-  return byKey;
+  const worthListing = [...groups.entries()].filter(([, g]) => g.count > 2);
+  const lists = await settleLimit(worthListing, concurrency, ([, g]) => kube.list(g.apiVersion, g.kind, { ...(g.namespace ? { namespace: g.namespace } : {}), labelSelector: selector }));
+  lists.forEach((list, index) => {
+    // A kind the agent may not list (RBAC) falls back to one GET per object.
+    if (!list.ok) return;
+    listedGroups.add((worthListing[index] as [string, unknown])[0]);
+    for (const object of list.value) objects.set(formatObjectKey(toObjectRef(object)), object);
+  });
+  return { objects, groups: listedGroups };
 }
 
 function isDeferrable(item: PreparedObject, error: unknown, newNamespaces: ReadonlySet<string>): boolean {
@@ -164,12 +171,26 @@ async function recreate(kube: KubeApi, item: PreparedObject, timeoutMs: number):
   await pollUntil(timeoutMs, async () => (await kube.get(item.ref)) === undefined, () => `${describeObject(item.ref)} was deleted for recreation but is still present`);
 }
 
-async function waitForEstablished(kube: KubeApi, refs: readonly ObjectRef[], timeoutMs: number): Promise<void> {
-  for (const ref of refs) {
+/**
+ * Waits until each CRD is Established and its kind is served by discovery: Established alone can
+ * come a moment before the API group shows up, and a custom resource applied then fails.
+ */
+async function waitForEstablished(kube: KubeApi, crds: readonly KubeObject[], timeoutMs: number): Promise<void> {
+  for (const crd of crds) {
+    const ref = { apiVersion: crd.apiVersion, kind: crd.kind, namespace: '', name: crd.metadata.name };
     await pollUntil(timeoutMs, async () => {
       const live = await kube.get(ref);
       return live !== undefined && assessHealth(live).state === 'Current';
     }, () => `${describeObject(ref)} did not become Established`);
+    const spec = crd.spec as { group?: string; names?: { kind?: string }; versions?: Array<{ name?: string; served?: boolean }> } | undefined;
+    const version = spec?.versions?.find((v) => v.served !== false)?.name;
+    if (!spec?.group || !spec.names?.kind || !version) continue;
+    const apiVersion = `${spec.group}/${version}`;
+    const kind = spec.names.kind;
+    await pollUntil(timeoutMs, async () => {
+      kube.forgetDiscovery();
+      return (await kube.scopeOf(apiVersion, kind)) !== undefined;
+    }, () => `kind ${kind} of ${describeObject(ref)} is not served by ${apiVersion}`);
   }
 }
 

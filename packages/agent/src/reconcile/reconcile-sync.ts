@@ -14,6 +14,7 @@ import { prepareObjects, type PreparedObject } from './prepare-objects.js';
 import { pruneObjects, type PruneResult } from './prune-objects.js';
 import { AgentReason, summarizeStatus, type OutcomeSummary, type SyncOutcome, type SyncStatus } from './sync-status.js';
 import { describeUnhealthy, waitHealthy } from './wait-healthy.js';
+import type { SyncReporter } from '../reporting/sync-reporter.js';
 
 /** One Sync to reconcile: from a Sync object, or from command-line flags (`fromObject: false`). */
 export interface SyncTarget {
@@ -32,6 +33,8 @@ export interface ReconcileDeps {
   tools: RenderTools;
   tmpDir: string;
   now?: () => Date;
+  /** Told when a revision starts applying and how each reconcile ended (commit statuses); never with dryRun. */
+  reporter?: SyncReporter | undefined;
 }
 
 export interface ReconcileOptions {
@@ -93,6 +96,7 @@ export async function reconcileSync(target: SyncTarget, deps: ReconcileDeps, opt
       summary = { outcome: 'Unchanged', reason: AgentReason.ReconciliationSucceeded, message: `revision ${short(head)} is applied and healthy; the remote head is unchanged`, attemptedRevision: head, appliedRevision: head, inventorySize: state.inventory.length };
       return await finish(target, deps, options, report, summary, started);
     }
+    if (!options.dryRun) await deps.reporter?.applying(target, head);
     await deps.source.fetchCommit(spec.url, spec.ref, head, target.credentials);
     // verify: commit signature verification is added with the daemon (next issue).
 
@@ -182,7 +186,7 @@ export async function reportInvalidSync(
 }
 
 /** The one place status is decided and written: only for Sync objects, only when it changed. */
-async function finish(target: Pick<SyncTarget, 'identity' | 'fromObject' | 'generation' | 'status'>, deps: ReconcileDeps, options: ReconcileOptions, report: SyncReport, summary: OutcomeSummary, started: number): Promise<SyncReport> {
+async function finish(target: Pick<SyncTarget, 'identity' | 'fromObject' | 'generation' | 'status'> & Partial<Pick<SyncTarget, 'spec'>>, deps: ReconcileDeps, options: ReconcileOptions, report: SyncReport, summary: OutcomeSummary, started: number): Promise<SyncReport> {
   report.outcome = summary.outcome;
   report.reason = summary.reason;
   report.message = summary.message;
@@ -201,6 +205,7 @@ async function finish(target: Pick<SyncTarget, 'identity' | 'fromObject' | 'gene
       report.message += ` (status not written: ${classified.message})`;
     }
   }
+  if (!options.dryRun) await deps.reporter?.finished(target, report);
   report.durationMs = Date.now() - started;
   return report;
 }

@@ -1,0 +1,42 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parseAgentArgs } from './parse-args.js';
+import { buildReporter, parseReporterConfig } from './reporter-config.js';
+
+const base = ['sync', '--once', '--all'];
+
+describe('commit status flags', () => {
+  it('are off without a token', () => {
+    expect(parseAgentArgs(base, {}).reporter).toBeUndefined();
+    expect(parseAgentArgs([...base, '--cluster', 'prod'], {}).reporter).toBeUndefined();
+  });
+
+  it('take the token from the environment or a file, never from argv', () => {
+    expect(parseAgentArgs([...base, '--cluster', 'prod'], { FERRY_STATUS_TOKEN: 't0k' }).reporter).toEqual({ cluster: 'prod', apiUrl: 'https://api.github.com', token: { value: 't0k' } });
+    expect(parseAgentArgs([...base, '--status-token-file', '/run/secrets/status', '--status-api-url', 'https://ghe.example.com/api/v3'], { FERRY_CLUSTER: 'edge-1' }).reporter)
+      .toEqual({ cluster: 'edge-1', apiUrl: 'https://ghe.example.com/api/v3', token: { file: '/run/secrets/status' } });
+    expect(() => parseAgentArgs([...base, '--status-token', 'x'], {})).toThrow(/status-token/);
+  });
+
+  it.each([
+    [{}, { FERRY_STATUS_TOKEN: 't' }, /need --cluster NAME/],
+    [{ cluster: 'a/b' }, { FERRY_STATUS_TOKEN: 't' }, /cluster name "a\/b"/],
+    [{ cluster: 'a', 'status-api-url': 'ftp://x' }, { FERRY_STATUS_TOKEN: 't' }, /--status-api-url must be an http\(s\) URL/],
+    [{ 'status-api-url': 'https://x' }, {}, /need a status token/],
+  ])('refuses %o', (values, env, message) => {
+    expect(() => parseReporterConfig(values, env)).toThrow(message);
+  });
+
+  it('reads the token file and reports an unreadable one by path', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'ferry-reporter-'));
+    try {
+      await writeFile(join(dir, 'token'), 'abc\n');
+      await expect(buildReporter({ cluster: 'c', apiUrl: 'https://api.github.com', token: { file: join(dir, 'token') } }, () => {})).resolves.toBeDefined();
+      await expect(buildReporter({ cluster: 'c', apiUrl: 'https://api.github.com', token: { file: join(dir, 'missing') } }, () => {})).rejects.toThrow(/cannot read --status-token-file .*missing/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,0 +1,72 @@
+import { readFile } from 'node:fs/promises';
+import { CommitStatusReporter, checkClusterName, createGitHubStatusPort, type SyncReporter } from '@ferry/agent';
+import { FerryError } from '@ferry/manifest-model';
+
+/** Flags of commit status reporting, merged into the agent's parseArgs options. */
+export const REPORTER_OPTIONS = {
+  cluster: { type: 'string' },
+  'status-api-url': { type: 'string' },
+  'status-token-file': { type: 'string' },
+  'status-target-url': { type: 'string' },
+} as const;
+
+export const REPORTER_USAGE = `Commit statuses (optional: CI's \`ferry promote --wait-live\` and \`ferry status\` read them):
+  --cluster NAME          this cluster's name in the status context ferry/NAME/NAMESPACE/SYNC ($FERRY_CLUSTER)
+  --status-token-file F   file holding a token with "Commit statuses: write" only ($FERRY_STATUS_TOKEN)
+  --status-api-url URL    GitHub API (default https://api.github.com; Enterprise: https://HOST/api/v3)
+  --status-target-url URL link shown with each status (a dashboard)
+`;
+
+export interface ReporterConfig {
+  cluster: string;
+  apiUrl: string;
+  token: { value: string } | { file: string };
+  targetUrl?: string;
+}
+
+type Values = { [K in keyof typeof REPORTER_OPTIONS]?: string | undefined };
+
+/**
+ * Reporting is on when a token is given; then the cluster name is required. Returns undefined
+ * when off. The token stays out of argv (visible in `ps`): it comes from a file or the environment.
+ */
+export function parseReporterConfig(values: Values, env: Record<string, string | undefined>): ReporterConfig | undefined {
+  const tokenFile = values['status-token-file'];
+  const tokenEnv = env['FERRY_STATUS_TOKEN'];
+  const cluster = values.cluster ?? env['FERRY_CLUSTER'];
+  if (!tokenFile && !tokenEnv) {
+    if (values['status-api-url'] || values['status-target-url']) throw usage('--status-api-url and --status-target-url need a status token (--status-token-file or $FERRY_STATUS_TOKEN)');
+    return undefined;
+  }
+  if (!cluster) throw usage('commit statuses need --cluster NAME (or $FERRY_CLUSTER): it names this cluster in the status context');
+  const problem = checkClusterName(cluster);
+  if (problem) throw usage(problem);
+  const apiUrl = values['status-api-url'] ?? env['FERRY_STATUS_API_URL'] ?? 'https://api.github.com';
+  for (const [flag, url] of [['--status-api-url', apiUrl], ['--status-target-url', values['status-target-url']]] as const) {
+    if (url !== undefined && !/^https?:\/\/[^\s]+$/.test(url)) throw usage(`${flag} must be an http(s) URL, not "${url}"`);
+  }
+  return {
+    cluster, apiUrl,
+    token: tokenFile ? { file: tokenFile } : { value: tokenEnv! },
+    ...(values['status-target-url'] ? { targetUrl: values['status-target-url'] } : {}),
+  };
+}
+
+/** Builds the reporter; a status that cannot be posted is logged (without the token) and the sync goes on. */
+export async function buildReporter(config: ReporterConfig, log: (line: string) => void): Promise<SyncReporter> {
+  const source = config.token;
+  const token = 'value' in source ? source.value : (await readFile(source.file, 'utf8').catch((error: unknown) => {
+    throw new FerryError('usage', `cannot read --status-token-file ${source.file}: ${(error as Error).message}`);
+  })).trim();
+  if (!token) throw new FerryError('usage', 'the status token is empty');
+  return new CommitStatusReporter({
+    port: createGitHubStatusPort({ apiUrl: config.apiUrl, token }),
+    cluster: config.cluster,
+    targetUrl: config.targetUrl,
+    onError: (error, status) => log(`ferry-agent: commit status ${status.context} not posted: ${error.describe()}`),
+  });
+}
+
+function usage(message: string): FerryError {
+  return new FerryError('usage', message, { hint: 'run `ferry-agent --help`' });
+}

@@ -1,0 +1,133 @@
+/**
+ * Wires the daemon from plain configuration (read once by the app): clients, git cache, metrics,
+ * JSON logs, the probe/metrics server and the webhook server. Returns a handle to stop it.
+ */
+import { IsomorphicGitSource } from '../adapters/git-source.js';
+import { KubeClient, type KubeApi, type KubeClientOptions } from '../adapters/kube-client.js';
+import type { RenderTools } from '../adapters/renderers/render-source.js';
+import { createJsonLogger, type LogLevel } from '../observability/logger.js';
+import { AgentMetrics } from '../observability/metrics.js';
+import { serveHttp, type HttpEndpoint } from '../observability/serve-http.js';
+import { timeGitSource } from '../observability/timed-git-source.js';
+import type { SyncReport } from '../reconcile/reconcile-sync.js';
+import { handleGitHubWebhook, ReplayGuard } from '../webhook/github-webhook.js';
+import { createKubeHttp } from './kube-http.js';
+import type { LeaderElectionOptions } from './leader-election.js';
+import type { ScheduleSettings } from './schedule.js';
+import { SyncDaemon, type ShutdownResult } from './sync-daemon.js';
+
+export interface AgentConfig {
+  kube: Pick<KubeClientOptions, 'kubeconfigPath' | 'context' | 'inCluster'>;
+  /** Watch Syncs in this namespace only; all namespaces when unset. */
+  namespace?: string;
+  identity: string;
+  cacheDir: string;
+  tmpDir: string;
+  maxRepoBytes?: number;
+  tools: RenderTools;
+  concurrency: number;
+  maxConcurrent: number;
+  healthTimeoutMs?: number;
+  schedule?: ScheduleSettings;
+  /** Probes (/healthz, /readyz) and /metrics. */
+  metricsAddress?: { host: string; port: number };
+  /** GitHub webhooks at /hook/github; needs `webhookSecret`. */
+  webhookAddress?: { host: string; port: number };
+  webhookSecret?: string;
+  leaderElection?: Omit<LeaderElectionOptions, 'identity'>;
+  logLevel?: LogLevel;
+  writeLog: (line: string) => void;
+  events?: boolean;
+}
+
+export interface RunningAgent {
+  daemon: SyncDaemon;
+  metrics: AgentMetrics;
+  metricsUrl?: string;
+  webhookUrl?: string;
+  /** Graceful stop; see SyncDaemon.shutdown. */
+  stop(graceMs: number): Promise<ShutdownResult>;
+}
+
+export interface AgentOverrides {
+  /** Replaces the Kubernetes client used for reconciles (tests interpose on the real one). */
+  kube?: (real: KubeClient) => KubeApi;
+  onReport?: (report: SyncReport, drifted: readonly string[]) => void;
+}
+
+export async function startAgent(config: AgentConfig, overrides: AgentOverrides = {}): Promise<RunningAgent> {
+  const log = createJsonLogger(config.writeLog, { level: config.logLevel ?? 'info', bound: { component: 'ferry-agent', replica: config.identity } });
+  const metrics = new AgentMetrics();
+  const kubeClient = await KubeClient.create({ ...config.kube, maxSockets: config.concurrency });
+  const kube = overrides.kube ? overrides.kube(kubeClient) : kubeClient;
+  const http = await createKubeHttp(config.kube);
+  const source = timeGitSource(new IsomorphicGitSource({ cacheDir: config.cacheDir, ...(config.maxRepoBytes ? { maxRepoBytes: config.maxRepoBytes } : {}) }), metrics);
+  const daemon = new SyncDaemon(
+    { kube, http, reconcile: { kube, source, tools: config.tools, tmpDir: config.tmpDir }, log, metrics, ...(overrides.onReport ? { onReport: overrides.onReport } : {}) },
+    {
+      ...(config.namespace ? { namespace: config.namespace } : {}),
+      maxConcurrent: config.maxConcurrent,
+      concurrency: config.concurrency,
+      ...(config.healthTimeoutMs !== undefined ? { healthTimeoutMs: config.healthTimeoutMs } : {}),
+      ...(config.schedule ? { schedule: config.schedule } : {}),
+      identity: config.identity,
+      ...(config.leaderElection ? { leaderElection: config.leaderElection } : {}),
+      events: config.events ?? true,
+    },
+  );
+  const servers: HttpEndpoint[] = [];
+  let metricsUrl: string | undefined;
+  let webhookUrl: string | undefined;
+  try {
+    if (config.metricsAddress) {
+      const server = await serveHttp(config.metricsAddress, {
+        '/metrics': async () => ({ status: 200, body: metrics.expose(), contentType: 'text/plain; version=0.0.4; charset=utf-8' }),
+        '/healthz': async () => ({ status: 200, body: 'ok\n' }),
+        '/readyz': async () => (daemon.ready ? { status: 200, body: 'ready\n' } : { status: 503, body: 'Sync objects not listed yet\n' }),
+      });
+      servers.push(server);
+      metricsUrl = server.url;
+    }
+    if (config.webhookAddress && config.webhookSecret) {
+      const replay = new ReplayGuard();
+      const secret = config.webhookSecret;
+      const server = await serveHttp(config.webhookAddress, {
+        '/hook/github': async (req, body) => {
+          if (req.method !== 'POST') return { status: 405, body: 'POST only\n' };
+          const result = await handleGitHubWebhook(req.headers, body, {
+            secret, replay,
+            findSyncs: (matches) => daemon.findSyncs(matches),
+            requestReconcile: (sync, token) => daemon.requestReconcile(sync, token),
+          });
+          metrics.webhooks.inc({ result: result.outcome });
+          const level = result.outcome === 'accepted' || result.outcome === 'ignored' ? 'info' : 'warn';
+          log.log(level, `webhook ${result.outcome}`, { status: result.status, delivery: req.headers['x-github-delivery'] ?? null, answer: result.body.trim() });
+          return result;
+        },
+      });
+      servers.push(server);
+      webhookUrl = server.url;
+    }
+  } catch (error) {
+    await Promise.all(servers.map((s) => s.close()));
+    kubeClient.close();
+    http.close();
+    throw error;
+  }
+  daemon.start();
+  log.info('agent started', { namespace: config.namespace ?? '(all)', leaderElection: Boolean(config.leaderElection), metrics: metricsUrl ?? null, webhook: webhookUrl ?? null });
+  return {
+    daemon, metrics,
+    ...(metricsUrl ? { metricsUrl } : {}),
+    ...(webhookUrl ? { webhookUrl } : {}),
+    async stop(graceMs: number) {
+      log.info('shutting down', { graceMs });
+      const result = await daemon.shutdown(graceMs);
+      await Promise.all(servers.map((s) => s.close()));
+      kubeClient.close();
+      http.close();
+      log.info('stopped', { abandoned: result.abandoned });
+      return result;
+    },
+  };
+}

@@ -1,0 +1,300 @@
+/**
+ * The long-running agent: watches Sync objects, reconciles each on its own schedule (schedule.ts)
+ * with at most `maxConcurrent` reconciles at a time and never two of one Sync, corrects drift every
+ * interval, and writes only while it leads (leader-election.ts). Shutdown stops taking work and lets
+ * running reconciles finish within a grace period.
+ */
+import { FerryError } from '@ferry/manifest-model';
+import type { KubeApi } from '../adapters/kube-client.js';
+import { isInvalidSync, loadSyncTargets } from '../adapters/sync-store.js';
+import type { KubeObject, ObjectRef } from '../plan/kube-object.js';
+import { classifyError } from '../reconcile/classify-error.js';
+import { loadSyncState } from '../reconcile/inventory-store.js';
+import { hashSpec, reconcileSync, reportInvalidSync, type ReconcileDeps, type SyncReport } from '../reconcile/reconcile-sync.js';
+import { isReady, type SyncOutcome, type SyncStatus } from '../reconcile/sync-status.js';
+import { ownerSelector } from '../sync/labels.js';
+import { parseDuration, SyncApiVersion, SyncKind } from '../sync/sync-spec.js';
+import type { Logger } from '../observability/logger.js';
+import type { AgentMetrics } from '../observability/metrics.js';
+import { decideEvent, recordSyncEvent, type LastReported } from '../observability/sync-events.js';
+import { abortableDelay } from './abortable-delay.js';
+import { findDrift } from './find-drift.js';
+import type { KubeHttp } from './kube-http.js';
+import { LeaderElector, type LeaderElectionOptions } from './leader-election.js';
+import { defaultScheduleSettings, finishSync, nextWakeAt, observeSync, pickDue, startSync, triggerSync, type ScheduleSettings, type SyncSchedule } from './schedule.js';
+import { takeOwnershipOfForeignEdits } from './take-ownership.js';
+import { watchSyncs } from './watch-syncs.js';
+
+/** Set (any value, e.g. a time or a webhook delivery id) to reconcile a Sync at once. */
+export const ReconcileRequestAnnotation = 'ferry.dev/reconcile-requested-at';
+
+export interface SyncDaemonDeps {
+  kube: KubeApi;
+  http: KubeHttp;
+  reconcile: ReconcileDeps;
+  log: Logger;
+  metrics: AgentMetrics;
+  now?: () => number;
+  random?: () => number;
+  /** Called after each reconcile (tests, embedding). */
+  onReport?: (report: SyncReport, drifted: readonly string[]) => void;
+}
+
+export interface SyncDaemonOptions {
+  /** Watch Syncs in this namespace only (namespace-scoped install); all namespaces when unset. */
+  namespace?: string;
+  /** Syncs reconciled at the same time. */
+  maxConcurrent: number;
+  /** Parallel API requests inside one reconcile. */
+  concurrency: number;
+  healthTimeoutMs?: number;
+  schedule?: ScheduleSettings;
+  /** This replica's name (pod name): Lease holder and Event reporter. */
+  identity: string;
+  /** Leader election; without it this replica always writes (one replica only!). */
+  leaderElection?: Omit<LeaderElectionOptions, 'identity'>;
+  events?: boolean;
+}
+
+export interface ShutdownResult {
+  /** Syncs whose reconcile was still running when the grace period ended. */
+  abandoned: string[];
+}
+
+export class SyncDaemon {
+  private readonly schedules = new Map<string, SyncSchedule>();
+  private readonly objects = new Map<string, KubeObject>();
+  private readonly running = new Map<string, Promise<void>>();
+  private readonly lastReported = new Map<string, LastReported>();
+  private readonly watchAbort = new AbortController();
+  private readonly electionAbort = new AbortController();
+  private readonly elector: LeaderElector | undefined;
+  private background: Promise<unknown>[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private leading: boolean;
+  private stopping = false;
+  private synced = false;
+  private readonly now: () => number;
+  private readonly random: () => number;
+
+  constructor(private readonly deps: SyncDaemonDeps, private readonly options: SyncDaemonOptions) {
+    this.now = deps.now ?? Date.now;
+    this.random = deps.random ?? Math.random;
+    this.elector = options.leaderElection ? new LeaderElector(deps.http, { ...options.leaderElection, identity: options.identity }) : undefined;
+    this.leading = !this.elector;
+    deps.metrics.leader.set({}, this.leading ? 1 : 0);
+  }
+
+  /** Ready once the first LIST of Syncs is in (a standby replica is ready too: it serves webhooks). */
+  get ready(): boolean {
+    return this.synced && !this.stopping;
+  }
+
+  get isLeader(): boolean {
+    return this.leading;
+  }
+
+  start(): void {
+    this.background.push(watchSyncs(this.deps.http, this.options.namespace, this.watchAbort.signal, {
+      replaceAll: (objects) => {
+        const keys = new Set(objects.map(keyOf));
+        for (const key of [...this.objects.keys()]) if (!keys.has(key)) this.forget(key);
+        for (const object of objects) this.observe(object);
+        this.synced = true;
+      },
+      upsert: (object) => this.observe(object),
+      remove: (object) => this.forget(keyOf(object)),
+      onError: (error) => this.deps.log.warn('watching Syncs failed; retrying', { error: classifyError(error).message }),
+    }));
+    if (this.elector) {
+      this.background.push(this.elector.run(this.electionAbort.signal, {
+        onStartedLeading: () => {
+          this.deps.log.info('became leader', { identity: this.options.identity });
+          this.setLeading(true);
+          const now = this.now();
+          for (const [key, schedule] of this.schedules) this.schedules.set(key, triggerSync(schedule, now));
+          this.wake();
+        },
+        onStoppedLeading: () => {
+          if (this.leading) this.deps.log.warn('lost leadership: no new reconciles', { identity: this.options.identity });
+          this.setLeading(false);
+        },
+        onError: (error) => this.deps.log.warn('leader election request failed', { error: classifyError(error).message }),
+      }));
+    }
+  }
+
+  /** Syncs whose source is `url` at `ref` (a branch or tag name, or a full refs/... name). */
+  findSyncs(matches: (spec: { url?: unknown; ref?: unknown }) => boolean): Array<{ namespace: string; name: string }> {
+    return [...this.objects.values()].filter((o) => matches((o.spec ?? {}) as { url?: unknown; ref?: unknown })).map((o) => ({ namespace: o.metadata.namespace ?? 'default', name: o.metadata.name }));
+  }
+
+  /**
+   * Asks for a reconcile through the Sync's annotation, so whichever replica leads does it (the one
+   * answering a webhook may be a standby).
+   */
+  async requestReconcile(sync: { namespace: string; name: string }, token: string): Promise<void> {
+    await this.deps.kube.mergePatch({ apiVersion: SyncApiVersion, kind: SyncKind, ...sync }, { metadata: { annotations: { [ReconcileRequestAnnotation]: token } } });
+  }
+
+  /** Stop taking work, give running reconciles up to `graceMs`, release the Lease if nothing was abandoned. */
+  async shutdown(graceMs: number): Promise<ShutdownResult> {
+    this.stopping = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.watchAbort.abort();
+    const drained = Promise.allSettled([...this.running.values()]).then(() => true);
+    const grace = new AbortController();
+    const finished = await Promise.race([drained, abortableDelay(graceMs, grace.signal).then(() => false)]);
+    grace.abort();
+    const abandoned = finished ? [] : [...this.running.keys()];
+    if (abandoned.length) {
+      this.deps.log.warn('shutdown grace period over; abandoning running reconciles (the next leader finishes them)', { abandoned });
+    } else {
+      // Release only when no write of ours can still be in flight.
+      this.electionAbort.abort();
+    }
+    await Promise.race([Promise.allSettled(this.background), abortableDelay(5_000, new AbortController().signal)]);
+    return { abandoned };
+  }
+
+  private setLeading(leading: boolean): void {
+    this.leading = leading;
+    this.deps.metrics.leader.set({}, leading ? 1 : 0);
+  }
+
+  private observe(object: KubeObject): void {
+    const key = keyOf(object);
+    this.objects.set(key, object);
+    const spec = (object.spec ?? {}) as { interval?: unknown; suspend?: unknown };
+    const interval = typeof spec.interval === 'string' && /^(\d+(ms|s|m|h))+$/.test(spec.interval) ? parseDuration(spec.interval) : 5 * 60_000;
+    const seen = {
+      key,
+      generation: typeof object.metadata.generation === 'number' ? object.metadata.generation : undefined,
+      requestToken: object.metadata.annotations?.[ReconcileRequestAnnotation],
+      intervalMs: Math.max(interval, 1_000),
+      suspended: spec.suspend === true,
+    };
+    this.schedules.set(key, observeSync(this.schedules.get(key), seen, this.now()));
+    this.wake();
+  }
+
+  private forget(key: string): void {
+    this.objects.delete(key);
+    this.schedules.delete(key);
+    this.lastReported.delete(key);
+    const [namespace = '', name = ''] = key.split('/');
+    this.deps.metrics.ready.set({ namespace, name }, 0);
+  }
+
+  private wake(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    if (this.stopping || !this.leading) return;
+    const now = this.now();
+    for (const due of pickDue(this.schedules.values(), now, this.options.maxConcurrent - this.running.size)) this.startOne(due.key);
+    const at = nextWakeAt(this.schedules.values());
+    // A due Sync without a free slot waits for a running reconcile to end (which wakes us).
+    if (at !== undefined && at > now) this.timer = setTimeout(() => this.wake(), Math.min(at - now, 2 ** 31 - 1));
+  }
+
+  private startOne(key: string): void {
+    const schedule = this.schedules.get(key);
+    if (!schedule) return;
+    this.schedules.set(key, startSync(schedule));
+    const run = this.reconcileOne(key).then((outcome) => {
+      this.running.delete(key);
+      const current = this.schedules.get(key);
+      if (current && outcome) this.schedules.set(key, finishSync(current, outcome, this.now(), this.random(), this.options.schedule ?? defaultScheduleSettings));
+      else if (current) this.schedules.set(key, finishSync(current, 'Failed', this.now(), this.random(), this.options.schedule ?? defaultScheduleSettings));
+      this.wake();
+    });
+    this.running.set(key, run);
+  }
+
+  /** One reconcile of one Sync; never throws. Returns the outcome, undefined when the Sync is gone. */
+  private async reconcileOne(key: string): Promise<SyncOutcome | undefined> {
+    const [namespace = 'default', name = ''] = key.split('/');
+    const identity = { namespace, name };
+    const labels = { namespace, name };
+    let log = this.deps.log.child({ sync: key });
+    const started = performance.now();
+    try {
+      const [loaded] = await loadSyncTargets(this.deps.kube, { name, namespace });
+      if (!loaded) return undefined;
+      let report: SyncReport;
+      let drifted: string[] = [];
+      if (isInvalidSync(loaded)) {
+        report = await reportInvalidSync(loaded, this.deps.reconcile);
+      } else {
+        const before = await loadSyncState(this.deps.kube, identity);
+        let taken: ObjectRef[] = [];
+        if (!loaded.spec.suspend && before.inventory.length) {
+          taken = await takeOwnershipOfForeignEdits(this.deps.kube, before.inventory, ownerSelector(identity), this.options.concurrency).catch((error: unknown) => {
+            log.warn('could not take over kubectl-edited fields', { error: classifyError(error).message });
+            return [];
+          });
+        }
+        const { lastDriftCorrection: _ignored, ...status } = (loaded.status ?? {}) as SyncStatus & { lastDriftCorrection?: unknown };
+        // Every interval is a drift check: render and dry-run even when the remote head is unchanged.
+        report = await reconcileSync({ ...loaded, status }, this.deps.reconcile, {
+          force: true, concurrency: this.options.concurrency,
+          ...(this.options.healthTimeoutMs !== undefined ? { healthTimeoutMs: this.options.healthTimeoutMs } : {}),
+        });
+        drifted = findDrift(before, report, hashSpec(loaded.spec), taken);
+        if (drifted.length) await this.reportDrift(identity, report, drifted, log);
+      }
+      log = log.child({ revision: report.revision ?? report.status.lastAttemptedRevision ?? null });
+      this.observeReport(key, labels, report, drifted, log, performance.now() - started);
+      return report.outcome;
+    } catch (error) {
+      if (error instanceof FerryError && error.code === 'sync.not-found') {
+        this.forget(key);
+        return undefined;
+      }
+      const classified = classifyError(error);
+      log.error('reconcile failed before it could report', { outcome: classified.outcome, reason: classified.reason, error: classified.message });
+      this.deps.metrics.reconciles.inc({ ...labels, outcome: classified.outcome });
+      return classified.outcome;
+    }
+  }
+
+  private async reportDrift(identity: { namespace: string; name: string }, report: SyncReport, drifted: string[], log: Logger): Promise<void> {
+    const lastDriftCorrection = { time: new Date(this.now()).toISOString().replace(/\.\d{3}Z$/, 'Z'), revision: report.revision, count: drifted.length, objects: drifted.slice(0, 50) };
+    await this.deps.kube.mergePatch({ apiVersion: SyncApiVersion, kind: SyncKind, ...identity }, { status: { lastDriftCorrection } }, { subresource: 'status' }).catch((error: unknown) => {
+      log.warn('could not record the drift correction in status', { error: classifyError(error).message });
+    });
+  }
+
+  private observeReport(key: string, labels: { namespace: string; name: string }, report: SyncReport, drifted: string[], log: Logger, durationMs: number): void {
+    const { metrics } = this.deps;
+    metrics.reconcileDuration.observe(labels, durationMs / 1000);
+    metrics.reconciles.inc({ ...labels, outcome: report.outcome });
+    for (const change of report.changes) if (change.action !== 'unchanged') metrics.appliedObjects.inc({ ...labels, action: change.action });
+    if (report.prune.deleted.length) metrics.appliedObjects.inc({ ...labels, action: 'prune' }, report.prune.deleted.length);
+    if (drifted.length) metrics.driftCorrections.inc(labels, drifted.length);
+    metrics.ready.set(labels, isReady(report.status) ? 1 : 0);
+
+    const written = report.changes.filter((c) => c.action !== 'unchanged').length;
+    const fields = { outcome: report.outcome, reason: report.reason, durationMs: Math.round(durationMs), written, pruned: report.prune.deleted.length, ...(drifted.length ? { drifted } : {}), ...(report.error ? { errorCode: report.error.code } : {}) };
+    const failing = report.outcome === 'Failed' || report.outcome === 'Stalled' || report.outcome === 'Unhealthy';
+    if (failing) log.warn(report.message, fields);
+    else if (written || drifted.length || report.prune.deleted.length) log.info(report.message, fields);
+    else log.debug(report.message, fields);
+
+    if (this.options.events !== false) {
+      const event = decideEvent(this.lastReported.get(key), report, drifted);
+      this.lastReported.set(key, { failing, message: report.message });
+      if (event) {
+        const uid = this.objects.get(key)?.metadata.uid;
+        recordSyncEvent(this.deps.kube, { ...labels, ...(typeof uid === 'string' ? { uid } : {}) }, event, this.options.identity, new Date(this.now())).catch((error: unknown) => {
+          log.warn('could not record an Event', { error: classifyError(error).message });
+        });
+      }
+    }
+    this.deps.onReport?.(report, drifted);
+  }
+}
+
+function keyOf(object: KubeObject): string {
+  return `${object.metadata.namespace ?? 'default'}/${object.metadata.name}`;
+}

@@ -1,0 +1,19 @@
+import type { GitSource } from '../adapters/git-source.js';
+import type { AgentMetrics } from './metrics.js';
+
+/** Wraps a GitSource to time remote operations into ferry_agent_git_fetch_duration_seconds. */
+export function timeGitSource(source: GitSource, metrics: AgentMetrics, now: () => number = () => performance.now()): GitSource {
+  const timed = async <T>(operation: string, run: () => Promise<T>): Promise<T> => {
+    const started = now();
+    try {
+      return await run();
+    } finally {
+      metrics.gitDuration.observe({ operation }, (now() - started) / 1000);
+    }
+  };
+  return {
+    resolveRemote: (url, ref, credentials) => timed('ls-remote', () => source.resolveRemote(url, ref, credentials)),
+    fetchCommit: (url, ref, commit, credentials) => timed('fetch', () => source.fetchCommit(url, ref, commit, credentials)),
+    readFiles: (url, commit, path, accept) => source.readFiles(url, commit, path, accept),
+  };
+}

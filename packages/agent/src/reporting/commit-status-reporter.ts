@@ -1,0 +1,60 @@
+import { FerryError } from '@ferry/manifest-model';
+import type { SyncReport, SyncTarget } from '../reconcile/reconcile-sync.js';
+import {
+  checkClusterName, describeApplying, formatStatusContext, repositoryOf, statusOfReport,
+  type CommitState, type CommitStatus, type CommitStatusPort,
+} from './commit-status.js';
+import type { SyncReporter } from './sync-reporter.js';
+
+export interface CommitStatusReporterOptions {
+  port: CommitStatusPort;
+  /** This cluster's name in the status context (`ferry/<cluster>/...`). */
+  cluster: string;
+  /** Link shown with each status (a dashboard), optional. */
+  targetUrl?: string | undefined;
+  /** A status that could not be posted: logged by the app; the reconcile goes on. */
+  onError?: (error: FerryError, status: CommitStatus) => void;
+}
+
+/**
+ * Reports each Sync's progress as a commit status on the revision it applies. Posts only on
+ * change (per context: sha, state and description), so an unchanged reconcile every interval
+ * costs no API call.
+ */
+export class CommitStatusReporter implements SyncReporter {
+  readonly #options: CommitStatusReporterOptions;
+  readonly #lastPosted = new Map<string, string>();
+
+  constructor(options: CommitStatusReporterOptions) {
+    const problem = checkClusterName(options.cluster);
+    if (problem) throw new FerryError('usage', problem, { hint: 'pass --cluster NAME' });
+    this.#options = options;
+  }
+
+  async applying(target: SyncTarget, revision: string): Promise<void> {
+    await this.#post(target, revision, 'pending', describeApplying(revision));
+  }
+
+  async finished(target: Pick<SyncTarget, 'identity'> & Partial<Pick<SyncTarget, 'spec'>>, report: SyncReport): Promise<void> {
+    const status = statusOfReport(report);
+    if (!status || !report.revision) return;
+    await this.#post(target, report.revision, status.state, status.description);
+  }
+
+  async #post(target: Pick<SyncTarget, 'identity'> & Partial<Pick<SyncTarget, 'spec'>>, sha: string, state: CommitState, description: string): Promise<void> {
+    const repository = target.spec ? repositoryOf(target.spec.url) : null;
+    if (!repository || !/^[0-9a-f]{40}$/.test(sha)) return;
+    const context = formatStatusContext(this.#options.cluster, target.identity);
+    const status: CommitStatus = { repository, sha, state, context, description, ...(this.#options.targetUrl ? { targetUrl: this.#options.targetUrl } : {}) };
+    const key = `${repository.owner}/${repository.name}@${context}`;
+    const fingerprint = `${sha}|${state}|${description}`;
+    if (this.#lastPosted.get(key) === fingerprint) return;
+    try {
+      await this.#options.port.postStatus(status);
+      this.#lastPosted.set(key, fingerprint);
+    } catch (error) {
+      const ferry = error instanceof FerryError ? error : new FerryError('status.failed', `posting commit status ${context}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+      this.#options.onError?.(ferry, status);
+    }
+  }
+}

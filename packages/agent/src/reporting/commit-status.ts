@@ -1,0 +1,95 @@
+import { redactSecrets } from '@ferry/manifest-model';
+import type { SyncIdentity } from '../sync/labels.js';
+import type { SyncReport } from '../reconcile/reconcile-sync.js';
+
+/** GitHub's commit status states. */
+export type CommitState = 'pending' | 'success' | 'failure' | 'error';
+
+/** One commit status, as the Git host stores it. */
+export interface CommitStatus {
+  repository: { owner: string; name: string };
+  sha: string;
+  state: CommitState;
+  /** `ferry/<cluster>/<namespace>/<sync>`: the wire contract `ferry promote --wait-live` and `ferry status` read. */
+  context: string;
+  /** At most 140 characters (GitHub's limit), secrets redacted. */
+  description: string;
+  targetUrl?: string | undefined;
+}
+
+/** Where statuses go: the Git host's API. */
+export interface CommitStatusPort {
+  postStatus(status: CommitStatus): Promise<void>;
+}
+
+const CONTEXT_PREFIX = 'ferry';
+const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
+const MAX_DESCRIPTION = 140;
+
+/** Cluster names become part of the status context: letters, digits, `.`, `_`, `-`. */
+export function checkClusterName(cluster: string): string | undefined {
+  return NAME.test(cluster) ? undefined : `cluster name "${cluster}" must be 1-63 letters, digits, ".", "_" or "-", starting with a letter or digit`;
+}
+
+export function formatStatusContext(cluster: string, sync: SyncIdentity): string {
+  return `${CONTEXT_PREFIX}/${cluster}/${sync.namespace}/${sync.name}`;
+}
+
+/**
+ * The repository a Sync's URL points at: the last two path segments, as on GitHub
+ * (`https://github.com/acme/config.git` -> acme/config). Null for URLs without two segments.
+ */
+export function repositoryOf(url: string): { owner: string; name: string } | null {
+  let path: string;
+  try {
+    path = new URL(url).pathname;
+  } catch {
+    // scp-like `git@github.com:acme/config.git`
+    const m = /^[^@/]+@[^:]+:(.+)$/.exec(url);
+    if (!m) return null;
+    path = m[1]!;
+  }
+  const parts = path.replace(/\.git\/?$/, '').split('/').filter(Boolean);
+  if (parts.length < 2) return null;
+  return { owner: parts[parts.length - 2]!, name: parts[parts.length - 1]! };
+}
+
+/**
+ * The status a finished reconcile reports on its revision, or null when there is nothing to say
+ * (suspended; no revision was resolved). Success only when the revision is applied and healthy;
+ * `error` for transient failures the agent retries by itself; `failure` when a human must act or
+ * the rollout is unhealthy.
+ */
+export function statusOfReport(report: Pick<SyncReport, 'outcome' | 'reason' | 'message' | 'revision'>): { state: CommitState; description: string } | null {
+  if (!report.revision) return null;
+  switch (report.outcome) {
+    case 'Applied':
+    case 'Unchanged':
+      return { state: 'success', description: formatDescription(`applied and healthy: ${report.message}`) };
+    case 'Unhealthy':
+    case 'Stalled':
+      return { state: 'failure', description: formatDescription(`${report.reason}: ${dropAppliedPrefix(report.message)}`) };
+    case 'Failed':
+      return { state: 'error', description: formatDescription(`${report.reason}: ${dropAppliedPrefix(report.message)}`) };
+    case 'Suspended':
+      return null;
+  }
+}
+
+/**
+ * "applied 0123abcd (1 created, ...); <why>" -> "<why>": the commit is the status's own, and the
+ * 140 characters are better spent on the object that failed.
+ */
+function dropAppliedPrefix(message: string): string {
+  return message.replace(/^applied [0-9a-f]{7,40} \([^)]*\)[;:]?\s*(but )?/, '');
+}
+
+export function describeApplying(revision: string): string {
+  return `applying ${revision.slice(0, 12)}`;
+}
+
+/** One line, secrets redacted, cut to GitHub's 140 characters. */
+export function formatDescription(text: string): string {
+  const line = redactSecrets(text).replace(/\s+/g, ' ').trim();
+  return line.length <= MAX_DESCRIPTION ? line : `${line.slice(0, MAX_DESCRIPTION - 3)}...`;
+}
