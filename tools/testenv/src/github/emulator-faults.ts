@@ -13,6 +13,12 @@ export interface GitHubEmulatorFaults {
   serverError(n: number, status?: number): void;
   /** The next `n` requests have their connection closed without any answer. */
   cutConnection(n: number): void;
+  /**
+   * The next `n` reports of an open pull request's mergeability (REST `mergeable`/`mergeable_state`,
+   * GraphQL `mergeable`/`mergeStateStatus`) say "not computed yet" - null/`unknown` - as GitHub does
+   * right after a create or a push while it computes in the background. Merges are not affected.
+   */
+  mergeabilityUnknown(n: number): void;
   /** Switches every pending fault off. */
   clear(): void;
 }
@@ -29,6 +35,7 @@ export class FaultSwitch implements GitHubEmulatorFaults {
   private primary = { n: 0, resetIn: 60 };
   private server = { n: 0, status: 502 };
   private cuts = 0;
+  private unknownMergeability = 0;
 
   secondaryRateLimit(n: number, o: { retryAfterSeconds?: number; status?: 403 | 429 } = {}): void {
     this.secondary = { n, retryAfter: o.retryAfterSeconds ?? 60, status: o.status ?? 403 };
@@ -46,7 +53,19 @@ export class FaultSwitch implements GitHubEmulatorFaults {
     this.cuts = n;
   }
 
+  mergeabilityUnknown(n: number): void {
+    this.unknownMergeability = n;
+  }
+
+  /** Consumes one armed "mergeability not computed yet" report, if any. */
+  takeUnknownMergeability(): boolean {
+    if (this.unknownMergeability <= 0) return false;
+    this.unknownMergeability -= 1;
+    return true;
+  }
+
   clear(): void {
+    this.unknownMergeability = 0;
     this.secondary.n = 0;
     this.primary.n = 0;
     this.server.n = 0;

@@ -56,7 +56,8 @@ export function createGraphqlExecutor(deps: GraphqlDeps) {
   const actorObject = (a: Actor): Record<string, unknown> => ({ __typename: a.type === 'Bot' ? 'Bot' : 'User', login: a.login, id: encodeNodeId(a.type, a.id) });
 
   const pullObject = (repo: RepoRecord, pr: PullRecord): Record<string, unknown> => {
-    const m = () => engine.mergeability(repo, pr);
+    let reported: ReturnType<PullEngine['reportedMergeability']> | null = null;
+    const m = () => (reported ??= engine.reportedMergeability(repo, pr));
     return {
       __typename: 'PullRequest',
       id: encodeNodeId('PullRequest', pr.id),

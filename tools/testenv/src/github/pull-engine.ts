@@ -1,6 +1,7 @@
 // Pull request mechanics computed from the real repository: mergeability, merges that write
 // real commits on the base branch, and auto-merge once required checks pass.
 import type { BareRepo, GitIdentity } from './bare-repo.js';
+import type { FaultSwitch } from './emulator-faults.js';
 import type { Actor, CommitStatusRecord, MergeMethod, PullRecord, RepoRecord, StatusState } from './emulator-state.js';
 import { ApiError } from './http-kit.js';
 import { errorBody } from './payloads.js';
@@ -52,7 +53,16 @@ export function combineStatuses(repo: RepoRecord, sha: string): CombinedStatus {
 }
 
 export class PullEngine {
-  constructor(private readonly store: RepoStore) {}
+  constructor(private readonly store: RepoStore, private readonly faults?: FaultSwitch) {}
+
+  /** Mergeability as GitHub reports it to readers: possibly "not computed yet" (see faults). */
+  async reportedMergeability(repo: RepoRecord, pr: PullRecord): Promise<Mergeability> {
+    if (pr.state === 'open' && this.faults?.takeUnknownMergeability()) {
+      await this.refresh(repo, pr);
+      return { mergeable: null, state: 'unknown', unmetContexts: [] };
+    }
+    return this.mergeability(repo, pr);
+  }
 
   /** Re-reads head and base tips while the pull request is open (pushes happen behind our back). */
   async refresh(repo: RepoRecord, pr: PullRecord): Promise<void> {

@@ -180,4 +180,21 @@ describe('pull request lifecycle through Octokit', { timeout: SLOW_MACHINE_TIMEO
     await world.github.setRequiredChecks(REPO, 'main', []);
     world.github.assertNoViolations();
   });
+
+  it('can report mergeability as not computed yet, like GitHub right after a push, while GitHub itself knows', async () => {
+    await world.pushFiles(REPO, 'ferry/unknown', { 'apps/unknown.yaml': 'v: 1\n' });
+    world.github.faults.mergeabilityUnknown(3);
+    const { data: created } = await octokit.pulls.create({ owner: 'acme', repo: 'config', title: 'unknown', head: 'ferry/unknown', base: 'main' });
+    expect(created).toMatchObject({ mergeable: null, mergeable_state: 'unknown' });
+    const read = await gql<{ repository: { pullRequest: { mergeable: string; mergeStateStatus: string } } }>(
+      'query($n: Int!) { repository(owner: "acme", name: "config") { pullRequest(number: $n) { mergeable mergeStateStatus } } }', { n: created.number });
+    expect(read.repository.pullRequest).toEqual({ mergeable: 'UNKNOWN', mergeStateStatus: 'UNKNOWN' });
+    // A client that takes UNKNOWN as "wait" and arms auto-merge meets GitHub's race: the PR is clean.
+    const armed = await gql('mutation($id: ID!) { enablePullRequestAutoMerge(input: { pullRequestId: $id }) { clientMutationId } }', { id: created.node_id })
+      .then(() => 'armed', (e: { errors: { message: string }[] }) => e.errors[0]?.message);
+    expect(armed).toBe('Pull request Pull request is in clean status');
+    expect((await octokit.pulls.get({ owner: 'acme', repo: 'config', pull_number: created.number })).data.mergeable_state).toBe('unknown');
+    expect((await octokit.pulls.get({ owner: 'acme', repo: 'config', pull_number: created.number })).data).toMatchObject({ mergeable: true, mergeable_state: 'clean' });
+    world.github.assertNoViolations();
+  });
 });

@@ -19,7 +19,7 @@ export function findPull(repo: RepoRecord, number: number): PullRecord {
 }
 
 export async function renderPull(deps: PullRouteDeps, repo: RepoRecord, pr: PullRecord, full: boolean): Promise<Record<string, unknown>> {
-  const m = await deps.engine.mergeability(repo, pr);
+  const m = await deps.engine.reportedMergeability(repo, pr);
   const [stats, repository] = await Promise.all([
     full ? deps.engine.diffStats(repo, pr) : { commits: 0, additions: 0, deletions: 0, changedFiles: 0 },
     repoJson(deps, repo),

@@ -110,14 +110,14 @@ function splitRepo(fullName: string): { owner: string; name: string } {
 
 export async function startGitHubEmulator(options: GitHubEmulatorOptions): Promise<GitHubEmulator> {
   const store = new RepoStore(options.reposRoot);
-  const engine = new PullEngine(store);
+  const faults = new FaultSwitch();
+  const engine = new PullEngine(store, faults);
   const app = options.app ? new AppAuthority(options.app) : null;
   const validator: OpenApiValidator | null = options.validate ? createOpenApiValidator() : null;
   const requests: ExchangeRecord[] = [];
   const violations: Violation[] = [];
   const usage = new Map<string, number>();
   const resetAt = Math.floor(Date.now() / 1000) + 3600;
-  const faults = new FaultSwitch();
   const urls: Urls = { api: '', html: '', git: options.gitUrl?.replace(/\/$/, '') ?? null };
   const router = new Router();
   let graphql: ReturnType<typeof createGraphqlExecutor> | null = null;
