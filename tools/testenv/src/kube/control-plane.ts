@@ -3,6 +3,7 @@
 // controller-runtime's envtest, plus the controller manager so Deployments get ReplicaSets, garbage
 // collection runs and Namespaces finish terminating. No kubelet: pods are stored, never run.
 import { randomBytes } from 'node:crypto';
+import { rmSync } from 'node:fs';
 import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -58,10 +59,17 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
   const logs = join(dir, 'logs');
   await Promise.all([mkdir(pki, { recursive: true }), mkdir(logs, { recursive: true })]);
   const processes: SupervisedProcess[] = [];
+  // An interrupted run (Ctrl-C on vitest) exits without teardown: the watchdogs end the servers, and
+  // this removes the directory. Synchronous, as 'exit' handlers must be.
+  const removeOnExit = (): void => {
+    if (!options.keepDir) rmSync(dir, { recursive: true, force: true });
+  };
+  process.once('exit', removeOnExit);
   let stopped = false;
   const stop = async (): Promise<void> => {
     if (stopped) return;
     stopped = true;
+    process.off('exit', removeOnExit);
     // etcd last: a kube-apiserver that loses etcd mid-shutdown hangs until it is killed.
     const [etcd, ...servers] = processes;
     await Promise.all(servers.map((process) => process.stop()));
