@@ -19,7 +19,7 @@ export interface GitServerAuth {
 export interface GitServerOptions {
   /** Directory of bare repos; a fresh temp dir (removed on close) by default. */
   root?: string;
-  /** No auth when absent: anyone may fetch and push. */
+  /** No auth when absent: anyone may fetch and push. Read on every request: callers may add credentials later. */
   auth?: GitServerAuth | undefined;
 }
 
