@@ -20,6 +20,7 @@ import { kubectlPath, startControlPlane, startGitServer } from '@ferry/testenv';
 const run = promisify(execFile);
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const agentBin = join(root, 'apps/agent/bin/ferry-agent.js');
+const profileDir = process.argv.includes('--cpu-prof') ? process.argv[process.argv.indexOf('--cpu-prof') + 1] : undefined;
 const sizes = (process.argv.includes('--sizes') ? process.argv[process.argv.indexOf('--sizes') + 1] : '1000,5000').split(',').map(Number);
 const gitEnv = { PATH: process.env.PATH, HOME: tmpdir(), GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: '/dev/null', GIT_AUTHOR_NAME: 'bench', GIT_AUTHOR_EMAIL: 'bench@ferry.invalid', GIT_COMMITTER_NAME: 'bench', GIT_COMMITTER_EMAIL: 'bench@ferry.invalid' };
 
@@ -56,14 +57,15 @@ function timed(cmd, args, env = {}) {
   });
 }
 
-async function agent(kubeconfig, url, ns, cacheDir, extra = []) {
-  const r = await timed(process.execPath, [agentBin, 'sync', '--once', '--url', url, '--path', 'objects', '--namespace', ns, '--state-namespace', ns,
+async function agent(kubeconfig, url, ns, cacheDir, extra = [], profile = false) {
+  const nodeFlags = profile && profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [];
+  const r = await timed(process.execPath, [...nodeFlags, agentBin, 'sync', '--once', '--url', url, '--path', 'objects', '--namespace', ns, '--state-namespace', ns,
     '--name', 'bench', '--kubeconfig', kubeconfig, '--cache-dir', cacheDir, '--json', '--health-timeout', '30s', ...extra]);
   if (r.code !== 0) throw new Error(`agent exited ${r.code}: ${r.stdout.slice(0, 2000)} ${r.stderr.slice(0, 2000)}`);
   const report = JSON.parse(r.stdout);
   const sync = report.syncs[0];
   const objectWrites = sync.changes.filter((c) => c.action !== 'unchanged').length + sync.prune.deleted.length;
-  return { seconds: r.seconds, peakMb: r.peakMb, outcome: sync.outcome, writes: report.requests.writes, objectWrites, dryRuns: report.requests.dryRuns, reads: report.requests.reads };
+  return { seconds: r.seconds, inProcessSeconds: sync.durationMs / 1000, peakMb: r.peakMb, outcome: sync.outcome, writes: report.requests.writes, objectWrites, dryRuns: report.requests.dryRuns, reads: report.requests.reads };
 }
 
 async function kubectlApply(kubeconfig, dir, ns) {
@@ -99,7 +101,7 @@ try {
     await commitDir(work, repo.path, 'initial');
     const cacheDir = join(scratch, `cache-${n}`);
     const row = { n };
-    row.agentFirst = await agent(cp.kubeconfigPath, repo.url, agentNs, cacheDir);
+    row.agentFirst = await agent(cp.kubeconfigPath, repo.url, agentNs, cacheDir, [], true);
     row.kubectlFirst = await kubectlApply(cp.kubeconfigPath, join(work, 'objects'), kubectlNs);
     const noops = [];
     for (let i = 0; i < 5; i++) noops.push(await agent(cp.kubeconfigPath, repo.url, agentNs, cacheDir));
@@ -122,14 +124,17 @@ try {
   await rm(scratch, { recursive: true, force: true });
 }
 
+const startup = await timed(process.execPath, ['-e', '0']);
 const lines = [
+  `node startup alone: ${startup.seconds} s; "in-process" = the reconcile itself, without process start and module loading`,
+  '',
   '| objects | scenario | ferry-agent (s) | agent writes (objects + bookkeeping) | agent peak RSS (MB) | kubectl --server-side (s) | kubectl writes |',
   '|---|---|---|---|---|---|---|',
 ];
 for (const r of results) {
   const w = (a) => `${a.writes} (${a.objectWrites} + ${a.writes - a.objectWrites})`;
-  lines.push(`| ${r.n} | first sync | ${r.agentFirst.seconds} | ${w(r.agentFirst)} | ${r.agentFirst.peakMb} | ${r.kubectlFirst.seconds} | ${r.kubectlFirst.writes} |`);
-  lines.push(`| ${r.n} | no-op, head unchanged | ${r.agentNoop.seconds} (git ls-remote: ${r.gitLsRemoteSeconds.toFixed(3)}) | ${w(r.agentNoop)} | ${r.agentNoop.peakMb} | ${r.kubectlReapply.seconds} | ${r.kubectlReapply.writes} |`);
+  lines.push(`| ${r.n} | first sync | ${r.agentFirst.seconds} (in-process ${r.agentFirst.inProcessSeconds}) | ${w(r.agentFirst)} | ${r.agentFirst.peakMb} | ${r.kubectlFirst.seconds} | ${r.kubectlFirst.writes} |`);
+  lines.push(`| ${r.n} | no-op, head unchanged | ${r.agentNoop.seconds} (in-process ${r.agentNoop.inProcessSeconds}; git ls-remote: ${r.gitLsRemoteSeconds.toFixed(3)}) | ${w(r.agentNoop)} | ${r.agentNoop.peakMb} | ${r.kubectlReapply.seconds} | ${r.kubectlReapply.writes} |`);
   lines.push(`| ${r.n} | no-op, --force (dry-run all) | ${r.agentForcedNoop.seconds} | ${w(r.agentForcedNoop)} | ${r.agentForcedNoop.peakMb} | | |`);
   lines.push(`| ${r.n} | one object changed | ${r.agentOneChange.seconds} | ${w(r.agentOneChange)} | ${r.agentOneChange.peakMb} | ${r.kubectlOneChange.seconds} | ${r.kubectlOneChange.writes} |`);
 }

@@ -1,7 +1,7 @@
 import { FerryError } from '@ferry/manifest-model';
 import { KubeApiError, type KubeApi } from '../adapters/kube-client.js';
 import { groupByStage } from '../plan/apply-order.js';
-import { assessHealth } from '../plan/assess-health.js';
+import { assessHealth, type Health } from '../plan/assess-health.js';
 import { differsFromLive, listChangedPaths, normalizeForCompare } from '../plan/compare-objects.js';
 import type { KubeObject, ObjectRef } from '../plan/kube-object.js';
 import { describeObject, formatObjectKey, groupOf, toObjectRef } from '../plan/kube-object.js';
@@ -16,8 +16,11 @@ export interface ObjectChange {
   action: ObjectAction;
   /** Paths that change (configure), for `diff`. */
   paths?: string[];
-  /** The object as the server has it after apply (or would, for a dry run). */
-  result?: KubeObject;
+  /**
+   * Health of the object as the server has it after apply (or would, for a dry run). Only the
+   * verdict is kept, not the object: holding thousands of full objects is what made memory peak.
+   */
+  health?: Health;
 }
 
 export interface ApplyOptions {
@@ -61,8 +64,7 @@ export async function applyObjects(kube: KubeApi, objects: readonly PreparedObje
     const results = await mapLimit(ready, options.concurrency, async ({ item, change }) => {
       if (!change || change.action === 'unchanged') return change ?? { ref: item.ref, action: 'unchanged' as const };
       if (change.action === 'recreate') await recreate(kube, item, options.waitTimeoutMs ?? 60_000);
-      const result = await kube.apply(item.object);
-      const done = { ...change, result };
+      const done = { ...change, health: assessHealth(await kube.apply(item.object)) };
       options.onApplied?.(done);
       return done;
     });
@@ -92,10 +94,10 @@ async function checkAll(kube: KubeApi, items: readonly PreparedObject[], options
     // 1,000 fewer requests); a diff reads it to tell create from adopt.
     const inListedGroup = listed.groups.has(groupKey(item.ref));
     const live = listed.objects.get(formatObjectKey(item.ref)) ?? (inListedGroup && !options.dryRun ? undefined : await kube.get(item.ref));
-    if (!live) return { item, change: { ref: item.ref, action: 'create', result: dryRun } };
-    if (!differsFromLive(dryRun, live)) return { item, change: { ref: item.ref, action: 'unchanged', result: live } };
+    if (!live) return { item, change: { ref: item.ref, action: 'create', health: assessHealth(dryRun) } };
+    if (!differsFromLive(dryRun, live)) return { item, change: { ref: item.ref, action: 'unchanged', health: assessHealth(live) } };
     const paths = listChangedPaths(normalizeForCompare(live), normalizeForCompare(dryRun));
-    return { item, change: { ref: item.ref, action: 'configure', paths, result: dryRun } };
+    return { item, change: { ref: item.ref, action: 'configure', paths, health: assessHealth(dryRun) } };
   });
   const failures = settled.flatMap((s, index) => (s.ok ? [] : [{ item: items[index] as PreparedObject, error: s.error }]));
   if (failures.length) throw rejectionError(failures);

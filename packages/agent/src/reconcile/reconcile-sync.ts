@@ -53,8 +53,8 @@ export interface SyncReport {
   reason: string;
   message: string;
   revision?: string;
-  /** Per object: create / configure / unchanged / recreate (no object bodies). */
-  changes: Array<Omit<ObjectChange, 'result'>>;
+  /** Per object: create / configure / unchanged / recreate. */
+  changes: Array<Omit<ObjectChange, 'health'>>;
   prune: PruneResult;
   inventorySize: number;
   error?: { code: string; file?: string; line?: number };
@@ -119,7 +119,7 @@ export async function reconcileSync(target: SyncTarget, deps: ReconcileDeps, opt
     const changes = await applyObjects(deps.kube, prepared, {
       concurrency, dryRun: options.dryRun ?? false, onApplied: (c) => appliedSoFar.push(c.ref), ownerSelector: ownerSelector(identity),
     });
-    report.changes = changes.map(({ result: _result, ...rest }) => rest);
+    report.changes = changes.map(({ health: _health, ...rest }) => rest);
     if (options.dryRun) {
       report.prune = await pruneObjects(deps.kube, candidates, identity, { concurrency, dryRun: true });
       const changed = report.changes.filter((c) => c.action !== 'unchanged').length + report.prune.deleted.length;
@@ -141,7 +141,7 @@ export async function reconcileSync(target: SyncTarget, deps: ReconcileDeps, opt
 
     // health
     const timeoutMs = options.healthTimeoutMs ?? parseDuration(spec.timeout);
-    const health = await waitHealthy(deps.kube, changes.map((c) => ({ ref: c.ref, ...(c.result ? { object: c.result } : {}) })), { timeoutMs, concurrency });
+    const health = await waitHealthy(deps.kube, changes.map((c) => ({ ref: c.ref, ...(c.health ? { health: c.health } : {}) })), { timeoutMs, concurrency });
     await saveSyncState(deps.kube, identity, { inventory, lastAppliedRevision: head, specHash, healthy: health.healthy && !report.prune.failed.length }, state);
 
     const counts = describeCounts(report);

@@ -1,6 +1,6 @@
 import type { KubeApi } from '../adapters/kube-client.js';
 import { assessHealth, type Health } from '../plan/assess-health.js';
-import type { KubeObject, ObjectRef } from '../plan/kube-object.js';
+import type { ObjectRef } from '../plan/kube-object.js';
 import { describeObject } from '../plan/kube-object.js';
 import { mapLimit } from './map-limit.js';
 
@@ -14,9 +14,9 @@ export interface HealthReport {
  * Waits until every object is healthy, an object has failed, or the deadline passes. Starts from
  * the objects as the apply returned them and re-reads only the ones not yet healthy.
  */
-export async function waitHealthy(kube: KubeApi, objects: ReadonlyArray<{ ref: ObjectRef; object?: KubeObject }>, options: { timeoutMs: number; concurrency: number }): Promise<HealthReport> {
+export async function waitHealthy(kube: KubeApi, objects: ReadonlyArray<{ ref: ObjectRef; health?: Health }>, options: { timeoutMs: number; concurrency: number }): Promise<HealthReport> {
   const deadline = Date.now() + options.timeoutMs;
-  let pending = objects.map(({ ref, object }) => ({ ref, health: object ? assessHealth(object) : ({ state: 'InProgress', message: 'not read yet' } as Health) }));
+  let pending = objects.map(({ ref, health }) => ({ ref, health: health ?? ({ state: 'InProgress', message: 'not read yet' } as Health) }));
   let interval = 100;
   for (;;) {
     pending = pending.filter((p) => p.health.state !== 'Current');
