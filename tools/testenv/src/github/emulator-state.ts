@@ -24,6 +24,24 @@ export interface CommitStatusRecord {
   creator: Actor;
 }
 
+export type CheckRunStatus = 'queued' | 'in_progress' | 'completed';
+export type CheckRunConclusion = 'action_required' | 'cancelled' | 'failure' | 'neutral' | 'success' | 'skipped' | 'stale' | 'timed_out';
+
+export interface CheckRunRecord {
+  id: number;
+  sha: string;
+  name: string;
+  status: CheckRunStatus;
+  conclusion: CheckRunConclusion | null;
+  detailsUrl: string | null;
+  externalId: string | null;
+  startedAt: string;
+  completedAt: string | null;
+  output: { title: string | null; summary: string | null; text: string | null };
+  /** The app whose installation token created it (only apps may create check runs). */
+  appId: number;
+}
+
 export interface LabelRecord {
   id: number;
   name: string;
@@ -95,6 +113,7 @@ export interface RepoRecord {
   nextNumber: number;
   pulls: PullRecord[];
   statuses: CommitStatusRecord[];
+  checkRuns: CheckRunRecord[];
   labels: Map<string, LabelRecord>;
   protection: Map<string, ProtectionRecord>;
   allowAutoMerge: boolean;

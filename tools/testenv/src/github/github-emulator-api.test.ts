@@ -229,6 +229,30 @@ describe('headers and faults', () => {
   });
 });
 
+describe('check runs', { timeout: SLOW_MACHINE_TIMEOUT_MS }, () => {
+  it('only apps create them; a required check run completing green auto-merges the PR', async () => {
+    const app = new Octokit({ baseUrl: world.github.url, authStrategy: createAppAuth, auth: { appId: APP_ID, privateKey, installationId: 1 } });
+    const head = await world.pushFiles('acme/svc', 'checked', { 'checked.txt': 'c\n' });
+    const refused = await failure(octokit.checks.create({ ...o, name: 'build', head_sha: head }));
+    expect(refused.status).toBe(403);
+    expect(refused.message).toContain('You must authenticate via a GitHub App.');
+
+    await world.github.setRequiredChecks('acme/svc', 'main', ['build']);
+    const { data: run } = await app.checks.create({ ...o, name: 'build', head_sha: head, status: 'in_progress' });
+    const { data: pr } = await app.pulls.create({ ...o, title: 'checked', head: 'checked', base: 'main' });
+    expect(pr.mergeable_state).toBe('blocked');
+    await app.graphql('mutation($id: ID!) { enablePullRequestAutoMerge(input: { pullRequestId: $id, mergeMethod: REBASE }) { clientMutationId } }', { id: pr.node_id });
+    const { data: done } = await app.checks.update({ ...o, check_run_id: run.id, conclusion: 'success', output: { title: 'ok', summary: 'all green' } });
+    expect(done).toMatchObject({ status: 'completed', conclusion: 'success' });
+    const { data: merged } = await octokit.pulls.get({ ...o, pull_number: pr.number });
+    expect(merged.merged).toBe(true);
+    expect(merged.merged_by?.login).toBe('ferry-test-app[bot]');
+    const { data: listed } = await octokit.checks.listForRef({ ...o, ref: head });
+    expect(listed.check_runs.map((c) => [c.name, c.conclusion])).toEqual([['build', 'success']]);
+    await world.github.setRequiredChecks('acme/svc', 'main', []);
+  });
+});
+
 describe('git credentials of a GitHub App', { timeout: SLOW_MACHINE_TIMEOUT_MS }, () => {
   it('lets the git server accept installation tokens the emulator issues, and nothing else', async () => {
     const secured = await startEmulatorWorld({ tokens: ['pat-2'], gitAuth: true, app: { appId: APP_ID, privateKeyPem: privateKey } });

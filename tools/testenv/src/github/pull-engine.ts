@@ -52,6 +52,26 @@ export function combineStatuses(repo: RepoRecord, sha: string): CombinedStatus {
   return { state, latest };
 }
 
+/**
+ * What branch protection sees for each check name on a commit: the latest commit status or check
+ * run of that name (ids are one increasing sequence), as a status state.
+ */
+export function latestCheckOutcomes(repo: RepoRecord, sha: string): Map<string, StatusState> {
+  const latest = new Map<string, { id: number; state: StatusState }>();
+  const offer = (name: string, id: number, state: StatusState): void => {
+    const seen = latest.get(name);
+    if (!seen || id > seen.id) latest.set(name, { id, state });
+  };
+  for (const s of repo.statuses) if (s.sha === sha) offer(s.context, s.id, s.state);
+  for (const c of repo.checkRuns) {
+    if (c.sha !== sha) continue;
+    const state: StatusState = c.status !== 'completed' ? 'pending'
+      : c.conclusion === 'success' || c.conclusion === 'neutral' || c.conclusion === 'skipped' ? 'success' : 'failure';
+    offer(c.name, c.id, state);
+  }
+  return new Map([...latest].map(([name, v]) => [name, v.state]));
+}
+
 export class PullEngine {
   constructor(private readonly store: RepoStore, private readonly faults?: FaultSwitch) {}
 
@@ -84,19 +104,21 @@ export class PullEngine {
     if (tree === null) return { mergeable: false, state: 'dirty', unmetContexts: [] };
     if (pr.draft) return { mergeable: true, state: 'draft', unmetContexts: [] };
     const protection = repo.protection.get(pr.baseRef);
-    const combined = combineStatuses(repo, pr.headSha);
+    const required = protection?.checks?.contexts ?? [];
+    const outcomes = latestCheckOutcomes(repo, pr.headSha);
     const unmet: Mergeability['unmetContexts'] = [];
-    for (const context of protection?.checks?.contexts ?? []) {
-      const s = combined.latest.find((x) => x.context === context);
-      if (!s) unmet.push({ context, state: 'expected' });
-      else if (s.state !== 'success') unmet.push({ context, state: s.state });
+    for (const context of required) {
+      const state = outcomes.get(context);
+      if (!state) unmet.push({ context, state: 'expected' });
+      else if (state !== 'success') unmet.push({ context, state });
     }
     if (protection?.checks?.strict && !(await git.isAncestor(pr.baseSha, pr.headSha))) {
       return { mergeable: true, state: 'behind', unmetContexts: unmet };
     }
     if (unmet.length > 0) return { mergeable: true, state: 'blocked', unmetContexts: unmet };
-    const others = combined.latest.filter((s) => !protection?.checks?.contexts.includes(s.context));
-    if (others.some((s) => s.state !== 'success')) return { mergeable: true, state: 'unstable', unmetContexts: [] };
+    if ([...outcomes].some(([name, state]) => !required.includes(name) && state !== 'success')) {
+      return { mergeable: true, state: 'unstable', unmetContexts: [] };
+    }
     return { mergeable: true, state: 'clean', unmetContexts: [] };
   }
 

@@ -38,6 +38,7 @@ export class RepoStore {
       nextNumber: 1,
       pulls: [],
       statuses: [],
+      checkRuns: [],
       labels: new Map(),
       protection: new Map(),
       allowAutoMerge: true,

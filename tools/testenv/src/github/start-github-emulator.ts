@@ -14,6 +14,7 @@ import { errorBody, type Urls } from './payloads.js';
 import { PullEngine } from './pull-engine.js';
 import { RepoStore } from './repo-store.js';
 import { appRoutes } from './routes-apps.js';
+import { checkRoutes } from './routes-checks.js';
 import { gitRoutes } from './routes-git.js';
 import { issueRoutes } from './routes-issues.js';
 import { protectionRoutes } from './routes-protection.js';
@@ -242,7 +243,7 @@ export async function startGitHubEmulator(options: GitHubEmulatorOptions): Promi
   const port = (server.address() as AddressInfo).port;
   urls.api = `http://127.0.0.1:${port}`;
   urls.html = `http://127.0.0.1:${port}/html`;
-  for (const r of [...gitRoutes({ store, urls }), ...pullRoutes({ store, urls, engine }), ...issueRoutes({ store, urls }), ...protectionRoutes({ store, urls, engine }), ...statusRoutes({ store, urls, engine })]) router.add(r);
+  for (const r of [...gitRoutes({ store, urls }), ...pullRoutes({ store, urls, engine }), ...issueRoutes({ store, urls }), ...protectionRoutes({ store, urls, engine }), ...statusRoutes({ store, urls, engine }), ...checkRoutes({ store, urls, engine, app })]) router.add(r);
   if (app) for (const r of appRoutes({ store, urls, app })) router.add(r);
 
   return {
