@@ -17,3 +17,11 @@ export { openOrUpdatePullRequest, requestMerge, waitForMerge } from './core/pull
 export type { PullRequest, PullRequestHost, Clock, MergeMethodName } from './core/pull-request-flow.js';
 export { connectGitHub } from './adapters/github-host.js';
 export type { GitHubAuth, GitHubConnection, GitHubHostOptions } from './adapters/github-host.js';
+export { waitLive } from './live/wait-live.js';
+export type { WaitLiveOptions, WaitLiveOutcome, WaitLiveResult } from './live/wait-live.js';
+export { evaluateCluster, parseStatusContext, clustersIn } from './live/cluster-status.js';
+export type { ClusterLive, ClusterState, CommitStatusReader, ReportedStatus } from './live/cluster-status.js';
+export { createGitHubStatusReader } from './live/github-status-reader.js';
+export type { GitHubStatusReaderOptions } from './live/github-status-reader.js';
+export { openGitHistory, findCommitsContaining } from './history/git-history.js';
+export type { GitHistory, GitHistoryOptions, HistoryCommit } from './history/git-history.js';
