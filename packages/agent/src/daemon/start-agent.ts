@@ -11,7 +11,7 @@ import { serveHttp, type HttpEndpoint } from '../observability/serve-http.js';
 import { timeGitSource } from '../observability/timed-git-source.js';
 import type { SyncReport } from '../reconcile/reconcile-sync.js';
 import { handleGitHubWebhook, ReplayGuard } from '../webhook/github-webhook.js';
-import { createKubeHttp } from './kube-http.js';
+import { createKubeHttp, type KubeHttp } from './kube-http.js';
 import type { LeaderElectionOptions } from './leader-election.js';
 import type { ScheduleSettings } from './schedule.js';
 import { SyncDaemon, type ShutdownResult } from './sync-daemon.js';
@@ -52,6 +52,8 @@ export interface RunningAgent {
 export interface AgentOverrides {
   /** Replaces the Kubernetes client used for reconciles (tests interpose on the real one). */
   kube?: (real: KubeClient) => KubeApi;
+  /** Replaces the raw client used for the watch and the leader Lease. */
+  http?: (real: KubeHttp) => KubeHttp;
   onReport?: (report: SyncReport, drifted: readonly string[]) => void;
 }
 
@@ -60,7 +62,8 @@ export async function startAgent(config: AgentConfig, overrides: AgentOverrides 
   const metrics = new AgentMetrics();
   const kubeClient = await KubeClient.create({ ...config.kube, maxSockets: config.concurrency });
   const kube = overrides.kube ? overrides.kube(kubeClient) : kubeClient;
-  const http = await createKubeHttp(config.kube);
+  const realHttp = await createKubeHttp(config.kube);
+  const http = overrides.http ? overrides.http(realHttp) : realHttp;
   const source = timeGitSource(new IsomorphicGitSource({ cacheDir: config.cacheDir, ...(config.maxRepoBytes ? { maxRepoBytes: config.maxRepoBytes } : {}) }), metrics);
   const daemon = new SyncDaemon(
     { kube, http, reconcile: { kube, source, tools: config.tools, tmpDir: config.tmpDir }, log, metrics, ...(overrides.onReport ? { onReport: overrides.onReport } : {}) },
