@@ -38,19 +38,23 @@ function generateRepo(count) {
   return seed;
 }
 
-/** Runs a command under GNU time; returns wall seconds and peak RSS (KiB) of its largest process. */
+/**
+ * Runs a command under GNU time; returns wall seconds, client CPU seconds (user + sys of the command
+ * and its children; the server's git processes are not included for either side) and peak RSS (KiB)
+ * of its largest process. CPU time is the figure to trust on a busy machine.
+ */
 function timed(command, args, env) {
   return new Promise((resolve, reject) => {
-    const child = spawn('/usr/bin/time', ['-f', '__TIME__ %e %M', command, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('/usr/bin/time', ['-f', '__TIME__ %e %M %U %S', command, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
     let stdout = '';
     child.stdout.on('data', (d) => (stdout += d));
     child.stderr.on('data', (d) => (stderr += d));
     child.on('error', reject);
     child.on('close', (code) => {
-      const m = /__TIME__ ([\d.]+) (\d+)/.exec(stderr);
+      const m = /__TIME__ ([\d.]+) (\d+) ([\d.]+) ([\d.]+)/.exec(stderr);
       if (code !== 0 || !m) return reject(new Error(`${command} ${args.join(' ')} exited ${code}:\n${stdout}\n${stderr}`));
-      resolve({ seconds: Number(m[1]), maxRssKiB: Number(m[2]) });
+      resolve({ seconds: Number(m[1]), maxRssKiB: Number(m[2]), cpu: Number(m[3]) + Number(m[4]) });
     });
   });
 }
@@ -77,19 +81,19 @@ try {
         ? await timed(process.execPath, [ferryBin, 'promote', '--repo', ferryRepo.url, '--env', 'dev', '--app', 'web', '--image', image, '--push', 'direct'], { ...gitEnv, TMPDIR: scratch })
         : await timed(nativeScript, [nativeRepo.url, 'envs/dev/app0/deployment.yaml', image, join(scratch, `native-${i}`)], gitEnv);
       results[side].push(r);
-      console.log(`  #${i} ${side.padEnd(6)} ${r.seconds.toFixed(2)} s  ${(r.maxRssKiB / 1024).toFixed(0)} MiB`);
+      console.log(`  #${i} ${side.padEnd(6)} wall ${r.seconds.toFixed(2)} s  cpu ${r.cpu.toFixed(2)} s  ${(r.maxRssKiB / 1024).toFixed(0)} MiB`);
     }
   }
-  const ferryMedian = median(results.ferry.map((r) => r.seconds));
-  const nativeMedian = median(results.native.map((r) => r.seconds));
+  const m = (side, key) => median(results[side].map((r) => r[key]));
   const peak = (side) => Math.max(...results[side].map((r) => r.maxRssKiB)) / 1024;
+  const load = (await import('node:os')).loadavg()[0].toFixed(1);
   console.log('');
-  console.log('| | median wall time | peak RSS |');
-  console.log('|---|---|---|');
-  console.log(`| ferry promote --push direct | ${ferryMedian.toFixed(2)} s | ${peak('ferry').toFixed(0)} MiB |`);
-  console.log(`| native git (clone --depth 1, sed, commit, push) | ${nativeMedian.toFixed(2)} s | ${peak('native').toFixed(0)} MiB (largest git process) |`);
+  console.log(`| ${fileCount}-file repo, median of ${iterations} | wall time | client CPU (user+sys) | peak RSS |`);
+  console.log('|---|---|---|---|');
+  console.log(`| ferry promote --push direct | ${m('ferry', 'seconds').toFixed(2)} s | ${m('ferry', 'cpu').toFixed(2)} s | ${peak('ferry').toFixed(0)} MiB |`);
+  console.log(`| native git (clone --depth 1, sed, commit, push) | ${m('native', 'seconds').toFixed(2)} s | ${m('native', 'cpu').toFixed(2)} s | ${peak('native').toFixed(0)} MiB (largest git process) |`);
   console.log('');
-  console.log(`ratio ferry/native: ${(ferryMedian / nativeMedian).toFixed(2)}x (target <= 2x)`);
+  console.log(`ratio ferry/native: wall ${(m('ferry', 'seconds') / m('native', 'seconds')).toFixed(2)}x, client CPU ${(m('ferry', 'cpu') / m('native', 'cpu')).toFixed(2)}x (target <= 2x); 1-min load average at the end: ${load} on ${(await import('node:os')).cpus().length} CPUs`);
 } finally {
   await server.close();
   await rm(scratch, { recursive: true, force: true });

@@ -36,8 +36,11 @@ describe('openGitWorkspace against git http-backend', () => {
     });
     const ws = await openGitWorkspace({ url, auth, tmpDir: scratch });
     try {
+      const before = server.requests.length;
       const defaultBranch = await ws.fetchDefaultBranch();
       expect(defaultBranch?.branch).toBe('main');
+      // The fast path: two protocol v2 POSTs (ls-refs, fetch), no isomorphic-git fallback.
+      expect(server.requests.slice(before).map((r) => `${r.method} ${r.stage} v${r.protocolVersion}`)).toEqual(['POST rpc v2', 'POST rpc v2']);
       const head = await ws.fetchBranch('main');
       expect(head).toBe(defaultBranch?.head);
       expect(head).toMatch(/^[0-9a-f]{40}$/);
@@ -110,7 +113,8 @@ describe('openGitWorkspace against git http-backend', () => {
       server.faults.inject({ kind: 'status', status: 503, repo: 'acme/faults', times: 1 });
       const err = await ws.fetchBranch('main').catch((e: unknown) => e);
       expect((err as FerryError).code).toBe('git.network');
-      server.faults.inject({ kind: 'cut', afterBytes: 10, repo: 'acme/faults', service: 'upload-pack', times: 1 });
+      // Two cut answers in a row (the v2 listing, then isomorphic-git's fallback fetch).
+      server.faults.inject({ kind: 'cut', afterBytes: 10, repo: 'acme/faults', service: 'upload-pack', times: 2 });
       const cut = await ws.fetchBranch('main').catch((e: unknown) => e);
       expect((cut as FerryError).code).toBe('git.network');
       // And it recovers once the server behaves.

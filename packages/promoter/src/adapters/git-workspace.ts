@@ -7,6 +7,7 @@ import git, { type HttpClient, type TreeEntry } from 'isomorphic-git';
 import nodeHttp from 'isomorphic-git/http/node';
 import { FerryError } from '@ferry/manifest-model';
 import type { ConfigRepository } from '../ports.js';
+import { fetchShallowV2 } from './fetch-shallow-v2.js';
 import { sendReceivePack } from './receive-pack.js';
 
 export interface GitWorkspaceOptions {
@@ -74,6 +75,9 @@ export async function openGitWorkspace(options: GitWorkspaceOptions): Promise<Co
   };
 
   const fetchShallow = async (ref: string): Promise<{ head: string | null; defaultBranch: string | null }> => {
+    const fast = await edge(`fetch ${ref} from ${url}`, () => fetchShallowV2(http, { url, headers, gitdir, ref }));
+    if (fast === null) return { head: null, defaultBranch: null };
+    if (fast !== 'unsupported' && (await hasTree(fast.head))) return { head: fast.head, defaultBranch: fast.branch };
     try {
       return await fetchVerified(ref, 1);
     } catch (err) {

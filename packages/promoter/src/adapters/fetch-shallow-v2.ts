@@ -1,0 +1,240 @@
+import { createHash } from 'node:crypto';
+import { mkdir, writeFile, appendFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import * as zlib from 'node:zlib';
+import type { HttpClient } from 'isomorphic-git';
+import { FerryError } from '@ferry/manifest-model';
+import { parsePktLines } from './receive-pack.js';
+
+/**
+ * The first, shallow fetch of a branch over protocol v2, indexed with Node's native zlib and
+ * SHA-1. isomorphic-git's fetch does the same job but inflates with pako and hashes every object
+ * through crypto.subtle one await at a time, which for a 3,000-file tree costs more than the rest
+ * of a promotion; this writes an ordinary pack + v2 index (and the shallow file and remote ref), so
+ * isomorphic-git reads, commits and fetches incrementally on top of it as usual. Servers without
+ * protocol v2 make it return `unsupported`, and the caller falls back to isomorphic-git.
+ */
+export async function fetchShallowV2(
+  http: HttpClient,
+  options: { url: string; headers: Record<string, string>; gitdir: string; ref: string },
+): Promise<{ head: string; branch: string } | null | 'unsupported'> {
+  const refs = await lsRefs(http, options);
+  if (refs === 'unsupported') return 'unsupported';
+  const wanted = options.ref === 'HEAD' ? refs.find((r) => r.name === 'HEAD') : refs.find((r) => r.name === `refs/heads/${options.ref}`);
+  if (!wanted) return null;
+  const branch = options.ref === 'HEAD' ? wanted.symref?.replace(/^refs\/heads\//, '') : options.ref;
+  if (!branch) return 'unsupported';
+
+  const body = Buffer.concat([
+    pkt('command=fetch\n'), pkt('agent=ferry\n'), Buffer.from('0001'),
+    pkt(`want ${wanted.oid}\n`), pkt('deepen 1\n'), pkt('ofs-delta\n'), pkt('no-progress\n'), pkt('done\n'), Buffer.from('0000'),
+  ]);
+  const answer = await post(http, options, body);
+  const pack = demuxPackfile(answer);
+  const { packName, idx } = indexPack(pack);
+  const packDir = join(options.gitdir, 'objects', 'pack');
+  await mkdir(packDir, { recursive: true });
+  await writeFile(join(packDir, `pack-${packName}.pack`), pack);
+  await writeFile(join(packDir, `pack-${packName}.idx`), idx);
+  await appendFile(join(options.gitdir, 'shallow'), `${wanted.oid}\n`);
+  const refPath = join(options.gitdir, 'refs', 'remotes', 'origin', ...branch.split('/'));
+  await mkdir(join(refPath, '..'), { recursive: true });
+  await writeFile(refPath, `${wanted.oid}\n`);
+  return { head: wanted.oid, branch };
+}
+
+async function lsRefs(http: HttpClient, options: { url: string; headers: Record<string, string>; ref: string }) {
+  const prefix = options.ref === 'HEAD' ? 'HEAD' : `refs/heads/${options.ref}`;
+  const body = Buffer.concat([pkt('command=ls-refs\n'), pkt('agent=ferry\n'), Buffer.from('0001'), pkt('symrefs\n'), pkt(`ref-prefix ${prefix}\n`), Buffer.from('0000')]);
+  let answer: Buffer;
+  try {
+    answer = await post(http, options, body);
+  } catch (err) {
+    // An HTTP status (auth, 404, 5xx) is an answer about the repo; anything else (a server that
+    // does not speak v2, a cut answer) is left to isomorphic-git's own fetch to try or report.
+    if ((err as { code?: string }).code === 'HttpError') throw err;
+    return 'unsupported' as const;
+  }
+  // A complete ls-refs answer ends with a flush; a v0 server answers something else entirely.
+  if (answer.length < 4 || answer.subarray(answer.length - 4).toString('latin1') !== '0000') return 'unsupported' as const;
+  return parsePktLines(answer).map((line) => {
+    const [oid, name, ...attrs] = line.split(' ');
+    const symref = attrs.find((a) => a.startsWith('symref-target:'))?.slice('symref-target:'.length);
+    return { oid: oid!, name: name!, ...(symref ? { symref } : {}) };
+  });
+}
+
+async function post(http: HttpClient, options: { url: string; headers: Record<string, string> }, body: Buffer): Promise<Buffer> {
+  const res = await http.request({
+    url: `${options.url.replace(/\/+$/, '')}/git-upload-pack`,
+    method: 'POST',
+    headers: {
+      ...options.headers, 'git-protocol': 'version=2',
+      'content-type': 'application/x-git-upload-pack-request', accept: 'application/x-git-upload-pack-result',
+    },
+    body: [new Uint8Array(body)] as unknown as AsyncIterableIterator<Uint8Array>,
+  });
+  const chunks: Uint8Array[] = [];
+  if (res.body) for await (const chunk of res.body as AsyncIterable<Uint8Array>) chunks.push(chunk);
+  if (res.statusCode === 200 && !/x-git-upload-pack-result/.test(String(res.headers?.['content-type'] ?? ''))) {
+    throw new FerryError('git.unsupported', 'not a smart-HTTP upload-pack answer');
+  }
+  if (res.statusCode !== 200) {
+    throw Object.assign(new Error(`HTTP ${res.statusCode} ${res.statusMessage ?? ''}`.trim()), { code: 'HttpError', data: { statusCode: res.statusCode, statusMessage: res.statusMessage } });
+  }
+  return Buffer.concat(chunks);
+}
+
+/** Concatenates side-band channel 1 of the `packfile` section; channel 3 is a server error. */
+function demuxPackfile(answer: Buffer): Buffer {
+  const parts: Buffer[] = [];
+  let inPack = false;
+  let at = 0;
+  let ended = false;
+  while (at + 4 <= answer.length) {
+    const length = parseInt(answer.subarray(at, at + 4).toString('latin1'), 16);
+    if (Number.isNaN(length)) break;
+    if (length < 4) {
+      at += 4;
+      if (length === 0 && inPack) ended = true;
+      continue;
+    }
+    if (at + length > answer.length) break;
+    const payload = answer.subarray(at + 4, at + length);
+    at += length;
+    if (!inPack) {
+      if (payload.toString('latin1').replace(/\n$/, '') === 'packfile') inPack = true;
+      else if (payload.toString('latin1').startsWith('ERR ')) throw new FerryError('git.failed', `server: ${payload.toString('utf8').trim()}`);
+      continue;
+    }
+    const band = payload[0];
+    if (band === 1) parts.push(payload.subarray(1));
+    else if (band === 3) throw new FerryError('git.failed', `server: ${payload.subarray(1).toString('utf8').trim()}`);
+  }
+  if (!ended) throw new FerryError('git.network', 'pack cut short (connection closed before the end)');
+  return Buffer.concat(parts);
+}
+
+const TYPES: Record<number, string> = { 1: 'commit', 2: 'tree', 3: 'blob', 4: 'tag' };
+
+/** Reads every object of a pack (resolving deltas) and builds its v2 .idx. */
+export function indexPack(pack: Buffer): { packName: string; idx: Buffer } {
+  if (pack.length < 32 || pack.subarray(0, 4).toString('latin1') !== 'PACK') throw new FerryError('git.network', 'invalid pack received');
+  const trailer = pack.subarray(pack.length - 20);
+  if (!createHash('sha1').update(pack.subarray(0, pack.length - 20)).digest().equals(trailer)) {
+    throw new FerryError('git.network', 'pack checksum mismatch (truncated or corrupted transfer)');
+  }
+  const count = pack.readUInt32BE(8);
+  const byOffset = new Map<number, { type: string; data: Buffer }>();
+  const byOid = new Map<string, { type: string; data: Buffer }>();
+  const entries: { oid: Buffer; offset: number; crc: number }[] = [];
+  let at = 12;
+  for (let i = 0; i < count; i++) {
+    const start = at;
+    let byte = pack[at++]!;
+    const kind = (byte >> 4) & 7;
+    while (byte & 0x80) byte = pack[at++]!;
+    let base: { type: string; data: Buffer } | undefined;
+    if (kind === 6) {
+      byte = pack[at++]!;
+      let distance = byte & 0x7f;
+      while (byte & 0x80) {
+        byte = pack[at++]!;
+        distance = ((distance + 1) << 7) | (byte & 0x7f);
+      }
+      base = byOffset.get(start - distance);
+    } else if (kind === 7) {
+      base = byOid.get(pack.subarray(at, at + 20).toString('hex'));
+      at += 20;
+    }
+    const { buffer, engine } = zlib.inflateSync(pack.subarray(at), { info: true }) as unknown as { buffer: Buffer; engine: { bytesWritten: number } };
+    at += engine.bytesWritten;
+    let object: { type: string; data: Buffer };
+    if (kind === 6 || kind === 7) {
+      if (!base) throw new FerryError('git.failed', 'pack delta refers to a base that is not in the pack');
+      object = { type: base.type, data: applyDelta(base.data, buffer) };
+    } else {
+      const type = TYPES[kind];
+      if (!type) throw new FerryError('git.failed', `unknown object type ${kind} in pack`);
+      object = { type, data: buffer };
+    }
+    const oid = createHash('sha1').update(`${object.type} ${object.data.length}\0`).update(object.data).digest();
+    byOffset.set(start, object);
+    byOid.set(oid.toString('hex'), object);
+    entries.push({ oid, offset: start, crc: crc32(pack.subarray(start, at)) });
+  }
+  entries.sort((a, b) => Buffer.compare(a.oid, b.oid));
+  const fanout = Buffer.alloc(256 * 4);
+  let k = 0;
+  for (let b = 0; b < 256; b++) {
+    while (k < entries.length && entries[k]!.oid[0]! <= b) k++;
+    fanout.writeUInt32BE(k, b * 4);
+  }
+  const crcs = Buffer.alloc(entries.length * 4);
+  const offsets = Buffer.alloc(entries.length * 4);
+  entries.forEach((e, i) => {
+    crcs.writeUInt32BE(e.crc, i * 4);
+    if (e.offset >= 0x80000000) throw new FerryError('git.failed', 'pack larger than 2 GiB');
+    offsets.writeUInt32BE(e.offset, i * 4);
+  });
+  const body = Buffer.concat([Buffer.from([0xff, 0x74, 0x4f, 0x63, 0, 0, 0, 2]), fanout, ...entries.map((e) => e.oid), crcs, offsets, trailer]);
+  return { packName: trailer.toString('hex'), idx: Buffer.concat([body, createHash('sha1').update(body).digest()]) };
+}
+
+function applyDelta(base: Buffer, delta: Buffer): Buffer {
+  let at = 0;
+  const varint = (): number => {
+    let value = 0;
+    let shift = 0;
+    let byte: number;
+    do {
+      byte = delta[at++]!;
+      value |= (byte & 0x7f) << shift;
+      shift += 7;
+    } while (byte & 0x80);
+    return value;
+  };
+  if (varint() !== base.length) throw new FerryError('git.failed', 'pack delta does not match its base');
+  const out = Buffer.alloc(varint());
+  let written = 0;
+  while (at < delta.length) {
+    const op = delta[at++]!;
+    if (op & 0x80) {
+      let offset = 0;
+      let size = 0;
+      for (let bit = 0; bit < 4; bit++) if (op & (1 << bit)) offset |= delta[at++]! << (8 * bit);
+      for (let bit = 0; bit < 3; bit++) if (op & (1 << (4 + bit))) size |= delta[at++]! << (8 * bit);
+      if (size === 0) size = 0x10000;
+      written += base.copy(out, written, offset >>> 0, (offset >>> 0) + size);
+    } else if (op > 0) {
+      written += delta.copy(out, written, at, at + op);
+      at += op;
+    } else {
+      throw new FerryError('git.failed', 'invalid pack delta instruction');
+    }
+  }
+  return out;
+}
+
+const CRC_TABLE = (() => {
+  const table = new Uint32Array(256);
+  for (let n = 0; n < 256; n++) {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    table[n] = c >>> 0;
+  }
+  return table;
+})();
+
+function crc32(data: Buffer): number {
+  const native = (zlib as unknown as { crc32?: (d: Buffer) => number }).crc32;
+  if (native) return native(data) >>> 0;
+  let c = 0xffffffff;
+  for (const byte of data) c = CRC_TABLE[(c ^ byte) & 0xff]! ^ (c >>> 8);
+  return (c ^ 0xffffffff) >>> 0;
+}
+
+function pkt(text: string): Buffer {
+  const payload = Buffer.from(text, 'utf8');
+  return Buffer.concat([Buffer.from((payload.length + 4).toString(16).padStart(4, '0')), payload]);
+}
