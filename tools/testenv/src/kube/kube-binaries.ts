@@ -11,6 +11,8 @@ import { ferryCacheDir } from '../binaries.js';
 export const kubernetesVersion = '1.35.4';
 /** etcd 3.6, the line Kubernetes 1.35 is tested against. */
 export const etcdVersion = '3.6.16';
+/** kwok simulates nodes so pods become Ready (optional part). */
+export const kwokVersion = '0.7.0';
 
 export interface KubeBinaries {
   etcd: string;
@@ -18,12 +20,18 @@ export interface KubeBinaries {
   kubeControllerManager: string;
 }
 
+/** The optional node simulation: the scheduler binds pods to kwok's fake nodes. */
+export interface NodeSimulationBinaries {
+  kubeScheduler: string;
+  kwok: string;
+}
+
 export interface KubeBinariesOptions {
   /** Cache root; defaults to ~/.cache/ferry. */
   cacheDir?: string;
 }
 
-/** Paths the build script writes to; `.complete` markers say a build finished. */
+/** Paths the build script writes to. */
 export function kubeBinaryPaths(options: KubeBinariesOptions = {}): KubeBinaries {
   const cache = options.cacheDir ?? ferryCacheDir();
   const kube = join(cache, 'kube', `v${kubernetesVersion}`);
@@ -34,10 +42,28 @@ export function kubeBinaryPaths(options: KubeBinariesOptions = {}): KubeBinaries
   };
 }
 
+export function nodeSimulationBinaryPaths(options: KubeBinariesOptions = {}): NodeSimulationBinaries {
+  const cache = options.cacheDir ?? ferryCacheDir();
+  return {
+    kubeScheduler: join(cache, 'kube', `v${kubernetesVersion}`, 'kube-scheduler'),
+    kwok: join(cache, 'kwok', `v${kwokVersion}`, 'kwok'),
+  };
+}
+
+export function findNodeSimulationBinaries(options: KubeBinariesOptions = {}): NodeSimulationBinaries {
+  const paths = nodeSimulationBinaryPaths(options);
+  const missing = Object.values(paths).filter((path) => !existsSync(path));
+  if (missing.length > 0) {
+    throw new Error(`node simulation binaries not built: ${missing.join(', ')}. Run \`npm run testenv:install\` at the repository root.`);
+  }
+  return paths;
+}
+
 /** The cached binaries, or an error that says how to build them. */
 export function findKubeBinaries(options: KubeBinariesOptions = {}): KubeBinaries {
   const paths = kubeBinaryPaths(options);
-  const missing = Object.values(paths).filter((path) => !existsSync(join(path, '..', '.complete')) || !existsSync(path));
+  // The build script moves a binary into the cache only once it is built: present means complete.
+  const missing = Object.values(paths).filter((path) => !existsSync(path));
   if (missing.length > 0) {
     throw new Error(
       `control-plane binaries not built: ${missing.join(', ')}. ` +
@@ -51,11 +77,13 @@ export function findKubeBinaries(options: KubeBinariesOptions = {}): KubeBinarie
 export const buildScriptPath = fileURLToPath(new URL('../../scripts/build-kube.sh', import.meta.url));
 
 /** Builds the binaries unless cached (idempotent; concurrent callers wait on a lock). */
-export async function buildKubeBinaries(options: KubeBinariesOptions = {}): Promise<KubeBinaries> {
+export async function buildKubeBinaries(options: KubeBinariesOptions & { nodeSimulation?: boolean } = {}): Promise<KubeBinaries> {
   const env = {
     ...process.env,
     FERRY_K8S_VERSION: kubernetesVersion,
     FERRY_ETCD_VERSION: etcdVersion,
+    FERRY_KWOK_VERSION: kwokVersion,
+    FERRY_BUILD_NODES: options.nodeSimulation ? '1' : '0',
     FERRY_CACHE_DIR: options.cacheDir ?? ferryCacheDir(),
   };
   const child = spawn('bash', [buildScriptPath], { env, stdio: ['ignore', 'ignore', 'inherit'] });
