@@ -1,8 +1,9 @@
 import { appendFile, readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { FerryError, parseImageReference } from '@ferry/manifest-model';
-import { connectGitHub, openGitWorkspace, promote, type GitHubAuth, type PromoteResult, type PullRequestHost } from '@ferry/promoter';
+import { connectGitHub, openGitWorkspace, promote, type GitHubAuth, type PromoteResult, type PullRequestHost, type WaitLiveResult } from '@ferry/promoter';
 import { ExitCode, UsageError, type CliIo, type Command } from '../command.js';
+import { parseClusters, runWaitLive, type WaitLiveFlags } from './wait-live-step.js';
 
 /** Exit codes of `ferry promote` (issue 4); 0, 2 and 3 are shared with every command. */
 export const PromoteExit = {
@@ -11,13 +12,15 @@ export const PromoteExit = {
   Refused: 4,
   /** Git or GitHub failed after retries. Nothing half-done: no commit landed. */
   RemoteFailed: 5,
-  /** The PR was closed, or not merged within --timeout. */
+  /** The PR was closed, or not merged (or, with --wait-live, not live) within --timeout. */
   NotMerged: 6,
+  /** --wait-live: a target cluster's agent reported the rollout failed (its reason is printed). */
+  RolloutFailed: 7,
 } as const;
 
 const HELP = `Usage: ferry promote --repo OWNER/NAME|GIT-URL --env ENV (--app APP | --file PATH [--key K]...)
                      (--image NAME[:TAG][@DIGEST] [--tag T] [--digest D] | --from-env ENV)
-                     [--auto-merge] [--wait-merged [--timeout DURATION]] [--push pr|direct]
+                     [--auto-merge] [--wait-merged | --wait-live [--clusters A,B]] [--timeout DURATION] [--push pr|direct]
                      [--source-commit SHA] [--build-url URL] [--github-api-url URL] [--dry-run] [--json]
 
 Promote an image into the config repo: one commit (or one pull request) per promotion.
@@ -32,7 +35,10 @@ Promote an image into the config repo: one commit (or one pull request) per prom
   --push pr|direct    pull request on a branch ferry/ENV/APP (default with GitHub) or a commit straight on the base branch
   --auto-merge        enable auto-merge (GraphQL), or merge at once with the head sha guard when GitHub says it is clean
   --wait-merged       wait until the pull request is merged (prints the merge sha) or closed
-  --timeout DURATION  how long --wait-merged waits: 90s, 10m, 1h30m (default 30m)
+  --wait-live         wait for the merge, then until every target cluster's agent reports the commit (or a later
+                      one containing it) applied and healthy; fails with the agent's own reason
+  --clusters A,B      clusters --wait-live waits for (default: those that reported on the commit before the merge)
+  --timeout DURATION  how long --wait-merged / --wait-live wait in all: 90s, 10m, 1h30m (default 30m)
   --source-commit SHA build's source commit, recorded in the commit message and trailers
   --build-url URL     build's URL, recorded likewise
   --github-api-url U  GitHub Enterprise API, e.g. https://ghe.example.com/api/v3
@@ -44,8 +50,9 @@ FERRY_GITHUB_APP_PRIVATE_KEY (PEM text or a path to it); for other git servers F
 FERRY_GIT_PASSWORD. Secrets are never printed.
 
 Exit codes: 0 promoted or nothing to do, 2 bad input, 3 target not found, 4 refused by policy,
-5 git or GitHub failure after retries, 6 pull request closed or not merged within --timeout.
-In GitHub Actions, writes outputs (changed, pr-number, pr-url, merge-sha) and a job summary.
+5 git or GitHub failure after retries, 6 pull request closed, or not merged (not live) within --timeout,
+7 a cluster reported the rollout failed (--wait-live).
+In GitHub Actions, writes outputs (changed, pr-number, pr-url, merge-sha, live) and a job summary.
 `;
 
 const OPTIONS = {
@@ -53,6 +60,7 @@ const OPTIONS = {
   file: { type: 'string', multiple: true }, key: { type: 'string', multiple: true },
   image: { type: 'string' }, tag: { type: 'string' }, digest: { type: 'string' }, 'from-env': { type: 'string' },
   'auto-merge': { type: 'boolean' }, 'wait-merged': { type: 'boolean' }, timeout: { type: 'string' },
+  'wait-live': { type: 'boolean' }, clusters: { type: 'string' },
   push: { type: 'string' }, 'source-commit': { type: 'string' }, 'build-url': { type: 'string' },
   'github-api-url': { type: 'string' }, 'dry-run': { type: 'boolean' }, json: { type: 'boolean' },
 } as const;
@@ -91,6 +99,7 @@ interface PromoteFlags {
   fromEnv?: string | undefined;
   autoMerge?: boolean | undefined;
   waitMergedMs?: number | undefined;
+  waitLive?: WaitLiveFlags | undefined;
   push?: 'pr' | 'direct' | undefined;
   sourceCommit?: string | undefined;
   buildUrl?: string | undefined;
@@ -128,7 +137,9 @@ export function parsePromoteFlags(args: string[]): PromoteFlags {
   if (v['from-env'] && (v.image || v.tag || v.digest)) throw new UsageError('promote: --from-env takes the version from that environment; drop --image/--tag/--digest');
   if (!v['from-env'] && !v.image) throw new UsageError('promote: give --image NAME[:TAG][@DIGEST] or --from-env ENV');
   if (v.push !== undefined && v.push !== 'pr' && v.push !== 'direct') throw new UsageError(`promote: --push must be "pr" or "direct", not "${v.push}"`);
-  if (v.timeout !== undefined && !v['wait-merged']) throw new UsageError('promote: --timeout only applies with --wait-merged');
+  if (v.timeout !== undefined && !v['wait-merged'] && !v['wait-live']) throw new UsageError('promote: --timeout only applies with --wait-merged or --wait-live');
+  if (v.clusters !== undefined && !v['wait-live']) throw new UsageError('promote: --clusters only applies with --wait-live');
+  if (v['wait-live'] && v['dry-run']) throw new UsageError('promote: --wait-live cannot be combined with --dry-run');
   let image: PromoteFlags['image'];
   if (v.image) {
     const ref = parseImageReference(v.image);
@@ -140,7 +151,8 @@ export function parsePromoteFlags(args: string[]): PromoteFlags {
   return {
     repo: need('repo', v.repo), env: need('env', v.env), app: v.app, files, image, fromEnv: v['from-env'],
     autoMerge: v['auto-merge'] ? true : undefined,
-    waitMergedMs: v['wait-merged'] ? parseDuration(v.timeout ?? '30m') : undefined,
+    waitMergedMs: v['wait-merged'] || v['wait-live'] ? parseDuration(v.timeout ?? '30m') : undefined,
+    waitLive: v['wait-live'] ? { clusters: parseClusters(v.clusters) } : undefined,
     push: v.push as PromoteFlags['push'], sourceCommit: v['source-commit'], buildUrl: v['build-url'],
     apiUrl: v['github-api-url'], dryRun: v['dry-run'] ?? false, json: v.json ?? false,
   };
@@ -155,7 +167,8 @@ export function parseDuration(text: string): number {
   return parts.reduce((sum, p) => sum + Number(p[1]) * units[p[2]!]!, 0);
 }
 
-async function runPromote(flags: PromoteFlags, io: CliIo): Promise<PromoteResult> {
+async function runPromote(flags: PromoteFlags, io: CliIo): Promise<PromoteResult & { live?: WaitLiveResult | undefined }> {
+  const deadline = Date.now() + (flags.waitMergedMs ?? 0);
   const target = resolveRepo(flags.repo, flags.apiUrl);
   const githubAuth = await readGitHubAuth(io.env);
   const wantsPr = flags.push === 'pr' || (flags.push === undefined && target.onGitHub);
@@ -177,7 +190,7 @@ async function runPromote(flags: PromoteFlags, io: CliIo): Promise<PromoteResult
   }
   const repo = await openGitWorkspace({ url: target.gitUrl, auth: gitAuth });
   try {
-    return await promote({
+    const result = await promote({
       repo, host, env: flags.env, app: flags.app, files: flags.files.length ? flags.files : undefined,
       image: flags.image, fromEnv: flags.fromEnv,
       push: flags.push ?? (flags.dryRun && wantsPr ? 'pr' : undefined), autoMerge: flags.autoMerge, waitMergedMs: flags.waitMergedMs,
@@ -185,6 +198,8 @@ async function runPromote(flags: PromoteFlags, io: CliIo): Promise<PromoteResult
       clock: { now: () => Date.now(), sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)) },
       onProgress: progress,
     });
+    if (!flags.waitLive || result.outcome !== 'promoted') return result;
+    return { ...result, live: await runWaitLive(result, flags.waitLive, { ...target, gitAuth, host, deadline, progress }) };
   } finally {
     await repo.close();
   }
@@ -232,8 +247,10 @@ function readGitAuth(env: CliIo['env']): { username: string; password: string } 
   return password ? { username: env['FERRY_GIT_USERNAME'] ?? 'git', password } : undefined;
 }
 
-function exitCodeOf(result: PromoteResult): number {
+function exitCodeOf(result: PromoteResult & { live?: WaitLiveResult | undefined }): number {
   if (result.outcome === 'refused') return PromoteExit.Refused;
+  if (result.live?.outcome === 'failed') return PromoteExit.RolloutFailed;
+  if (result.live?.outcome === 'timeout') return PromoteExit.NotMerged;
   if (result.outcome === 'closed' || result.outcome === 'timeout') return PromoteExit.NotMerged;
   return PromoteExit.Ok;
 }
@@ -244,21 +261,22 @@ export function exitCodeOfError(err: FerryError): number {
   return PromoteExit.BadInput;
 }
 
-function formatHuman(r: PromoteResult): string {
+function formatHuman(r: PromoteResult & { live?: WaitLiveResult | undefined }): string {
   const lines = [r.message];
   if (r.diff && r.outcome === 'dry-run') lines.push('', r.diff.trimEnd());
   if (r.pullRequest) lines.push(`pull request: ${r.pullRequest.url}`);
   if (r.mergeSha) lines.push(`merge sha: ${r.mergeSha}`);
+  if (r.live) lines.push(`${r.live.outcome === 'live' ? 'live' : 'NOT live'}: ${r.live.message}`);
   return `${lines.join('\n')}\n`;
 }
 
-async function writeGitHubActions(io: CliIo, r: PromoteResult): Promise<void> {
+async function writeGitHubActions(io: CliIo, r: PromoteResult & { live?: WaitLiveResult | undefined }): Promise<void> {
   if (io.env['GITHUB_ACTIONS'] !== 'true') return;
   const output = io.env['GITHUB_OUTPUT'];
   if (output) {
     const values: Record<string, string> = {
       changed: String(r.changed), 'pr-number': r.pullRequest ? String(r.pullRequest.number) : '',
-      'pr-url': r.pullRequest?.url ?? '', 'merge-sha': r.mergeSha ?? '',
+      'pr-url': r.pullRequest?.url ?? '', 'merge-sha': r.mergeSha ?? '', ...(r.live ? { live: r.live.outcome } : {}),
     };
     await appendFile(output, Object.entries(values).map(([k, val]) => `${k}=${val}\n`).join(''));
   }
@@ -273,6 +291,7 @@ async function writeGitHubActions(io: CliIo, r: PromoteResult): Promise<void> {
       ...(rows.length ? ['| File | Line | Field | From | To |', '|---|---|---|---|---|', ...rows, ''] : []),
       ...(r.pullRequest ? [`Pull request: ${r.pullRequest.url}`, ''] : []),
       ...(r.mergeSha ? [`Merge sha: \`${r.mergeSha}\``, ''] : []),
+      ...(r.live ? [`Live: **${r.live.outcome}**: ${r.live.message}`, ''] : []),
     ].join('\n');
     await appendFile(summary, `${md}\n`);
   }
