@@ -30,6 +30,11 @@ export interface CommitInfo {
 
 export type TreeEntry = { mode: string; type: 'blob' | 'tree' | 'commit'; sha: string; size: number; path: string };
 
+// Revisions come from request URLs and bodies: one starting with "-" would be read as an option.
+function isSafeRev(rev: string): boolean {
+  return rev.length > 0 && !rev.startsWith('-') && !rev.includes('\0');
+}
+
 export class BareRepo {
   constructor(readonly dir: string) {}
 
@@ -59,17 +64,20 @@ export class BareRepo {
 
   /** The commit a ref or sha names, or null. */
   async resolveCommit(rev: string): Promise<string | null> {
+    if (!isSafeRev(rev)) return null;
     const r = await this.run(['rev-parse', '--verify', '--quiet', `${rev}^{commit}`]);
     return r.code === 0 ? r.stdout.trim() : null;
   }
 
   /** The object a full ref name points to, or null (no peeling). */
   async readRef(ref: string): Promise<string | null> {
+    if (!isSafeRev(ref)) return null;
     const r = await this.run(['rev-parse', '--verify', '--quiet', ref]);
     return r.code === 0 ? r.stdout.trim() : null;
   }
 
   async objectType(sha: string): Promise<string | null> {
+    if (!isSafeRev(sha)) return null;
     const r = await this.run(['cat-file', '-t', sha]);
     return r.code === 0 ? r.stdout.trim() : null;
   }
@@ -84,6 +92,7 @@ export class BareRepo {
 
   /** Compare-and-swap update: fails when the ref no longer holds `expectedOld` ('' = must not exist). */
   async updateRef(ref: string, sha: string, expectedOld?: string): Promise<boolean> {
+    if (!isSafeRev(ref) || !isSafeRev(sha)) return false;
     const args = ['update-ref', ref, sha];
     if (expectedOld !== undefined) args.push(expectedOld || '0'.repeat(40));
     return (await this.run(args)).code === 0;
@@ -94,6 +103,7 @@ export class BareRepo {
   }
 
   async isAncestor(ancestor: string, descendant: string): Promise<boolean> {
+    if (!isSafeRev(ancestor) || !isSafeRev(descendant)) return false;
     return (await this.run(['merge-base', '--is-ancestor', ancestor, descendant])).code === 0;
   }
 
@@ -167,6 +177,7 @@ export class BareRepo {
 
   /** Type and sha of `path` at `rev`, or null when it does not exist. */
   async statPath(rev: string, path: string): Promise<{ type: string; sha: string } | null> {
+    if (!isSafeRev(rev)) return null;
     const r = await this.run(['rev-parse', '--verify', '--quiet', `${rev}:${path}`]);
     if (r.code !== 0) return null;
     const sha = r.stdout.trim();

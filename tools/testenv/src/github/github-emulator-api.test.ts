@@ -1,6 +1,7 @@
 // Behaviour of the emulator's REST surface that Ferry relies on, through Octokit with OpenAPI
 // validation on: refs, contents, merge methods, mergeable states, app auth, headers, faults.
 import { generateKeyPairSync } from 'node:crypto';
+import { get } from 'node:http';
 import { createAppAuth } from '@octokit/auth-app';
 import { retry } from '@octokit/plugin-retry';
 import { throttling } from '@octokit/plugin-throttling';
@@ -162,6 +163,40 @@ describe('authentication', { timeout: SLOW_MACHINE_TIMEOUT_MS }, () => {
     const refused = await failure(stranger.pulls.list(o));
     expect(refused.status).toBe(401);
     expect(refused.message).toContain('A JSON web token could not be decoded');
+  });
+});
+
+describe('hostile input', () => {
+  it('keeps repository names inside the root and never passes option-like revisions to git', async () => {
+    const before = world.github.violations.length;
+    // node:http with a path option sends it as is (a URL string would have its dot segments resolved).
+    const rawGet = (path: string) => new Promise<number>((resolve, reject) => {
+      const { hostname, port } = new URL(world.github.url);
+      get({ hostname, port, path, headers: { authorization: 'token pat-1' } }, (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      }).on('error', reject);
+    });
+    // A real repository just outside the root, which a path-joining bug would serve.
+    expect((await runGit(['init', '--quiet', '--bare', `${world.git.root}/../outside/secret.git`])).code).toBe(0);
+    expect(await rawGet('/repos/..%2Foutside/secret')).toBe(404);
+    expect(await rawGet('/repos/%2E%2E/svc')).toBe(404); // URL parsing resolves it to /svc: no route
+    expect(await rawGet('/repos/acme/svc/git/ref/--output=x')).toBe(404);
+    expect(await rawGet('/repos/acme/svc/contents/README.md?ref=--exec=x')).toBe(404);
+    const status = await failure(octokit.repos.createCommitStatus({ ...o, sha: '--help', state: 'success' }));
+    expect(status.status).toBe(422);
+    const bad = await fetch(`${world.github.url}/repos/acme/svc/pulls`, { method: 'POST', headers: { authorization: 'token pat-1' }, body: '{not json' });
+    expect(bad.status).toBe(400);
+    expect(await bad.json()).toMatchObject({ message: 'Problems parsing JSON' });
+    // GitHub answers these with 422/400 although its description documents neither: the validator
+    // says so, and the test takes those expected notes back out of the shared list.
+    const notes = world.github.violations.splice(before).map((v) => `${v.operation} ${v.status ?? ''}`.trim());
+    expect(notes).toEqual([
+      'GET /svc',
+      'POST /repos/{owner}/{repo}/statuses/{sha} 422',
+      'POST /repos/{owner}/{repo}/pulls',
+      'POST /repos/{owner}/{repo}/pulls 400',
+    ]);
   });
 });
 

@@ -22,6 +22,8 @@ export class RepoStore {
 
   /** The record for a repository that exists on disk, created on first sight; null otherwise. */
   async find(owner: string, name: string): Promise<RepoRecord | null> {
+    // Names come from URLs: keep them inside reposRoot.
+    if (![owner, name].every((part) => /^[A-Za-z0-9_.-]+$/.test(part) && part !== '.' && part !== '..')) return null;
     const key = repoKey(owner, name);
     const known = this.state.repos.get(key);
     if (known) return known;
