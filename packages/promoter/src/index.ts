@@ -15,7 +15,7 @@ export { formatCommitMessage, formatPullRequest, formatPromotionBranch, parseTra
 export { formatUnifiedDiff } from './core/format-diff.js';
 export { openOrUpdatePullRequest, requestMerge, waitForMerge } from './core/pull-request-flow.js';
 export type { PullRequest, PullRequestHost, Clock, MergeMethodName } from './core/pull-request-flow.js';
-export { connectGitHub } from './adapters/github-host.js';
+export { connectGitHub } from './adapters/connect-github.js';
 export type { GitHubAuth, GitHubConnection, GitHubHostOptions } from './adapters/github-host.js';
 export { waitLive } from './live/wait-live.js';
 export type { WaitLiveOptions, WaitLiveOutcome, WaitLiveResult } from './live/wait-live.js';

@@ -106,7 +106,9 @@ describe('promote --push direct against git http-backend', () => {
   it('lands 20 concurrent promotions of different apps, none lost', async () => {
     const apps = Array.from({ length: 20 }, (_, i) => `app${i}`);
     const { url } = await server.createRepo('acme/many', { seed: seedConfigRepo(apps) });
-    const results = await Promise.all(apps.map((app) => promoteIn(url, { env: 'dev', app, image: { name: `ghcr.io/acme/${app}`, tag: '3.0.0' } })));
+    // Production backoff (100 ms doubling to 3 s, jittered): what spreads 20 colliding writers out.
+    const results = await Promise.all(apps.map((app) => promoteIn(url, { env: 'dev', app, image: { name: `ghcr.io/acme/${app}`, tag: '3.0.0' }, retry: {} })));
+    console.log(`20 writers: ${results.reduce((n, r) => n + r.attempts, 0)} attempts in all`);
     expect(results.every((r) => r.outcome === 'promoted')).toBe(true);
     // Pushes really collided and were re-applied on the new head.
     expect(results.some((r) => r.attempts > 1)).toBe(true);

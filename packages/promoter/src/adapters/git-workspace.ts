@@ -114,13 +114,10 @@ export async function openGitWorkspace(options: GitWorkspaceOptions): Promise<Co
         if (head !== null) fetched.add(branch);
         return head;
       }
-      // Later: list the head and skip the fetch when it is already here; never pass depth on an
-      // incremental fetch (isomorphic-git would re-download the whole tree).
-      const head = await resolveBranch(branch);
-      if (head === null) return null;
-      if (await hasTree(head)) return head;
-      // The branch may have moved between the listing and the fetch: use what was fetched.
-      return (await fetchVerified(branch, undefined)).head ?? head;
+      // Later (after a rejected push, usually): fetch incrementally straight away; isomorphic-git's
+      // own ref discovery tells whether anything is new. Never pass depth on an incremental fetch
+      // (isomorphic-git would re-download the whole tree).
+      return (await fetchVerified(branch, undefined)).head;
     },
     async readFiles(commit, paths) {
       const files = new Map<string, string | null>();

@@ -44,7 +44,7 @@ const AUTO_MERGE = `mutation EnableAutoMerge($id: ID!, $mergeMethod: PullRequest
  * PullRequestHost over @octokit/rest + GraphQL, with retry (5xx, cut connections) and throttling
  * (primary and secondary rate limits). Vendor errors become FerryError here and nowhere else.
  */
-export async function connectGitHub(options: GitHubHostOptions): Promise<GitHubConnection> {
+export async function connectGitHubHost(options: GitHubHostOptions): Promise<GitHubConnection> {
   const { owner, repo } = options;
   const baseUrl = (options.apiUrl ?? 'https://api.github.com').replace(/\/+$/, '');
   const maxRetries = options.throttle?.maxRetries ?? 4;
