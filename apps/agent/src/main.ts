@@ -6,6 +6,7 @@ import { FerryError } from '@ferry/manifest-model';
 import { ExitCode, exitCodeOf, worstExitCode } from './exit-codes.js';
 import { parseAgentArgs, usage, type AgentArgs } from './parse-args.js';
 import { formatReport } from './format-report.js';
+import { runCommand } from './commands/run.js';
 import { buildReporter } from './reporter-config.js';
 
 export interface Io {
@@ -16,6 +17,7 @@ export interface Io {
 
 /** `ferry-agent sync --once` and `ferry-agent diff`. Returns the exit code (see exit-codes.ts). */
 export async function main(argv: string[], io: Io): Promise<number> {
+  if (argv[0] === 'run') return runCommand(argv.slice(1), io);
   let args: AgentArgs;
   try {
     args = parseAgentArgs(argv, io.env);

@@ -38,6 +38,7 @@ export interface AgentArgs {
 export const usage = `Usage:
   ferry-agent sync --once (--sync [NAMESPACE/]NAME | --all [--sync-namespace NS] | --url URL [source flags]) [options]
   ferry-agent diff        (same selection)                                                          [options]
+  ferry-agent run [options]   the long-running agent: watch Syncs, drift, leader election, webhooks (run --help)
 
 Selection:
   --sync [NS/]NAME        one Sync object (namespace from --sync-namespace, default "default")
