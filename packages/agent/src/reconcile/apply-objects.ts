@@ -127,7 +127,8 @@ async function listOwned(kube: KubeApi, items: readonly PreparedObject[], select
     // A kind the agent may not list (RBAC) falls back to one GET per object.
     if (!list.ok) return;
     listedGroups.add((worthListing[index] as [string, unknown])[0]);
-    for (const object of list.value) objects.set(formatObjectKey(toObjectRef(object)), object);
+    // Kept only to compare, which ignores managedFields: dropping them halves what 5,000 objects hold.
+    for (const object of list.value) objects.set(formatObjectKey(toObjectRef(object)), normalizeForCompare(object));
   });
   return { objects, groups: listedGroups };
 }

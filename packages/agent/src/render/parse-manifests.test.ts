@@ -1,6 +1,6 @@
 import { FerryError } from '@ferry/manifest-model';
 import { describe, expect, it } from 'vitest';
-import { parseManifests } from './parse-manifests.js';
+import { parseManifestFileCarefully, parseManifests } from './parse-manifests.js';
 
 function errorOf(fn: () => unknown): FerryError {
   try {
@@ -38,5 +38,21 @@ describe('parseManifests', () => {
     expect(error.code).toBe(code);
     expect(error.file).toBe('dir/f.yaml');
     expect(error.line).toBe(line);
+  });
+});
+
+describe('fast path', () => {
+  it.each([
+    ['comments and empty documents', '# head\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n---\n---\n# only a comment\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: b}\n'],
+    ['content on the marker line', '--- {apiVersion: v1, kind: ConfigMap, metadata: {name: a}}\n'],
+    ['document end markers', 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n...\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: b}\n'],
+    ['CRLF', 'apiVersion: v1\r\nkind: ConfigMap\r\nmetadata:\r\n  name: a\r\ndata:\r\n  k: v\r\n---\r\napiVersion: v1\r\nkind: Secret\r\nmetadata: {name: b}\r\n'],
+    ['scalars YAML 1.1 and 1.2 read differently', 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\ndata:\n  yes: yes\n  date: 2024-01-01\n  octal: "0755"\n  n: "1"\n  float: 1.50\n  empty: ""\n  nul: ~\n'],
+    ['block scalars with an indented ---', 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\ndata:\n  script: |\n    echo a\n    ---\n    echo b\n  folded: >-\n    x\n    y\n'],
+    ['a JSON document', '{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"a"},"data":{"k":"v"}}\n'],
+    ['a List', 'apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: ConfigMap\n  metadata: {name: x}\n'],
+  ])('matches the careful parser: %s', (_name, content) => {
+    const file = { path: 'f.yaml', content };
+    expect(parseManifests([file])).toEqual(parseManifestFileCarefully(file));
   });
 });
