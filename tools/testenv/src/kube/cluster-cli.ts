@@ -3,9 +3,11 @@ import { kubectlPath } from '../binaries.js';
 import { startControlPlane } from './control-plane.js';
 
 const started = Date.now();
-const controlPlane = await startControlPlane();
+// `npm run cluster -- --nodes`: also a simulated node (kwok) so pods become Ready.
+const nodeSimulation = process.argv.includes('--nodes');
+const controlPlane = await startControlPlane({ nodeSimulation });
 console.log(`Kubernetes control plane ready at ${controlPlane.server} in ${((Date.now() - started) / 1000).toFixed(1)} s
-(etcd, kube-apiserver, kube-controller-manager; no kubelet, so pods are scheduled nowhere)
+${nodeSimulation ? '(etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kwok with one simulated node: pods become Ready, no container runs)' : '(etcd, kube-apiserver, kube-controller-manager; no kubelet, so pods stay Pending; --nodes adds a simulated node)'}
 
 Point kubectl at it:
   export KUBECONFIG=${controlPlane.kubeconfigPath}

@@ -16,7 +16,7 @@ import {
   type ClientIdentity,
 } from './certificates.js';
 import { findFreePorts } from './free-ports.js';
-import { findKubeBinaries, type KubeBinariesOptions } from './kube-binaries.js';
+import { findKubeBinaries, findNodeSimulationBinaries, type KubeBinariesOptions } from './kube-binaries.js';
 import { writeKubeconfig } from './kubeconfig.js';
 import { kubectl, type RunKubectlOptions } from './run-kubectl.js';
 import { startSupervisedProcess, type SupervisedProcess } from './supervised-process.js';
@@ -31,6 +31,11 @@ export interface ControlPlaneOptions extends KubeBinariesOptions {
   startTimeoutMs?: number;
   /** Keep `dir` (logs, data) after stop() for debugging (default false). */
   keepDir?: boolean;
+  /**
+   * Simulated nodes (kwok) and kube-scheduler, so pods get scheduled and become Ready without a
+   * kubelet (default false: pods stay Pending). Needs the optional binaries (see the docs).
+   */
+  nodeSimulation?: boolean;
 }
 
 export interface ControlPlane {
@@ -54,6 +59,7 @@ export interface ControlPlane {
 
 export async function startControlPlane(options: ControlPlaneOptions = {}): Promise<ControlPlane> {
   const binaries = findKubeBinaries(options);
+  const nodeBinaries = options.nodeSimulation ? findNodeSimulationBinaries(options) : undefined;
   const dir = options.dir ?? (await mkdtemp(join(tmpdir(), 'ferry-kube-')));
   const pki = join(dir, 'pki');
   const logs = join(dir, 'logs');
@@ -88,7 +94,7 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
     const adminToken = randomBytes(24).toString('hex');
     const tokenFile = join(pki, 'tokens.csv');
     await writeFile(tokenFile, `${adminToken},ferry-admin-token,ferry-admin-token,"system:masters"\n`, { mode: 0o600 });
-    const [etcdPort, apiPort] = await findFreePorts(2);
+    const [etcdPort, apiPort, kwokPort] = await findFreePorts(3);
     const server = `https://127.0.0.1:${apiPort}`;
     const kubeconfigPath = await writeKubeconfig({ path: join(dir, 'kubeconfig'), server, caPem: ca.pem, user: 'ferry-admin', credential: admin });
 
@@ -147,6 +153,30 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
       await waitForHttps(`${server}/api/v1/namespaces/default/serviceaccounts/default`, client, deadline, processes);
     }
 
+    if (nodeBinaries) {
+      processes.push(
+        startSupervisedProcess('kube-scheduler', nodeBinaries.kubeScheduler, [
+          `--kubeconfig=${kubeconfigPath}`,
+          '--secure-port=0',
+          '--leader-elect=false',
+          '--v=1',
+        ], join(logs, 'kube-scheduler.log')),
+        startSupervisedProcess('kwok', nodeBinaries.kwok, [
+          `--kubeconfig=${kubeconfigPath}`,
+          '--manage-all-nodes=false',
+          `--manage-nodes-with-annotation-selector=${kwokNodeAnnotation}=fake`,
+          '--manage-nodes-with-label-selector=',
+          '--manage-single-node=',
+          `--server-address=127.0.0.1:${kwokPort}`,
+          '--cidr=10.0.1.0/24',
+          '--node-ip=10.0.1.1',
+          '--node-lease-duration-seconds=40',
+        ], join(logs, 'kwok.log')),
+      );
+      await kubectl(kubeconfigPath, ['apply', '--server-side', '-f', '-'], { input: JSON.stringify(kwokNode) });
+      await kubectl(kubeconfigPath, ['wait', '--for=condition=Ready', `node/${kwokNode.metadata.name}`, `--timeout=${Math.max(1, Math.round((deadline - Date.now()) / 1000))}s`]);
+    }
+
     return {
       server,
       kubeconfigPath,
@@ -164,6 +194,23 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
     throw new Error(`${error instanceof Error ? error.message : String(error)}\n(control-plane logs kept in ${logs})`, { cause: error });
   }
 }
+
+const kwokNodeAnnotation = 'kwok.x-k8s.io/node';
+
+// A node kwok manages: it reports it Ready and makes its pods Running and Ready.
+const kwokNode = {
+  apiVersion: 'v1',
+  kind: 'Node',
+  metadata: {
+    name: 'kwok-node-0',
+    annotations: { [kwokNodeAnnotation]: 'fake', 'node.alpha.kubernetes.io/ttl': '0' },
+    labels: { 'kubernetes.io/hostname': 'kwok-node-0', 'kubernetes.io/os': 'linux', 'kubernetes.io/arch': 'amd64', type: 'kwok' },
+  },
+  status: {
+    allocatable: { cpu: '32', memory: '256Gi', pods: '110' },
+    capacity: { cpu: '32', memory: '256Gi', pods: '110' },
+  },
+};
 
 let userCounter = 0;
 
