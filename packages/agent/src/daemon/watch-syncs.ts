@@ -29,6 +29,7 @@ export async function watchSyncs(http: KubeHttp, namespace: string | undefined, 
         resourceVersion = list.metadata.resourceVersion;
       }
       let expired = false;
+      const opened = Date.now();
       const query = new URLSearchParams({ watch: '1', resourceVersion, allowWatchBookmarks: 'true', timeoutSeconds: '300' });
       await http.watch(`${base}?${query}`, signal, (event: WatchEvent) => {
         if (event.type === 'ERROR') {
@@ -41,6 +42,8 @@ export async function watchSyncs(http: KubeHttp, namespace: string | undefined, 
         else if (event.type === 'DELETED') handlers.remove(object);
       });
       if (expired) resourceVersion = undefined;
+      // A watch the server ends at once, again and again, must not become a busy loop.
+      if (Date.now() - opened < 1_000) await abortableDelay(1_000, signal);
       failures = 0;
     } catch (error) {
       if (signal.aborted) return;

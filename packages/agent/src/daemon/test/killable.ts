@@ -60,7 +60,7 @@ export function killableHttp(real: KubeHttp): KubeHttp & { kill(): void } {
       return real.request(method, path, body);
     },
     watch: async (path, signal, onEvent) => {
-      if (dead) return;
+      if (dead) throw new Error('killed: this process is gone');
       const own = new AbortController();
       watches.add(own);
       const onAbort = () => own.abort();
@@ -69,6 +69,7 @@ export function killableHttp(real: KubeHttp): KubeHttp & { kill(): void } {
         await real.watch(path, own.signal, (event) => {
           if (!dead) onEvent(event);
         });
+        if (dead) throw new Error('killed: this process is gone');
       } finally {
         watches.delete(own);
         signal.removeEventListener('abort', onAbort);
