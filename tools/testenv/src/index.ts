@@ -51,5 +51,5 @@ export { createServiceAccountIdentity } from './kube/restricted-identity.js';
 export type { ServiceAccountIdentity, ServiceAccountIdentityOptions } from './kube/restricted-identity.js';
 export { kubectl, runKubectl } from './kube/run-kubectl.js';
 export type { KubectlResult, RunKubectlOptions } from './kube/run-kubectl.js';
-export { buildKubeBinaries, etcdVersion, findKubeBinaries, kubernetesVersion } from './kube/kube-binaries.js';
-export type { KubeBinaries, KubeBinariesOptions } from './kube/kube-binaries.js';
+export { buildKubeBinaries, etcdVersion, findKubeBinaries, findNodeSimulationBinaries, kubernetesVersion, kwokVersion } from './kube/kube-binaries.js';
+export type { KubeBinaries, KubeBinariesOptions, NodeSimulationBinaries } from './kube/kube-binaries.js';
