@@ -21,6 +21,8 @@ const run = promisify(execFile);
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const agentBin = join(root, 'apps/agent/bin/ferry-agent.js');
 const profileDir = process.argv.includes('--cpu-prof') ? process.argv[process.argv.indexOf('--cpu-prof') + 1] : undefined;
+// --agent-only: skip the kubectl side (a quicker run when only the agent's own figures are needed).
+const agentOnly = process.argv.includes('--agent-only');
 const sizes = (process.argv.includes('--sizes') ? process.argv[process.argv.indexOf('--sizes') + 1] : '1000,5000').split(',').map(Number);
 const gitEnv = { PATH: process.env.PATH, HOME: tmpdir(), GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: '/dev/null', GIT_AUTHOR_NAME: 'bench', GIT_AUTHOR_EMAIL: 'bench@ferry.invalid', GIT_COMMITTER_NAME: 'bench', GIT_COMMITTER_EMAIL: 'bench@ferry.invalid' };
 
@@ -69,6 +71,7 @@ async function agent(kubeconfig, url, ns, cacheDir, extra = [], profile = false)
 }
 
 async function kubectlApply(kubeconfig, dir, ns) {
+  if (agentOnly) return { seconds: NaN, peakMb: NaN, writes: NaN };
   const r = await timed(kubectlPath(), ['--kubeconfig', kubeconfig, 'apply', '--server-side', '--field-manager=bench-kubectl', '-n', ns, '-f', dir, '-v=6']);
   if (r.code !== 0) throw new Error(`kubectl exited ${r.code}: ${r.stderr.slice(-2000)}`);
   const writes = (r.stderr.match(/verb="(PATCH|POST|PUT|DELETE)"|\b(PATCH|POST|PUT|DELETE) https?:\/\//g) ?? []).length;

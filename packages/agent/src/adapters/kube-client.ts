@@ -15,6 +15,8 @@ export interface KubeApi {
   /** Server-side apply (force, field manager `ferry-agent`, strict field validation). */
   apply(object: KubeObject, options?: { dryRun?: boolean }): Promise<KubeObject>;
   get(ref: ObjectRef): Promise<KubeObject | undefined>;
+  /** Only the object's metadata (a PartialObjectMetadata): cheap however large the object is. Optional: `get` serves otherwise. */
+  getMetadata?(ref: ObjectRef): Promise<KubeObject | undefined>;
   list(apiVersion: string, kind: string, options?: { namespace?: string; labelSelector?: string }): Promise<KubeObject[]>;
   /** Returns false when the object was already gone. */
   delete(ref: ObjectRef): Promise<boolean>;
@@ -120,6 +122,15 @@ export class KubeClient implements KubeApi {
     }
   }
 
+  async getMetadata(ref: ObjectRef): Promise<KubeObject | undefined> {
+    try {
+      return await this.request<KubeObject>('GET', await this.objectPath(ref), undefined, undefined, ref, false, 'application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1');
+    } catch (error) {
+      if (error instanceof KubeApiError && error.statusCode === 404) return undefined;
+      throw error;
+    }
+  }
+
   async list(apiVersion: string, kind: string, options: { namespace?: string; labelSelector?: string } = {}): Promise<KubeObject[]> {
     const resource = await this.requireResource(apiVersion, kind);
     const base = `${apiBase(apiVersion)}${resource.namespaced && options.namespace ? `/namespaces/${encodeURIComponent(options.namespace)}` : ''}/${resource.name}`;
@@ -190,7 +201,7 @@ export class KubeClient implements KubeApi {
     return byKind;
   }
 
-  private request<T>(method: string, path: string, body?: string, contentType?: string, ref?: ObjectRef, dryRun?: boolean): Promise<T> {
+  private request<T>(method: string, path: string, body?: string, contentType?: string, ref?: ObjectRef, dryRun?: boolean, accept = 'application/json'): Promise<T> {
     if (method === 'GET') this.stats.reads++;
     else if (dryRun) this.stats.dryRuns++;
     else this.stats.writes++;
@@ -205,7 +216,7 @@ export class KubeClient implements KubeApi {
           agent: this.agent,
           headers: {
             ...(this.baseOptions.headers as Record<string, string> | undefined),
-            accept: 'application/json',
+            accept,
             ...(contentType ? { 'content-type': contentType } : {}),
             // An explicit length: the API server answers a chunked DELETE body with 400 on the next request.
             ...(body !== undefined ? { 'content-length': String(Buffer.byteLength(body)) } : {}),

@@ -9,7 +9,7 @@ import { SyncApiVersion, SyncKind, parseDuration, type SyncSpec } from '../sync/
 import { ownerSelector, type SyncIdentity } from '../sync/labels.js';
 import { applyObjects, type ObjectChange } from './apply-objects.js';
 import { classifyError } from './classify-error.js';
-import { loadSyncState, saveSyncState, type SyncState } from './inventory-store.js';
+import { loadSyncMarker, loadSyncState, saveSyncState, type SyncState } from './inventory-store.js';
 import { prepareObjects, type PreparedObject } from './prepare-objects.js';
 import { pruneObjects, type PruneResult } from './prune-objects.js';
 import { AgentReason, summarizeStatus, type OutcomeSummary, type SyncOutcome, type SyncStatus } from './sync-status.js';
@@ -88,14 +88,18 @@ export async function reconcileSync(target: SyncTarget, deps: ReconcileDeps, opt
     // fetch: ask the remote for its head first; skip everything when nothing changed.
     const head = await deps.source.resolveRemote(spec.url, spec.ref, target.credentials);
     report.revision = head;
-    state = await loadSyncState(deps.kube, identity);
-    report.inventorySize = state.inventory.length;
     const specHash = hashSpec(spec);
     const generationSeen = target.generation === undefined || target.status?.observedGeneration === target.generation;
-    if (!options.force && !options.dryRun && state.healthy && state.lastAppliedRevision === head && state.specHash === specHash && generationSeen) {
-      summary = { outcome: 'Unchanged', reason: AgentReason.ReconciliationSucceeded, message: `revision ${short(head)} is applied and healthy; the remote head is unchanged`, attemptedRevision: head, appliedRevision: head, inventorySize: state.inventory.length };
-      return await finish(target, deps, options, report, summary, started);
+    if (!options.force && !options.dryRun && generationSeen) {
+      const marker = await loadSyncMarker(deps.kube, identity);
+      if (marker.healthy && marker.lastAppliedRevision === head && marker.specHash === specHash) {
+        report.inventorySize = marker.inventorySize ?? report.inventorySize;
+        summary = { outcome: 'Unchanged', reason: AgentReason.ReconciliationSucceeded, message: `revision ${short(head)} is applied and healthy; the remote head is unchanged`, attemptedRevision: head, appliedRevision: head, inventorySize: report.inventorySize };
+        return await finish(target, deps, options, report, summary, started);
+      }
     }
+    state = await loadSyncState(deps.kube, identity);
+    report.inventorySize = state.inventory.length;
     if (!options.dryRun) await deps.reporter?.applying(target, head);
     await deps.source.fetchCommit(spec.url, spec.ref, head, target.credentials);
     // verify: commit signature verification is added with the daemon (next issue).
