@@ -15,6 +15,7 @@ const fileCount = Number(values.files);
 const here = fileURLToPath(new URL('.', import.meta.url));
 const ferryBin = join(here, '../../../apps/cli/bin/ferry.js');
 const nativeScript = join(here, 'native-promote.sh');
+const sparseScript = join(here, 'native-promote-sparse.sh');
 const gitEnv = { ...process.env, GIT_CONFIG_GLOBAL: '/dev/null', GIT_CONFIG_NOSYSTEM: '1', GIT_TERMINAL_PROMPT: '0' };
 
 /** A config repo shaped like a real one: many apps x environments, a few files each. */
@@ -70,16 +71,19 @@ try {
   const seed = generateRepo(fileCount);
   const ferryRepo = await server.createRepo('bench/ferry', { seed });
   const nativeRepo = await server.createRepo('bench/native', { seed });
+  const sparseRepo = await server.createRepo('bench/sparse', { seed });
   console.log(`repo: ${Object.keys(seed).length} files; ${iterations} iterations each, alternating; git ${await gitVersion()}; node ${process.version}`);
-  const results = { ferry: [], native: [] };
+  const results = { ferry: [], native: [], sparse: [] };
   for (let i = 1; i <= iterations; i++) {
     const image = `ghcr.io/acme/app0:1.0.${i}`;
     // Alternate who goes first so neither side always meets a warm (or cold) server.
-    const order = i % 2 ? ['ferry', 'native'] : ['native', 'ferry'];
+    const order = i % 2 ? ['ferry', 'native', 'sparse'] : ['sparse', 'native', 'ferry'];
     for (const side of order) {
       const r = side === 'ferry'
         ? await timed(process.execPath, [ferryBin, 'promote', '--repo', ferryRepo.url, '--env', 'dev', '--app', 'web', '--image', image, '--push', 'direct'], { ...gitEnv, TMPDIR: scratch })
-        : await timed(nativeScript, [nativeRepo.url, 'envs/dev/app0/deployment.yaml', image, join(scratch, `native-${i}`)], gitEnv);
+        : side === 'native'
+          ? await timed(nativeScript, [nativeRepo.url, 'envs/dev/app0/deployment.yaml', image, join(scratch, `native-${i}`)], gitEnv)
+          : await timed(sparseScript, [sparseRepo.url, 'envs/dev/app0/deployment.yaml', image, join(scratch, `sparse-${i}`)], gitEnv);
       results[side].push(r);
       console.log(`  #${i} ${side.padEnd(6)} wall ${r.seconds.toFixed(2)} s  cpu ${r.cpu.toFixed(2)} s  ${(r.maxRssKiB / 1024).toFixed(0)} MiB`);
     }
@@ -92,8 +96,12 @@ try {
   console.log('|---|---|---|---|');
   console.log(`| ferry promote --push direct | ${m('ferry', 'seconds').toFixed(2)} s | ${m('ferry', 'cpu').toFixed(2)} s | ${peak('ferry').toFixed(0)} MiB |`);
   console.log(`| native git (clone --depth 1, sed, commit, push) | ${m('native', 'seconds').toFixed(2)} s | ${m('native', 'cpu').toFixed(2)} s | ${peak('native').toFixed(0)} MiB (largest git process) |`);
+  console.log(`| native git, sparse (same, one file checked out) | ${m('sparse', 'seconds').toFixed(2)} s | ${m('sparse', 'cpu').toFixed(2)} s | ${peak('sparse').toFixed(0)} MiB (largest git process) |`);
   console.log('');
-  console.log(`ratio ferry/native: wall ${(m('ferry', 'seconds') / m('native', 'seconds')).toFixed(2)}x, client CPU ${(m('ferry', 'cpu') / m('native', 'cpu')).toFixed(2)}x (target <= 2x); 1-min load average at the end: ${load} on ${(await import('node:os')).cpus().length} CPUs`);
+  for (const base of ['native', 'sparse']) {
+    console.log(`ratio ferry/${base}: wall ${(m('ferry', 'seconds') / m(base, 'seconds')).toFixed(2)}x, client CPU ${(m('ferry', 'cpu') / m(base, 'cpu')).toFixed(2)}x (target <= 2x)`);
+  }
+  console.log(`1-min load average at the end: ${load} on ${(await import('node:os')).cpus().length} CPUs`);
 } finally {
   await server.close();
   await rm(scratch, { recursive: true, force: true });

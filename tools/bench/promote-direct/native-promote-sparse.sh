@@ -1,0 +1,12 @@
+#!/bin/sh
+# A tighter native-git baseline: the same shallow clone, but only the edited file is checked out
+# (no 3,000-file working tree). Usage: native-promote-sparse.sh URL FILE IMAGE WORKDIR
+set -eu
+url=$1 file=$2 image=$3 work=$4
+git clone --quiet --depth 1 --single-branch --branch main --no-checkout "$url" "$work"
+cd "$work"
+git sparse-checkout set --no-cone "/$file"
+git checkout --quiet main
+sed -i "s|image: .*|image: $image|" "$file"
+git -c user.name=bench -c user.email=bench@ferry.invalid commit --quiet -am "promote web to dev: $image"
+git push --quiet origin HEAD:main
