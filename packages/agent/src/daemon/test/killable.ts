@@ -40,6 +40,7 @@ export function killableKube(real: KubeApi, holdName?: string): KubeApi & Killab
       return guard(() => real.apply(object, options));
     },
     get: (ref) => guard(() => real.get(ref)),
+    ...(real.getMetadata ? { getMetadata: (ref: Parameters<NonNullable<KubeApi['getMetadata']>>[0]) => guard(() => (real.getMetadata as NonNullable<KubeApi['getMetadata']>)(ref)) } : {}),
     list: (v, k, o) => guard(() => real.list(v, k, o)),
     delete: (ref) => guard(() => real.delete(ref)),
     mergePatch: (ref, patch, options) => guard(() => real.mergePatch(ref, patch, options)),
