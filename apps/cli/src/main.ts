@@ -1,6 +1,8 @@
 import { ExitCode, type CliIo, type Command } from './command.js';
 import { setImageCommand } from './commands/set-image.js';
 import { promoteCommand } from './commands/promote.js';
+import { rollbackCommand } from './commands/rollback.js';
+import { statusCommand } from './commands/status.js';
 import { describeError } from './describe-error.js';
 
 export type { CliIo, Command, Output } from './command.js';
@@ -10,6 +12,8 @@ export { ExitCode } from './command.js';
 export const COMMANDS: readonly Command[] = [
   setImageCommand,
   promoteCommand,
+  statusCommand,
+  rollbackCommand,
 ];
 
 function topLevelHelp(): string {

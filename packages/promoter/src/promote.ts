@@ -24,6 +24,17 @@ export interface PromoteOptions extends PromotionRequest {
   random?: () => number;
   retry?: Partial<RetryPolicy>;
   onProgress?: (message: string) => void;
+  /** `ferry rollback` (history/): a human-chosen version and extra edits in the same commit. */
+  override?: PromotionOverride | undefined;
+}
+
+export interface PromotionOverride {
+  /** Policy and hold do not apply: a human chose this version. */
+  ignorePolicy: boolean;
+  /** More file edits for the same commit (ferry.yaml's hold), from files read at the base commit. */
+  extraEdits?: (read: (paths: string[]) => Promise<Map<string, string | null>>) => Promise<{ path: string; content: string }[]>;
+  /** Rewrites the commit message and the pull request title and body (marking a rollback). */
+  describe?: { commitMessage(message: string): string; pullRequest(pr: { title: string; body: string }): { title: string; body: string } };
 }
 
 export interface RetryPolicy {
@@ -86,6 +97,7 @@ export async function promote(options: PromoteOptions): Promise<PromoteResult> {
 
   progress('fetching ferry.yaml from the default branch');
   const resolved = await withTransientRetry(() => resolvePromotion(options.repo, options));
+  if (options.override?.ignorePolicy) resolved.target = { ...resolved.target, policy: { allowDowngrade: true }, hold: undefined };
   const push = options.push ?? resolved.environment.push ?? (options.host ? 'pr' : 'direct');
   if (push === 'pr' && !options.host && !options.dryRun) throw new FerryError('input.missing', '--push pr needs GitHub access', { hint: 'set GITHUB_TOKEN (or a GitHub App) or use --push direct' });
   const branch = resolved.environment.branch;
@@ -178,7 +190,9 @@ async function attempt(
   const diff = plan.edits.map((e) => formatUnifiedDiff(e.path, files.get(e.path) ?? '', e.content)).join('');
   if (options.dryRun) return { ...summary, outcome: 'dry-run', changed: true, diff, message: `dry run: would ${push === 'pr' ? `open a pull request from ${prBranch}` : `commit to ${baseBranch}`}: ${plan.message}` };
 
-  const commit = await repo.writeCommit({ parent: base, files: plan.edits, message: formatCommitMessage(description) });
+  const extra = options.override?.extraEdits ? await options.override.extraEdits((paths) => repo.readFiles(base, paths)) : [];
+  const message = formatCommitMessage(description);
+  const commit = await repo.writeCommit({ parent: base, files: [...plan.edits, ...extra], message: options.override?.describe?.commitMessage(message) ?? message });
   if (push === 'direct') {
     progress(`pushing ${commit.slice(0, 12)} to ${baseBranch}`);
     if ((await repo.pushBranch({ branch: baseBranch, commit, expected: base })) === 'rejected') return 'conflict';
@@ -217,7 +231,8 @@ async function promoteThroughPullRequest(
     ctx.pending.current = { branch: prBranch, commit: ctx.commit, previous: ctx.pending.current?.previous ?? seen };
   }
   const head = pushed ? ctx.commit : seen!;
-  const { title, body } = formatPullRequest(ctx.description);
+  const formatted = formatPullRequest(ctx.description);
+  const { title, body } = options.override?.describe?.pullRequest(formatted) ?? formatted;
   progress(`opening or updating the pull request from ${prBranch}`);
   const opened = await openOrUpdatePullRequest(host, {
     head: prBranch, base: environment.branch, title, body,

@@ -229,7 +229,7 @@ export function resolveRepo(repo: string, apiUrl: string | undefined): RepoTarge
   return { owner: parts[parts.length - 2]!, name: parts[parts.length - 1]!, gitUrl: url.toString(), apiUrl: api, onGitHub: url.hostname === 'github.com' || apiUrl !== undefined };
 }
 
-async function readGitHubAuth(env: CliIo['env']): Promise<GitHubAuth | undefined> {
+export async function readGitHubAuth(env: CliIo['env']): Promise<GitHubAuth | undefined> {
   const appId = env['FERRY_GITHUB_APP_ID'];
   const key = env['FERRY_GITHUB_APP_PRIVATE_KEY'];
   if (appId && key) {
@@ -242,7 +242,7 @@ async function readGitHubAuth(env: CliIo['env']): Promise<GitHubAuth | undefined
   return token ? { kind: 'token', token } : undefined;
 }
 
-function readGitAuth(env: CliIo['env']): { username: string; password: string } | undefined {
+export function readGitAuth(env: CliIo['env']): { username: string; password: string } | undefined {
   const password = env['FERRY_GIT_PASSWORD'];
   return password ? { username: env['FERRY_GIT_USERNAME'] ?? 'git', password } : undefined;
 }

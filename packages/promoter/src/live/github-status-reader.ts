@@ -1,6 +1,3 @@
-import { retry } from '@octokit/plugin-retry';
-import { Octokit } from '@octokit/rest';
-import { translate } from '../adapters/github-host.js';
 import type { CommitStatusReader, ReportedStatus } from './cluster-status.js';
 
 export interface GitHubStatusReaderOptions {
@@ -12,19 +9,30 @@ export interface GitHubStatusReaderOptions {
   token: string;
 }
 
-const RetryingOctokit = Octokit.plugin(retry);
+type Client = { rest: { repos: { getCombinedStatusForRef(p: { owner: string; repo: string; ref: string; per_page: number }): Promise<{ data: { statuses: { context: string; state: string; description: string | null }[] } }> } } };
 
-/** Reads the combined status (latest per context) of a commit. */
+/**
+ * Reads the combined status (latest per context) of a commit. Octokit is imported on first use,
+ * like connectGitHub, so commands that never read statuses do not pay for loading it.
+ */
 export function createGitHubStatusReader(options: GitHubStatusReaderOptions): CommitStatusReader {
-  const client = new RetryingOctokit({
-    baseUrl: (options.apiUrl ?? 'https://api.github.com').replace(/\/+$/, ''), auth: options.token, userAgent: 'ferry-promote',
-    log: { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} },
-    retry: { doNotRetry: [400, 401, 403, 404, 422], retries: 3 },
-  });
+  let client: Promise<{ client: Client; translate: (what: string, err: unknown) => Error }> | undefined;
+  const connect = async () => {
+    const [{ Octokit }, { retry }, { translate }] = await Promise.all([import('@octokit/rest'), import('@octokit/plugin-retry'), import('../adapters/github-host.js')]);
+    const RetryingOctokit = Octokit.plugin(retry);
+    const octokit = new RetryingOctokit({
+      baseUrl: (options.apiUrl ?? 'https://api.github.com').replace(/\/+$/, ''), auth: options.token, userAgent: 'ferry-promote',
+      log: { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} },
+      retry: { doNotRetry: [400, 401, 403, 404, 422], retries: 3 },
+    });
+    return { client: octokit as unknown as Client, translate };
+  };
   return {
     async listStatuses(sha) {
+      client ??= connect();
+      const { client: octokit, translate } = await client;
       try {
-        const { data } = await client.rest.repos.getCombinedStatusForRef({ owner: options.owner, repo: options.repo, ref: sha, per_page: 100 });
+        const { data } = await octokit.rest.repos.getCombinedStatusForRef({ owner: options.owner, repo: options.repo, ref: sha, per_page: 100 });
         return data.statuses.map((s): ReportedStatus => ({ context: s.context, state: s.state as ReportedStatus['state'], description: s.description ?? '' }));
       } catch (err) {
         throw translate(`read the commit statuses of ${sha.slice(0, 12)}`, err);

@@ -1,0 +1,89 @@
+import { FerryError } from '@ferry/manifest-model';
+import { describeVersion, openGitHistory, openGitWorkspace, rollback, type RollbackResult } from '@ferry/promoter';
+import { ExitCode, UsageError, type Command } from '../command.js';
+import { booleanFlag, parseFlags, stringFlag } from '../parse-flags.js';
+import { connectRepo } from './connect-repo.js';
+import { PromoteExit, exitCodeOfError, parseDuration } from './promote.js';
+
+const HELP = `Usage: ferry rollback --repo OWNER/NAME|GIT-URL --env ENV --app APP [--to VERSION]
+                      [--reason TEXT] [--by NAME] [--push pr|direct] [--auto-merge] [--wait-merged [--timeout D]]
+                      [--github-api-url URL] [--dry-run] [--json]
+
+Promotes APP in ENV back to an earlier version found in git history (the Ferry-App / Ferry-Env /
+Ferry-Image trailers of earlier promotions), marked as a rollback, and sets a hold on APP in ENV in
+ferry.yaml in the same commit: automated promotions are refused (exit 4) until a human removes it.
+
+  --to VERSION        a tag, digest or full image reference promoted to ENV before (default: the previous one;
+                      versions already rolled back from are skipped)
+  --reason TEXT       why (goes into the hold and the commit; default "rolled back from X to Y")
+  --by NAME           who (default $GITHUB_ACTOR or $USER)
+  other flags         as for ferry promote
+
+Exit codes: 0 rolled back (or already at that version), 2 bad input, 3 no such app/env/version in history,
+5 git or GitHub failure, 6 pull request closed or not merged within --timeout.
+`;
+
+export const rollbackCommand: Command = {
+  name: 'rollback',
+  summary: 'promote an app back to an earlier version from history and hold it there',
+  help: HELP,
+  async run(args, io) {
+    let json = args.includes('--json');
+    try {
+      const flags = parseFlags('rollback', args, {
+        repo: { type: 'string' }, env: { type: 'string' }, app: { type: 'string' }, to: { type: 'string' }, reason: { type: 'string' }, by: { type: 'string' },
+        push: { type: 'string' }, 'auto-merge': { type: 'boolean' }, 'wait-merged': { type: 'boolean' }, timeout: { type: 'string' },
+        'github-api-url': { type: 'string' }, 'dry-run': { type: 'boolean' }, json: { type: 'boolean' },
+      });
+      json = booleanFlag(flags, 'json');
+      if (flags.positionals.length) throw new UsageError(`rollback: unexpected argument ${flags.positionals[0]}`);
+      const [repoFlag, env, app] = ['repo', 'env', 'app'].map((n) => {
+        const v = stringFlag(flags, n);
+        if (!v) throw new UsageError(`rollback: --${n} is required`, 'run "ferry rollback --help" for usage');
+        return v;
+      }) as [string, string, string];
+      const push = stringFlag(flags, 'push');
+      if (push !== undefined && push !== 'pr' && push !== 'direct') throw new UsageError(`rollback: --push must be "pr" or "direct", not "${push}"`);
+      if (stringFlag(flags, 'timeout') !== undefined && !booleanFlag(flags, 'wait-merged')) throw new UsageError('rollback: --timeout only applies with --wait-merged');
+      const progress = (m: string) => io.stderr.write(`ferry rollback: ${m}\n`);
+      const dryRun = booleanFlag(flags, 'dry-run');
+
+      const repo = await connectRepo(repoFlag, stringFlag(flags, 'github-api-url'), io.env, progress);
+      if ((push === 'pr' || (push === undefined && repo.onGitHub)) && !repo.host && !dryRun) {
+        throw new FerryError('input.missing-auth', 'a rollback pull request needs GitHub credentials', { hint: 'set FERRY_GITHUB_TOKEN / GITHUB_TOKEN, or use --push direct' });
+      }
+      const workspace = await openGitWorkspace({ url: repo.gitUrl, auth: repo.gitAuth });
+      const history = await openGitHistory({ url: repo.gitUrl, auth: repo.gitAuth });
+      let result: RollbackResult;
+      try {
+        result = await rollback({
+          repo: workspace, history, host: repo.host, env, app, to: stringFlag(flags, 'to'), reason: stringFlag(flags, 'reason'),
+          by: stringFlag(flags, 'by') ?? io.env['GITHUB_ACTOR'] ?? io.env['USER'],
+          push: push as 'pr' | 'direct' | undefined, autoMerge: booleanFlag(flags, 'auto-merge') || undefined,
+          waitMergedMs: booleanFlag(flags, 'wait-merged') ? parseDuration(stringFlag(flags, 'timeout') ?? '30m') : undefined,
+          dryRun, now: () => new Date(),
+          clock: { now: () => Date.now(), sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)) },
+          onProgress: progress,
+        });
+      } finally {
+        await Promise.all([workspace.close(), history.close()]);
+      }
+      const code = result.outcome === 'closed' || result.outcome === 'timeout' ? PromoteExit.NotMerged : ExitCode.Ok;
+      if (json) io.stdout.write(`${JSON.stringify({ ...result, exitCode: code }, null, 2)}\n`);
+      else {
+        const lines = [`${result.message}`, `rolled back ${app} in ${env}: ${result.rollback.from.map(describeVersion).join(', ')} -> ${describeVersion(result.rollback.to.version)} (first promoted in ${result.rollback.to.commit.slice(0, 12)})`];
+        if (result.changed && result.outcome !== 'dry-run') lines.push(`hold set in ferry.yaml: ${result.rollback.hold.reason}; remove it to let promotions through again`);
+        if (result.pullRequest) lines.push(`pull request: ${result.pullRequest.url}`);
+        if (result.mergeSha) lines.push(`merge sha: ${result.mergeSha}`);
+        io.stdout.write(`${lines.join('\n')}\n`);
+      }
+      return code;
+    } catch (err) {
+      if (!(err instanceof FerryError)) throw err;
+      const code = exitCodeOfError(err);
+      if (json) io.stdout.write(`${JSON.stringify({ outcome: 'error', error: { code: err.code, message: err.message, hint: err.hint }, exitCode: code }, null, 2)}\n`);
+      io.stderr.write(`ferry rollback: ${err.describe()}\n`);
+      return code;
+    }
+  },
+};

@@ -1,0 +1,67 @@
+import { FerryError, parseImageReference } from '@ferry/manifest-model';
+import { parseTrailers, Trailer } from '../core/format-promotion.js';
+import { describeVersion, type VersionSummary } from '../core/plan-promotion.js';
+import type { HistoryCommit } from './git-history.js';
+
+/** Trailer a rollback commit adds: the image it rolled back from (never chosen again as "previous"). */
+export const RollbackTrailer = 'Ferry-Rollback-From';
+
+/** One promotion found in history through its trailers. */
+export interface PromotionRecord {
+  commit: string;
+  time: number;
+  image: string;
+  version: VersionSummary;
+  /** Set on rollback commits: the image that was rolled back. */
+  rollbackFrom?: string | undefined;
+}
+
+/** Promotions of `app` into `env`, newest first (squash, merge and rebase merges keep the trailers). */
+export function readPromotionRecords(log: readonly HistoryCommit[], app: string, env: string): PromotionRecord[] {
+  const records: PromotionRecord[] = [];
+  for (const c of log) {
+    const t = parseTrailers(c.message);
+    const image = t[Trailer.Image];
+    if (t[Trailer.App] !== app || t[Trailer.Env] !== env || !image) continue;
+    let ref;
+    try {
+      ref = parseImageReference(image);
+    } catch {
+      continue; // a hand-written trailer we cannot read is not a promotion we can return to
+    }
+    records.push({ commit: c.oid, time: c.time, image, version: { tag: ref.tag, digest: ref.digest }, ...(t[RollbackTrailer] ? { rollbackFrom: t[RollbackTrailer] } : {}) });
+  }
+  return records;
+}
+
+export function sameVersion(a: VersionSummary, b: VersionSummary): boolean {
+  if (a.digest && b.digest) return a.digest === b.digest;
+  return a.tag === b.tag && (a.digest ?? '') === (b.digest ?? '');
+}
+
+/**
+ * The version a rollback returns to. Without `to`: the newest recorded version older than the one
+ * in place that was never rolled back from (so a second rollback keeps going back instead of
+ * returning to the bad version). With `to` (a tag, a digest, or a full reference): that version,
+ * which must have been promoted to the environment before.
+ */
+export function chooseRollbackVersion(records: readonly PromotionRecord[], current: readonly VersionSummary[], to?: string): PromotionRecord {
+  const known = () => [...new Set(records.map((r) => describeVersion(r.version)))].join(', ') || '(none)';
+  if (to !== undefined) {
+    const wanted = to.includes(':') && !to.startsWith('sha256:') ? parseImageReference(to) : to.startsWith('sha256:') ? { digest: to, tag: undefined } : { tag: to, digest: undefined };
+    const found = records.find((r) => (wanted.digest ? r.version.digest === wanted.digest : r.version.tag === wanted.tag));
+    if (!found) throw new FerryError('target.not-found', `version ${to} was never promoted to this environment (history has: ${known()})`, { hint: 'pick one of those, or use `ferry promote` for a new version' });
+    return found;
+  }
+  const rolledBack = new Set(records.flatMap((r) => (r.rollbackFrom ? [r.rollbackFrom] : [])));
+  // Skip everything up to and including the newest record of the version in place.
+  const inPlace = records.findIndex((r) => current.some((v) => sameVersion(v, r.version)));
+  const older = records.slice(inPlace + 1);
+  const found = older.find((r) => !current.some((v) => sameVersion(v, r.version)) && !rolledBack.has(r.image));
+  if (!found) {
+    throw new FerryError('target.not-found', `no earlier version in history to roll back to (in place: ${current.map(describeVersion).join(', ') || '(none)'}; history has: ${known()})`, {
+      hint: 'promotions are found by their Ferry-App/Ferry-Env/Ferry-Image trailers; pass --to VERSION',
+    });
+  }
+  return found;
+}
