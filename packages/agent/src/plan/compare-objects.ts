@@ -52,3 +52,14 @@ function walk(a: unknown, b: unknown, path: string, out: string[], limit: number
     walk(ra[key], rb[key], path ? `${path}.${key}` : key, out, limit);
   }
 }
+
+/** JSON with object keys sorted: equal objects give equal text whatever the key order. */
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map((v) => (v === undefined ? 'null' : canonicalJson(v))).join(',')}]`;
+  if (typeof value === 'object' && value !== null) {
+    const record = value as Record<string, unknown>;
+    const keys = Object.keys(record).filter((k) => record[k] !== undefined).sort();
+    return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(record[k])}`).join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}

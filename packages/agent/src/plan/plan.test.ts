@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { compareForApply, compareForDelete, groupByStage, stageOf } from './apply-order.js';
 import { assessHealth } from './assess-health.js';
-import { differsFromLive, listChangedPaths } from './compare-objects.js';
+import { canonicalJson, differsFromLive, listChangedPaths } from './compare-objects.js';
 import { decodeInventory, encodeInventory } from './inventory.js';
 import type { KubeObject, ObjectRef } from './kube-object.js';
 import { formatObjectKey } from './kube-object.js';
@@ -139,5 +139,13 @@ describe('assessHealth', () => {
     ['custom Stalled', obj('acme.io/v1', 'Widget', { status: { conditions: [{ type: 'Stalled', status: 'True', reason: 'Bad' }] } }), 'Failed'],
   ])('%s -> %s', (_name, object, state) => {
     expect(assessHealth(object).state).toBe(state);
+  });
+});
+
+describe('canonicalJson', () => {
+  it('is equal for equal objects whatever the key order, and differs otherwise', () => {
+    expect(canonicalJson({ b: 1, a: { d: [1, { y: 2, x: 1 }], c: undefined } })).toBe(canonicalJson({ a: { d: [1, { x: 1, y: 2 }] }, b: 1 }));
+    expect(canonicalJson({ a: [1, 2] })).not.toBe(canonicalJson({ a: [2, 1] }));
+    expect(canonicalJson({ a: '1' })).not.toBe(canonicalJson({ a: 1 }));
   });
 });

@@ -1,8 +1,9 @@
 import { FerryError } from '@ferry/manifest-model';
+import { createHash } from 'node:crypto';
 import { KubeApiError, type KubeApi } from '../adapters/kube-client.js';
 import { groupByStage } from '../plan/apply-order.js';
 import { assessHealth, type Health } from '../plan/assess-health.js';
-import { differsFromLive, listChangedPaths, normalizeForCompare } from '../plan/compare-objects.js';
+import { canonicalJson, differsFromLive, listChangedPaths, normalizeForCompare } from '../plan/compare-objects.js';
 import type { KubeObject, ObjectRef } from '../plan/kube-object.js';
 import { describeObject, formatObjectKey, groupOf, toObjectRef } from '../plan/kube-object.js';
 import { RecreateAnnotation, RecreateEnabled } from '../sync/labels.js';
@@ -77,7 +78,7 @@ export async function applyObjects(kube: KubeApi, objects: readonly PreparedObje
 
 /** Dry-runs objects and compares with live; collects every rejection into one error. */
 async function checkAll(kube: KubeApi, items: readonly PreparedObject[], options: ApplyOptions, defer: (item: PreparedObject, error: unknown) => boolean): Promise<Checked[]> {
-  const listed = options.ownerSelector ? await listOwned(kube, items, options.ownerSelector, options.concurrency) : { objects: new Map<string, KubeObject>(), groups: new Set<string>() };
+  const listed = options.ownerSelector ? await listOwned(kube, items, options.ownerSelector, options.concurrency) : { objects: new Map<string, LiveDigest>(), groups: new Set<string>() };
   const settled = await settleLimit(items, options.concurrency, async (item): Promise<Checked> => {
     let dryRun: KubeObject;
     try {
@@ -93,7 +94,9 @@ async function checkAll(kube: KubeApi, items: readonly PreparedObject[], options
     // not yet ours: either way it must be applied, so a sync skips reading it (1,000 new objects:
     // 1,000 fewer requests); a diff reads it to tell create from adopt.
     const inListedGroup = listed.groups.has(groupKey(item.ref));
-    const live = listed.objects.get(formatObjectKey(item.ref)) ?? (inListedGroup && !options.dryRun ? undefined : await kube.get(item.ref));
+    const digest = listed.objects.get(formatObjectKey(item.ref));
+    if (digest && digest.hash === digestOf(dryRun)) return { item, change: { ref: item.ref, action: 'unchanged', health: digest.health } };
+    const live = digest || !inListedGroup || options.dryRun ? await kube.get(item.ref) : undefined;
     if (!live) return { item, change: { ref: item.ref, action: 'create', health: assessHealth(dryRun) } };
     if (!differsFromLive(dryRun, live)) return { item, change: { ref: item.ref, action: 'unchanged', health: assessHealth(live) } };
     const paths = listChangedPaths(normalizeForCompare(live), normalizeForCompare(dryRun));
@@ -109,7 +112,17 @@ function groupKey(ref: ObjectRef): string {
   return `${ref.apiVersion}|${ref.kind}|${ref.namespace}`;
 }
 
-async function listOwned(kube: KubeApi, items: readonly PreparedObject[], selector: string, concurrency: number): Promise<{ objects: Map<string, KubeObject>; groups: Set<string> }> {
+/** What is kept of a listed live object: a hash to compare with the dry-run, and its health. */
+interface LiveDigest {
+  hash: string;
+  health: Health;
+}
+
+function digestOf(object: KubeObject): string {
+  return createHash('sha256').update(canonicalJson(normalizeForCompare(object))).digest('base64');
+}
+
+async function listOwned(kube: KubeApi, items: readonly PreparedObject[], selector: string, concurrency: number): Promise<{ objects: Map<string, LiveDigest>; groups: Set<string> }> {
   const groups = new Map<string, { apiVersion: string; kind: string; namespace: string; count: number }>();
   for (const { ref, definedInRevision } of items) {
     if (definedInRevision) continue;
@@ -118,7 +131,7 @@ async function listOwned(kube: KubeApi, items: readonly PreparedObject[], select
     group.count++;
     groups.set(key, group);
   }
-  const objects = new Map<string, KubeObject>();
+  const objects = new Map<string, LiveDigest>();
   const listedGroups = new Set<string>();
   // A LIST only pays off for several objects of a kind; single objects are read with a GET.
   const worthListing = [...groups.entries()].filter(([, g]) => g.count > 2);
@@ -127,8 +140,9 @@ async function listOwned(kube: KubeApi, items: readonly PreparedObject[], select
     // A kind the agent may not list (RBAC) falls back to one GET per object.
     if (!list.ok) return;
     listedGroups.add((worthListing[index] as [string, unknown])[0]);
-    // Kept only to compare, which ignores managedFields: dropping them halves what 5,000 objects hold.
-    for (const object of list.value) objects.set(formatObjectKey(toObjectRef(object)), normalizeForCompare(object));
+    // Only a digest is kept per object (5,000 full objects cost tens of MB); a changed object is
+    // read again for its diff.
+    for (const object of list.value) objects.set(formatObjectKey(toObjectRef(object)), { hash: digestOf(object), health: assessHealth(object) });
   });
   return { objects, groups: listedGroups };
 }
