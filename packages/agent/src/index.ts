@@ -54,3 +54,5 @@ export { AgentMetrics } from './observability/metrics.js';
 export { createJsonLogger } from './observability/logger.js';
 export type { Logger, LogLevel } from './observability/logger.js';
 export { handleGitHubWebhook, ReplayGuard, verifyGitHubSignature } from './webhook/github-webhook.js';
+export { splitSignedCommit, verifyCommitSignature } from './signatures/verify-commit-signature.js';
+export type { SignatureTools, SignatureVerdict, SignedCommit, TrustedKeys } from './signatures/verify-commit-signature.js';
