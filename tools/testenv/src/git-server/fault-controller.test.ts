@@ -27,8 +27,9 @@ beforeAll(async () => {
   big = await server.createRepo('acme/big', { seed: { 'blob.txt': randomBytes(300_000).toString('base64') } });
 });
 afterEach(() => server.faults.clear());
+let closed = false;
 afterAll(async () => {
-  await server.close();
+  if (!closed) await server.close();
   await rm(work, { recursive: true, force: true });
 });
 
@@ -123,10 +124,26 @@ describe('connection cut mid-pack', () => {
     // The status may be 0 or 200: http-backend sends its headers before it has read the whole pack.
     expect(server.requests.at(-1)).toMatchObject({ service: 'receive-pack', faults: ['cut'] });
     expect(await serverHead(small.path)).toBe(before);
+    // The cut must not leave git-http-backend or receive-pack running (they once spun at full CPU).
+    await expect.poll(() => gitProcessesUnder(server.root), { timeout: 10_000 }).toEqual([]);
     fault.off();
     expect((await runGit(['push', 'origin', 'main'], { cwd: dir })).code).toBe(0);
   });
 });
+
+/** PIDs of processes whose working directory lies inside `root` (Linux /proc). */
+function gitProcessesUnder(root: string): number[] {
+  const pids: number[] = [];
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (fs.readlinkSync(`/proc/${entry}/cwd`).startsWith(root)) pids.push(Number(entry));
+    } catch {
+      // the process ended, or is not ours to read
+    }
+  }
+  return pids;
+}
 
 describe('rejected push', () => {
   it('declines a native push through a real pre-receive hook and leaves the ref alone', async () => {
@@ -196,5 +213,15 @@ describe('fault options', () => {
     expect(() => server.faults.inject({ kind: 'cut', afterBytes: 1.5 })).toThrow(/afterBytes/);
     expect(() => server.faults.inject({ kind: 'down', times: 0 })).toThrow(/times must be a positive integer/);
     expect(server.faults.list()).toHaveLength(0);
+  });
+});
+
+// Runs last (vitest keeps file order): every fault above has fired by now.
+describe('after all faults', () => {
+  it('leaves no git-http-backend or receive-pack running once the server is closed', async () => {
+    await server.close();
+    closed = true;
+    // Killing only `git` once orphaned its git-http-backend child, which then spun at full CPU.
+    await expect.poll(() => gitProcessesUnder(server.root), { timeout: 10_000 }).toEqual([]);
   });
 });

@@ -18,7 +18,9 @@ export interface RunHttpBackendOptions {
 }
 
 export async function runHttpBackend(req: IncomingMessage, res: ServerResponse, options: RunHttpBackendOptions): Promise<void> {
-  const child = spawn('git', ['http-backend'], { env: options.env, stdio: ['pipe', 'pipe', 'pipe'] });
+  // Its own process group: `git` forks git-http-backend, which forks receive-pack/upload-pack;
+  // killing only `git` would leave those running (spinning) after a cut or a client abort.
+  const child = spawn('git', ['http-backend'], { env: options.env, stdio: ['pipe', 'pipe', 'pipe'], detached: true });
   options.track(child);
   const exited = new Promise<number | null>((resolve) => {
     child.on('close', (code) => resolve(code));
@@ -30,7 +32,7 @@ export async function runHttpBackend(req: IncomingMessage, res: ServerResponse, 
   });
   child.stdin.on('error', () => undefined); // the backend may stop reading early (bad request, cut)
   res.on('close', () => {
-    if (!res.writableFinished) child.kill('SIGKILL'); // client went away: do not leave git running
+    if (!res.writableFinished) killProcessGroup(child); // client went away: do not leave git running
   });
 
   const cut = options.cut;
@@ -38,7 +40,7 @@ export async function runHttpBackend(req: IncomingMessage, res: ServerResponse, 
   const cutNow = (): void => {
     cutDone = true;
     cut?.onFire();
-    child.kill('SIGKILL');
+    killProcessGroup(child);
     req.socket.destroy();
   };
   if (cut?.direction === 'request') {
@@ -131,4 +133,14 @@ function parseCgiHeaders(text: string): { status: number; headers: string[] } {
     else headers.push(name, value);
   }
   return { status, headers };
+}
+
+/** Kills the CGI and everything it started (it leads its own process group). */
+export function killProcessGroup(child: ChildProcess): void {
+  if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
+  try {
+    process.kill(-child.pid, 'SIGKILL');
+  } catch {
+    child.kill('SIGKILL');
+  }
 }

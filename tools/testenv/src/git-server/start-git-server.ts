@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createBareRepo, isolatedGitEnv, repoPath, type CreateRepoOptions } from './create-bare-repo.js';
 import { createFaultController, type FaultController, type FaultKind, type FaultTarget, type GitService, type GitStage } from './fault-controller.js';
-import { runHttpBackend } from './run-http-backend.js';
+import { killProcessGroup, runHttpBackend } from './run-http-backend.js';
 
 export interface GitServerAuth {
   basic?: { username: string; password: string }[];
@@ -184,7 +184,7 @@ export async function startGitServer(options: GitServerOptions = {}): Promise<Gi
   const stopListening = (): Promise<void> => {
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeAllConnections();
-    for (const child of children) child.kill('SIGKILL');
+    for (const child of children) killProcessGroup(child);
     return closed;
   };
   await listen(0);
