@@ -2,6 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { parseRunArgs } from './commands/run.js';
 import { parseAgentArgs } from './parse-args.js';
 import { buildReporter, parseReporterConfig } from './reporter-config.js';
 
@@ -18,6 +19,12 @@ describe('commit status flags', () => {
     expect(parseAgentArgs([...base, '--status-token-file', '/run/secrets/status', '--status-api-url', 'https://ghe.example.com/api/v3'], { FERRY_CLUSTER: 'edge-1' }).reporter)
       .toEqual({ cluster: 'edge-1', apiUrl: 'https://ghe.example.com/api/v3', token: { file: '/run/secrets/status' } });
     expect(() => parseAgentArgs([...base, '--status-token', 'x'], {})).toThrow(/status-token/);
+  });
+
+  it('are read by ferry-agent run too', () => {
+    const run = parseRunArgs(['--cluster', 'edge-1', '--kubeconfig', '/k'], { FERRY_STATUS_TOKEN: 't0k' }, () => {});
+    expect(run.reporter).toEqual({ cluster: 'edge-1', apiUrl: 'https://api.github.com', token: { value: 't0k' } });
+    expect(parseRunArgs(['--kubeconfig', '/k'], {}, () => {}).reporter).toBeUndefined();
   });
 
   it.each([

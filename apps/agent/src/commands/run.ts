@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ExitCode } from '../exit-codes.js';
 import type { Io } from '../main.js';
+import { REPORTER_OPTIONS, REPORTER_USAGE, buildReporter, parseReporterConfig, type ReporterConfig } from '../reporter-config.js';
 
 export const runUsage = `Usage: ferry-agent run [options]
 
@@ -34,7 +35,8 @@ Options:
   --shutdown-grace DUR      how long running reconciles may finish on SIGTERM (default 25s)
   --log-level LEVEL         debug | info | warn | error (default info)
   --kubectl PATH / --helm PATH, --cache-dir DIR, --max-repo-size MB   as for sync
-`;
+
+${REPORTER_USAGE}`;
 
 export interface RunOptions {
   /** Ends the agent (the app wires SIGTERM/SIGINT to it). */
@@ -42,7 +44,7 @@ export interface RunOptions {
 }
 
 export async function runCommand(argv: string[], io: Io, options: RunOptions = {}): Promise<number> {
-  let parsed: { config: AgentConfig; graceMs: number };
+  let parsed: { config: AgentConfig; graceMs: number; reporter?: ReporterConfig | undefined };
   try {
     parsed = parseRunArgs(argv, io.env, (line) => io.stdout.write(line));
   } catch (error) {
@@ -56,6 +58,7 @@ export async function runCommand(argv: string[], io: Io, options: RunOptions = {
   const signal = options.signal ?? processSignal();
   let agent;
   try {
+    if (parsed.reporter) parsed.config.reporter = await buildReporter(parsed.reporter, (line) => io.stderr.write(`${line}\n`));
     agent = await startAgent(parsed.config);
   } catch (error) {
     io.stderr.write(`ferry-agent run: ${error instanceof FerryError ? error.describe() : String(error)}\n`);
@@ -74,7 +77,7 @@ function processSignal(): AbortSignal {
   return controller.signal;
 }
 
-export function parseRunArgs(argv: readonly string[], env: Record<string, string | undefined>, writeLog: (line: string) => void): { config: AgentConfig; graceMs: number } {
+export function parseRunArgs(argv: readonly string[], env: Record<string, string | undefined>, writeLog: (line: string) => void): { config: AgentConfig; graceMs: number; reporter?: ReporterConfig | undefined } {
   const { values, positionals } = parseArgs({
     args: [...argv], allowPositionals: true, strict: true,
     options: {
@@ -84,6 +87,7 @@ export function parseRunArgs(argv: readonly string[], env: Record<string, string
       identity: { type: 'string' }, 'max-concurrent': { type: 'string' }, concurrency: { type: 'string' }, 'shutdown-grace': { type: 'string' },
       'log-level': { type: 'string' }, kubectl: { type: 'string' }, helm: { type: 'string' }, 'cache-dir': { type: 'string' }, 'max-repo-size': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
+      ...REPORTER_OPTIONS,
     },
   });
   const fail = (message: string): never => {
@@ -165,5 +169,5 @@ export function parseRunArgs(argv: readonly string[], env: Record<string, string
     logLevel: logLevel as LogLevel,
     writeLog,
   };
-  return { config, graceMs: duration('shutdown-grace', values['shutdown-grace'], '25s') };
+  return { config, graceMs: duration('shutdown-grace', values['shutdown-grace'], '25s'), reporter: parseReporterConfig(values, env) };
 }

@@ -10,6 +10,7 @@ import { AgentMetrics } from '../observability/metrics.js';
 import { serveHttp, type HttpEndpoint } from '../observability/serve-http.js';
 import { timeGitSource } from '../observability/timed-git-source.js';
 import type { SyncReport } from '../reconcile/reconcile-sync.js';
+import type { SyncReporter } from '../reporting/sync-reporter.js';
 import { handleGitHubWebhook, ReplayGuard } from '../webhook/github-webhook.js';
 import { createKubeHttp, type KubeHttp } from './kube-http.js';
 import type { LeaderElectionOptions } from './leader-election.js';
@@ -38,6 +39,8 @@ export interface AgentConfig {
   logLevel?: LogLevel;
   writeLog: (line: string) => void;
   events?: boolean;
+  /** Commit statuses per Sync on the revisions applied (reporting/); optional. */
+  reporter?: SyncReporter | undefined;
 }
 
 export interface RunningAgent {
@@ -66,7 +69,7 @@ export async function startAgent(config: AgentConfig, overrides: AgentOverrides 
   const http = overrides.http ? overrides.http(realHttp) : realHttp;
   const source = timeGitSource(new IsomorphicGitSource({ cacheDir: config.cacheDir, ...(config.maxRepoBytes ? { maxRepoBytes: config.maxRepoBytes } : {}) }), metrics);
   const daemon = new SyncDaemon(
-    { kube, http, reconcile: { kube, source, tools: config.tools, tmpDir: config.tmpDir }, log, metrics, ...(overrides.onReport ? { onReport: overrides.onReport } : {}) },
+    { kube, http, reconcile: { kube, source, tools: config.tools, tmpDir: config.tmpDir, ...(config.reporter ? { reporter: config.reporter } : {}) }, log, metrics, ...(overrides.onReport ? { onReport: overrides.onReport } : {}) },
     {
       ...(config.namespace ? { namespace: config.namespace } : {}),
       maxConcurrent: config.maxConcurrent,
