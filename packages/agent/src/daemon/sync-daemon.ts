@@ -241,10 +241,10 @@ export class SyncDaemon {
           ...(this.options.healthTimeoutMs !== undefined ? { healthTimeoutMs: this.options.healthTimeoutMs } : {}),
         });
         drifted = findDrift(before, report, hashSpec(loaded.spec), taken);
-        if (drifted.length) await this.reportDrift(identity, report, drifted, log);
       }
       log = log.child({ revision: report.revision ?? report.status.lastAttemptedRevision ?? null });
       this.observeReport(key, labels, report, drifted, log, performance.now() - started);
+      if (drifted.length) await this.reportDrift(identity, report, drifted, log);
       return report.outcome;
     } catch (error) {
       if (error instanceof FerryError && error.code === 'sync.not-found') {
