@@ -49,8 +49,11 @@ export class LeaderElector {
     return `/apis/coordination.k8s.io/v1/namespaces/${encodeURIComponent(this.options.namespace)}/leases`;
   }
 
-  /** Campaigns and renews until `signal` aborts, then releases the Lease if held. */
-  async run(signal: AbortSignal, callbacks: LeaderCallbacks): Promise<void> {
+  /**
+   * Campaigns and renews until `signal` aborts, then releases the Lease if held and `release()`
+   * says so (not when work of ours may still be writing: the Lease then simply expires).
+   */
+  async run(signal: AbortSignal, callbacks: LeaderCallbacks, release: () => boolean = () => true): Promise<void> {
     while (!signal.aborted) {
       let held = false;
       try {
@@ -71,9 +74,9 @@ export class LeaderElector {
       await abortableDelay(this.options.retryPeriodMs, signal);
     }
     if (this.leading) {
-      this.leading = false;
-      await this.release().catch((error: unknown) => callbacks.onError?.(error));
+      if (release()) await this.release().catch((error: unknown) => callbacks.onError?.(error));
       callbacks.onStoppedLeading();
+      this.leading = false;
     }
   }
 

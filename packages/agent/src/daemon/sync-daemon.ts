@@ -73,6 +73,7 @@ export class SyncDaemon {
   private timer: NodeJS.Timeout | undefined;
   private leading: boolean;
   private stopping = false;
+  private releaseLease = true;
   private synced = false;
   private readonly now: () => number;
   private readonly random: () => number;
@@ -116,11 +117,12 @@ export class SyncDaemon {
           this.wake();
         },
         onStoppedLeading: () => {
-          if (this.leading) this.deps.log.warn('lost leadership: no new reconciles', { identity: this.options.identity });
+          if (this.stopping) this.deps.log.info('released leadership', { identity: this.options.identity });
+          else if (this.leading) this.deps.log.warn('lost leadership: no new reconciles', { identity: this.options.identity });
           this.setLeading(false);
         },
         onError: (error) => this.deps.log.warn('leader election request failed', { error: classifyError(error).message }),
-      }));
+      }, () => this.releaseLease));
     }
   }
 
@@ -149,11 +151,14 @@ export class SyncDaemon {
     const abandoned = finished ? [] : [...this.running.keys()];
     if (abandoned.length) {
       this.deps.log.warn('shutdown grace period over; abandoning running reconciles (the next leader finishes them)', { abandoned });
-    } else {
-      // Release only when no write of ours can still be in flight.
-      this.electionAbort.abort();
     }
-    await Promise.race([Promise.allSettled(this.background), abortableDelay(5_000, new AbortController().signal)]);
+    // Release the Lease only when no write of ours can still be in flight; otherwise it expires.
+    this.releaseLease = abandoned.length === 0;
+    this.electionAbort.abort();
+    // Bounded wait for the watch and the Lease release; the timer must not outlive it (it would hold the process).
+    const wait = new AbortController();
+    await Promise.race([Promise.allSettled(this.background), abortableDelay(5_000, wait.signal)]);
+    wait.abort();
     return { abandoned };
   }
 
