@@ -23,6 +23,8 @@ const agentBin = join(root, 'apps/agent/bin/ferry-agent.js');
 const profileDir = process.argv.includes('--cpu-prof') ? process.argv[process.argv.indexOf('--cpu-prof') + 1] : undefined;
 // --agent-only: skip the kubectl side (a quicker run when only the agent's own figures are needed).
 const agentOnly = process.argv.includes('--agent-only');
+// --agent-node-options "...": NODE_OPTIONS for the agent processes (e.g. heap sizing experiments).
+const agentNodeOptions = process.argv.includes('--agent-node-options') ? process.argv[process.argv.indexOf('--agent-node-options') + 1] : undefined;
 const sizes = (process.argv.includes('--sizes') ? process.argv[process.argv.indexOf('--sizes') + 1] : '1000,5000').split(',').map(Number);
 const gitEnv = { PATH: process.env.PATH, HOME: tmpdir(), GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: '/dev/null', GIT_AUTHOR_NAME: 'bench', GIT_AUTHOR_EMAIL: 'bench@ferry.invalid', GIT_COMMITTER_NAME: 'bench', GIT_COMMITTER_EMAIL: 'bench@ferry.invalid' };
 
@@ -60,9 +62,10 @@ function timed(cmd, args, env = {}) {
 }
 
 async function agent(kubeconfig, url, ns, cacheDir, extra = [], profile = false) {
-  const nodeFlags = profile && profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [];
-  const r = await timed(process.execPath, [...nodeFlags, agentBin, 'sync', '--once', '--url', url, '--path', 'objects', '--namespace', ns, '--state-namespace', ns,
-    '--name', 'bench', '--kubeconfig', kubeconfig, '--cache-dir', cacheDir, '--json', '--health-timeout', '30s', ...extra]);
+  // The bin runs as users run it (its shebang carries the agent's Node flags), unless profiling.
+  const [cmd, ...pre] = profile && profileDir ? [process.execPath, '--cpu-prof', '--cpu-prof-dir', profileDir, agentBin] : [agentBin];
+  const r = await timed(cmd, [...pre, 'sync', '--once', '--url', url, '--path', 'objects', '--namespace', ns, '--state-namespace', ns,
+    '--name', 'bench', '--kubeconfig', kubeconfig, '--cache-dir', cacheDir, '--json', '--health-timeout', '30s', ...extra], agentNodeOptions ? { NODE_OPTIONS: agentNodeOptions } : {});
   if (r.code !== 0) throw new Error(`agent exited ${r.code}: ${r.stdout.slice(0, 2000)} ${r.stderr.slice(0, 2000)}`);
   const report = JSON.parse(r.stdout);
   const sync = report.syncs[0];
