@@ -4,9 +4,10 @@ import { ExitCode, UsageError, type Command } from '../command.js';
 import { booleanFlag, parseFlags, stringFlag } from '../parse-flags.js';
 import { connectRepo } from './connect-repo.js';
 import { PromoteExit, exitCodeOfError, parseDuration } from './promote.js';
+import { parseClusters, runWaitLive } from './wait-live-step.js';
 
 const HELP = `Usage: ferry rollback --repo OWNER/NAME|GIT-URL --env ENV --app APP [--to VERSION]
-                      [--reason TEXT] [--by NAME] [--push pr|direct] [--auto-merge] [--wait-merged [--timeout D]]
+                      [--reason TEXT] [--by NAME] [--push pr|direct] [--auto-merge] [--wait-merged | --wait-live [--clusters A,B]] [--timeout D]
                       [--github-api-url URL] [--dry-run] [--json]
 
 Promotes APP in ENV back to an earlier version found in git history (the Ferry-App / Ferry-Env /
@@ -17,10 +18,12 @@ ferry.yaml in the same commit: automated promotions are refused (exit 4) until a
                       versions already rolled back from are skipped)
   --reason TEXT       why (goes into the hold and the commit; default "rolled back from X to Y")
   --by NAME           who (default $GITHUB_ACTOR or $USER)
+  --wait-live         after the merge, wait until the clusters report the rollback applied and healthy
   other flags         as for ferry promote
 
 Exit codes: 0 rolled back (or already at that version), 2 bad input, 3 no such app/env/version in history,
-5 git or GitHub failure, 6 pull request closed or not merged within --timeout.
+5 git or GitHub failure, 6 pull request closed or not merged (not live) within --timeout, 7 a cluster
+reported the rollout failed (--wait-live).
 `;
 
 export const rollbackCommand: Command = {
@@ -33,6 +36,7 @@ export const rollbackCommand: Command = {
       const flags = parseFlags('rollback', args, {
         repo: { type: 'string' }, env: { type: 'string' }, app: { type: 'string' }, to: { type: 'string' }, reason: { type: 'string' }, by: { type: 'string' },
         push: { type: 'string' }, 'auto-merge': { type: 'boolean' }, 'wait-merged': { type: 'boolean' }, timeout: { type: 'string' },
+        'wait-live': { type: 'boolean' }, clusters: { type: 'string' },
         'github-api-url': { type: 'string' }, 'dry-run': { type: 'boolean' }, json: { type: 'boolean' },
       });
       json = booleanFlag(flags, 'json');
@@ -44,7 +48,13 @@ export const rollbackCommand: Command = {
       }) as [string, string, string];
       const push = stringFlag(flags, 'push');
       if (push !== undefined && push !== 'pr' && push !== 'direct') throw new UsageError(`rollback: --push must be "pr" or "direct", not "${push}"`);
-      if (stringFlag(flags, 'timeout') !== undefined && !booleanFlag(flags, 'wait-merged')) throw new UsageError('rollback: --timeout only applies with --wait-merged');
+      const waitLive = booleanFlag(flags, 'wait-live');
+      const waits = booleanFlag(flags, 'wait-merged') || waitLive;
+      if (stringFlag(flags, 'timeout') !== undefined && !waits) throw new UsageError('rollback: --timeout only applies with --wait-merged or --wait-live');
+      if (stringFlag(flags, 'clusters') !== undefined && !waitLive) throw new UsageError('rollback: --clusters only applies with --wait-live');
+      const clusters = parseClusters(stringFlag(flags, 'clusters'));
+      const waitMs = waits ? parseDuration(stringFlag(flags, 'timeout') ?? '30m') : undefined;
+      const deadline = Date.now() + (waitMs ?? 0);
       const progress = (m: string) => io.stderr.write(`ferry rollback: ${m}\n`);
       const dryRun = booleanFlag(flags, 'dry-run');
 
@@ -54,27 +64,32 @@ export const rollbackCommand: Command = {
       }
       const workspace = await openGitWorkspace({ url: repo.gitUrl, auth: repo.gitAuth });
       const history = await openGitHistory({ url: repo.gitUrl, auth: repo.gitAuth });
-      let result: RollbackResult;
+      let result: RollbackResult & { live?: Awaited<ReturnType<typeof runWaitLive>> };
       try {
         result = await rollback({
           repo: workspace, history, host: repo.host, env, app, to: stringFlag(flags, 'to'), reason: stringFlag(flags, 'reason'),
           by: stringFlag(flags, 'by') ?? io.env['GITHUB_ACTOR'] ?? io.env['USER'],
           push: push as 'pr' | 'direct' | undefined, autoMerge: booleanFlag(flags, 'auto-merge') || undefined,
-          waitMergedMs: booleanFlag(flags, 'wait-merged') ? parseDuration(stringFlag(flags, 'timeout') ?? '30m') : undefined,
+          waitMergedMs: waitMs,
           dryRun, now: () => new Date(),
           clock: { now: () => Date.now(), sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)) },
           onProgress: progress,
         });
+        if (waitLive && result.outcome === 'promoted' && !dryRun) {
+          result = { ...result, live: await runWaitLive(result, { clusters }, { ...repo, gitAuth: repo.gitAuth, host: repo.host, deadline, progress }) };
+        }
       } finally {
         await Promise.all([workspace.close(), history.close()]);
       }
-      const code = result.outcome === 'closed' || result.outcome === 'timeout' ? PromoteExit.NotMerged : ExitCode.Ok;
+      const code = result.live?.outcome === 'failed' ? PromoteExit.RolloutFailed
+        : result.outcome === 'closed' || result.outcome === 'timeout' || result.live?.outcome === 'timeout' ? PromoteExit.NotMerged : ExitCode.Ok;
       if (json) io.stdout.write(`${JSON.stringify({ ...result, exitCode: code }, null, 2)}\n`);
       else {
-        const lines = [`${result.message}`, `rolled back ${app} in ${env}: ${result.rollback.from.map(describeVersion).join(', ')} -> ${describeVersion(result.rollback.to.version)} (first promoted in ${result.rollback.to.commit.slice(0, 12)})`];
+        const lines = [`${result.message}`, `rolled back ${app} in ${env}: ${result.rollback.from.map(describeVersion).join(', ')} -> ${describeVersion(result.rollback.to.version)} (found at ${result.rollback.to.commit.slice(0, 12)})`];
         if (result.changed && result.outcome !== 'dry-run') lines.push(`hold set in ferry.yaml: ${result.rollback.hold.reason}; remove it to let promotions through again`);
         if (result.pullRequest) lines.push(`pull request: ${result.pullRequest.url}`);
         if (result.mergeSha) lines.push(`merge sha: ${result.mergeSha}`);
+        if (result.live) lines.push(`${result.live.outcome === 'live' ? 'live' : 'NOT live'}: ${result.live.message}`);
         io.stdout.write(`${lines.join('\n')}\n`);
       }
       return code;

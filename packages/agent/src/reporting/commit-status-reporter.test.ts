@@ -47,9 +47,12 @@ describe('CommitStatusReporter on the GitHub stand-in', () => {
     expect(combined.state).toBe('success');
     expect(combined.statuses[0]).toMatchObject({ state: 'success', description: 'applied and healthy: applied revision x: 1 created' });
 
+    // The drift check every interval re-applies the same revision: nothing new to say.
     const before = posts();
-    await reporter.finished(target, report('Applied', 'ReconciliationSucceeded', 'applied revision x: 1 created'));
+    await reporter.applying(target, sha);
+    await reporter.finished(target, report('Applied', 'ReconciliationSucceeded', 'applied revision x: 0 created, 1 unchanged'));
     expect(posts()).toBe(before);
+    expect((await statusesOf(sha)).statuses[0]).toMatchObject({ state: 'success', description: 'applied and healthy: applied revision x: 1 created' });
     world.github.assertNoViolations();
   });
 

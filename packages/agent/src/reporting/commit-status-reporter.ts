@@ -18,8 +18,10 @@ export interface CommitStatusReporterOptions {
 
 /**
  * Reports each Sync's progress as a commit status on the revision it applies. Posts only on
- * change (per context: sha, state and description), so an unchanged reconcile every interval
- * costs no API call.
+ * change, so the periodic drift check of an applied revision costs no API call (GitHub also caps
+ * statuses per commit and context at 1000): a revision already reported is not "applying" again,
+ * and a success on the same revision is not repeated because its counts changed. Failures are
+ * re-posted when their reason changes.
  */
 export class CommitStatusReporter implements SyncReporter {
   readonly #options: CommitStatusReporterOptions;
@@ -32,7 +34,13 @@ export class CommitStatusReporter implements SyncReporter {
   }
 
   async applying(target: SyncTarget, revision: string): Promise<void> {
+    const last = this.#lastPosted.get(this.#key(target));
+    if (last?.startsWith(`${revision}|`)) return;
     await this.#post(target, revision, 'pending', describeApplying(revision));
+  }
+
+  #key(target: Pick<SyncTarget, 'identity'> & Partial<Pick<SyncTarget, 'spec'>>): string {
+    return `${target.spec?.url ?? ''}@${formatStatusContext(this.#options.cluster, target.identity)}`;
   }
 
   async finished(target: Pick<SyncTarget, 'identity'> & Partial<Pick<SyncTarget, 'spec'>>, report: SyncReport): Promise<void> {
@@ -46,8 +54,8 @@ export class CommitStatusReporter implements SyncReporter {
     if (!repository || !/^[0-9a-f]{40}$/.test(sha)) return;
     const context = formatStatusContext(this.#options.cluster, target.identity);
     const status: CommitStatus = { repository, sha, state, context, description, ...(this.#options.targetUrl ? { targetUrl: this.#options.targetUrl } : {}) };
-    const key = `${repository.owner}/${repository.name}@${context}`;
-    const fingerprint = `${sha}|${state}|${description}`;
+    const key = this.#key(target);
+    const fingerprint = state === 'success' || state === 'pending' ? `${sha}|${state}` : `${sha}|${state}|${description}`;
     if (this.#lastPosted.get(key) === fingerprint) return;
     try {
       await this.#options.port.postStatus(status);

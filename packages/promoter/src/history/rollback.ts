@@ -2,8 +2,8 @@ import { FerryError, parseFerryConfig, resolveAppEnvironment } from '@ferry/mani
 import { describeVersion, formatPromotedImage, type VersionSummary } from '../core/plan-promotion.js';
 import { findImageOccurrences } from '../core/set-image.js';
 import { promote, type PromoteOptions, type PromoteResult } from '../promote.js';
-import type { GitHistory } from './git-history.js';
-import { chooseRollbackVersion, readPromotionRecords, RollbackTrailer, type PromotionRecord } from './promotion-records.js';
+import type { GitHistory, HistoryCommit } from './git-history.js';
+import { chooseRollbackVersion, readPromotionRecords, RollbackTrailer, sameVersion, type PromotionRecord } from './promotion-records.js';
 import { setHold } from './set-hold.js';
 
 export interface RollbackOptions extends Omit<PromoteOptions, 'image' | 'fromEnv' | 'files' | 'override' | 'app'> {
@@ -54,12 +54,13 @@ export async function rollback(options: RollbackOptions): Promise<RollbackResult
   }));
 
   progress(`reading the history of ${branch} for promotions of ${app} to ${env}`);
-  const records = readPromotionRecords(await options.history.log(branch, options.depth ?? 500), app, env);
-  const target = chooseRollbackVersion(records, current, options.to);
+  const log = await options.history.log(branch, options.depth ?? 500);
+  const records = readPromotionRecords(log, app, env);
+  const target = await chooseWithFallback(options, records, current, log, resolved);
   const fromImage = formatPromotedImage(resolved.image, current[0] ?? {});
   const since = options.now().toISOString().replace(/\.\d{3}Z$/, 'Z');
   const hold = { reason: options.reason ?? `rolled back from ${describeVersion(current[0] ?? {})} to ${describeVersion(target.version)}`, ...(options.by ? { by: options.by } : {}), since };
-  progress(`rolling ${app} in ${env} back from ${current.map(describeVersion).join(', ')} to ${describeVersion(target.version)} (promoted in ${target.commit.slice(0, 12)})`);
+  progress(`rolling ${app} in ${env} back from ${current.map(describeVersion).join(', ')} to ${describeVersion(target.version)} (found at ${target.commit.slice(0, 12)})`);
 
   const result = await promote({
     ...options,
@@ -81,6 +82,33 @@ export async function rollback(options: RollbackOptions): Promise<RollbackResult
     },
   });
   return { ...result, rollback: { from: current, to: target, hold } };
+}
+
+/**
+ * When no earlier promotion is recorded (the first version came from the repo's own history, not
+ * from ferry promote), the version in the files just before the promotion in place is the previous one.
+ */
+async function chooseWithFallback(
+  options: RollbackOptions, records: PromotionRecord[], current: VersionSummary[], log: HistoryCommit[],
+  resolved: { image: string; files: { path: string; key?: string | undefined }[] },
+): Promise<PromotionRecord> {
+  try {
+    return chooseRollbackVersion(records, current, options.to);
+  } catch (err) {
+    if (options.to !== undefined || !(err instanceof FerryError) || err.code !== 'target.not-found') throw err;
+    const inPlace = records.find((r) => current.some((v) => sameVersion(v, r.version)));
+    const parent = inPlace ? log.find((c) => c.oid === inPlace.commit)?.parents[0] : undefined;
+    if (!inPlace || !parent) throw err;
+    const files = await options.history.readFiles(parent, resolved.files.map((f) => f.path));
+    const before = distinct(resolved.files.flatMap((f) => {
+      const content = files.get(f.path);
+      return content ? findImageOccurrences([{ path: f.path, content }], resolved.image, f.key).map((o) => ({ tag: o.tag, digest: o.digest })) : [];
+    }));
+    const rolledBack = new Set(records.flatMap((r) => (r.rollbackFrom ? [r.rollbackFrom] : [])));
+    const version = before.length === 1 ? before[0]! : undefined;
+    if (!version || current.some((v) => sameVersion(v, version)) || rolledBack.has(formatPromotedImage(resolved.image, version))) throw err;
+    return { commit: parent, time: 0, image: formatPromotedImage(resolved.image, version), version };
+  }
 }
 
 /** `roll back web in prod: ...`, the reason in the body, and the Ferry-Rollback-From trailer. */
