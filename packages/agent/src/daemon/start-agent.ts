@@ -12,6 +12,7 @@ import { timeGitSource } from '../observability/timed-git-source.js';
 import type { SyncReport } from '../reconcile/reconcile-sync.js';
 import type { SyncReporter } from '../reporting/sync-reporter.js';
 import { handleGitHubWebhook, ReplayGuard } from '../webhook/github-webhook.js';
+import { createCommitVerifier } from '../signatures/commit-verifier.js';
 import { createKubeHttp, type KubeHttp } from './kube-http.js';
 import type { LeaderElectionOptions } from './leader-election.js';
 import type { ScheduleSettings } from './schedule.js';
@@ -69,7 +70,7 @@ export async function startAgent(config: AgentConfig, overrides: AgentOverrides 
   const http = overrides.http ? overrides.http(realHttp) : realHttp;
   const source = timeGitSource(new IsomorphicGitSource({ cacheDir: config.cacheDir, ...(config.maxRepoBytes ? { maxRepoBytes: config.maxRepoBytes } : {}) }), metrics);
   const daemon = new SyncDaemon(
-    { kube, http, reconcile: { kube, source, tools: config.tools, tmpDir: config.tmpDir, ...(config.reporter ? { reporter: config.reporter } : {}) }, log, metrics, ...(overrides.onReport ? { onReport: overrides.onReport } : {}) },
+    { kube, http, verifyCommit: createCommitVerifier(kube, { cacheDir: config.cacheDir, tmpDir: config.tmpDir }), reconcile: { kube, source, tools: config.tools, tmpDir: config.tmpDir, ...(config.reporter ? { reporter: config.reporter } : {}) }, log, metrics, ...(overrides.onReport ? { onReport: overrides.onReport } : {}) },
     {
       ...(config.namespace ? { namespace: config.namespace } : {}),
       maxConcurrent: config.maxConcurrent,

@@ -23,6 +23,7 @@ import type { KubeHttp } from './kube-http.js';
 import { LeaderElector, type LeaderElectionOptions } from './leader-election.js';
 import { defaultScheduleSettings, finishSync, nextWakeAt, observeSync, pickDue, startSync, triggerSync, type ScheduleSettings, type SyncSchedule } from './schedule.js';
 import { takeOwnershipOfForeignEdits } from './take-ownership.js';
+import type { CommitVerifier, VerifySpec } from '../signatures/commit-verifier.js';
 import { watchSyncs } from './watch-syncs.js';
 
 /** Set (any value, e.g. a time or a webhook delivery id) to reconcile a Sync at once. */
@@ -36,6 +37,8 @@ export interface SyncDaemonDeps {
   metrics: AgentMetrics;
   now?: () => number;
   random?: () => number;
+  /** Commit signature verification for Syncs with spec.verify (signatures/commit-verifier.ts). */
+  verifyCommit?: CommitVerifier;
   /** Called after each reconcile (tests, embedding). */
   onReport?: (report: SyncReport, drifted: readonly string[]) => void;
 }
@@ -241,7 +244,11 @@ export class SyncDaemon {
         }
         const { lastDriftCorrection: _ignored, ...status } = (loaded.status ?? {}) as SyncStatus & { lastDriftCorrection?: unknown };
         // Every interval is a drift check: render and dry-run even when the remote head is unchanged.
-        report = await reconcileSync({ ...loaded, status }, this.deps.reconcile, {
+        // spec.verify is read from the watched object: the core's spec parser does not carry it.
+        const verify = ((this.objects.get(key)?.spec ?? {}) as { verify?: VerifySpec }).verify;
+        const verifier = this.deps.verifyCommit;
+        const deps = verify?.secretRef?.name && verifier ? { ...this.deps.reconcile, verifyCommit: (t: typeof loaded, commit: string) => verifier(t, commit, verify) } : this.deps.reconcile;
+        report = await reconcileSync({ ...loaded, status }, deps, {
           force: true, concurrency: this.options.concurrency,
           ...(this.options.healthTimeoutMs !== undefined ? { healthTimeoutMs: this.options.healthTimeoutMs } : {}),
         });

@@ -35,6 +35,8 @@ export interface ReconcileDeps {
   now?: () => Date;
   /** Told when a revision starts applying and how each reconcile ended (commit statuses); never with dryRun. */
   reporter?: SyncReporter | undefined;
+  /** Refuses a fetched head (commit signature verification, the daemon's signatures/); throws a FerryError. */
+  verifyCommit?: ((target: SyncTarget, commit: string) => Promise<void>) | undefined;
 }
 
 export interface ReconcileOptions {
@@ -102,7 +104,8 @@ export async function reconcileSync(target: SyncTarget, deps: ReconcileDeps, opt
     report.inventorySize = state.inventory.length;
     if (!options.dryRun) await deps.reporter?.applying(target, head);
     await deps.source.fetchCommit(spec.url, spec.ref, head, target.credentials);
-    // verify: commit signature verification is added with the daemon (next issue).
+    // verify
+    await deps.verifyCommit?.(target, head);
 
     // render
     const rendered = await renderSource({
