@@ -5,8 +5,7 @@
  * key, is refused with a FerryError whose code says which (`source.` codes are Stalled: a human must
  * sign, or trust the key).
  *
- * Not yet wired into reconcile: the hook point is right after fetch in reconcile-sync.ts (read the
- * raw commit object, `splitSignedCommit`, then `verifyCommitSignature`).
+ * Wired to Syncs by commit-verifier.ts (spec.verify), called by reconcile right after fetch.
  */
 import { FerryError } from '@ferry/manifest-model';
 import { execFile } from 'node:child_process';
