@@ -178,6 +178,10 @@ export class KubeClient implements KubeApi {
   }
 
   private async resourceOf(apiVersion: string, kind: string): Promise<Resource | undefined> {
+    // The few core kinds the agent itself reads and writes (its inventory, Secrets, Namespaces) are
+    // fixed in the v1 API: no discovery request, so a no-op sync stays at one API call.
+    const builtIn = apiVersion === 'v1' ? coreResources[kind] : undefined;
+    if (builtIn) return builtIn;
     let entry = this.discovery.get(apiVersion);
     if (!entry) {
       entry = this.discover(apiVersion);
@@ -247,6 +251,12 @@ export class KubeClient implements KubeApi {
     });
   }
 }
+
+const coreResources: Record<string, Resource> = {
+  ConfigMap: { name: 'configmaps', namespaced: true },
+  Secret: { name: 'secrets', namespaced: true },
+  Namespace: { name: 'namespaces', namespaced: false },
+};
 
 function apiBase(apiVersion: string): string {
   return groupOf(apiVersion) ? `/apis/${apiVersion}` : `/api/${apiVersion}`;
