@@ -33,3 +33,5 @@ export { chooseRollbackVersion, readPromotionRecords, RollbackTrailer } from './
 export type { PromotionRecord } from './history/promotion-records.js';
 export { setHold } from './history/set-hold.js';
 export type { HoldInput } from './history/set-hold.js';
+export { releaseHold } from './history/release-hold.js';
+export type { ReleaseHoldOptions, ReleaseHoldResult } from './history/release-hold.js';

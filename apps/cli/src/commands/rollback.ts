@@ -1,5 +1,5 @@
 import { FerryError } from '@ferry/manifest-model';
-import { describeVersion, openGitHistory, openGitWorkspace, rollback, type RollbackResult } from '@ferry/promoter';
+import { describeVersion, openGitHistory, openGitWorkspace, releaseHold, rollback, type RollbackResult } from '@ferry/promoter';
 import { ExitCode, UsageError, type Command } from '../command.js';
 import { booleanFlag, parseFlags, stringFlag } from '../parse-flags.js';
 import { connectRepo } from './connect-repo.js';
@@ -19,6 +19,8 @@ ferry.yaml in the same commit: automated promotions are refused (exit 4) until a
   --reason TEXT       why (goes into the hold and the commit; default "rolled back from X to Y")
   --by NAME           who (default $GITHUB_ACTOR or $USER)
   --wait-live         after the merge, wait until the clusters report the rollback applied and healthy
+  --release           instead: remove the hold on APP in ENV from ferry.yaml (commit or pull request), so
+                      automated promotions go through again
   other flags         as for ferry promote
 
 Exit codes: 0 rolled back (or already at that version), 2 bad input, 3 no such app/env/version in history,
@@ -37,7 +39,7 @@ export const rollbackCommand: Command = {
         repo: { type: 'string' }, env: { type: 'string' }, app: { type: 'string' }, to: { type: 'string' }, reason: { type: 'string' }, by: { type: 'string' },
         push: { type: 'string' }, 'auto-merge': { type: 'boolean' }, 'wait-merged': { type: 'boolean' }, timeout: { type: 'string' },
         'wait-live': { type: 'boolean' }, clusters: { type: 'string' },
-        'github-api-url': { type: 'string' }, 'dry-run': { type: 'boolean' }, json: { type: 'boolean' },
+        'github-api-url': { type: 'string' }, 'dry-run': { type: 'boolean' }, json: { type: 'boolean' }, release: { type: 'boolean' },
       });
       json = booleanFlag(flags, 'json');
       if (flags.positionals.length) throw new UsageError(`rollback: unexpected argument ${flags.positionals[0]}`);
@@ -58,7 +60,25 @@ export const rollbackCommand: Command = {
       const progress = (m: string) => io.stderr.write(`ferry rollback: ${m}\n`);
       const dryRun = booleanFlag(flags, 'dry-run');
 
+      const release = booleanFlag(flags, 'release');
+      if (release) {
+        const extra = ['to', 'reason', 'clusters', 'timeout'].find((n) => stringFlag(flags, n) !== undefined) ?? ['wait-live', 'wait-merged', 'dry-run'].find((n) => booleanFlag(flags, n));
+        if (extra) throw new UsageError(`rollback: --release does not take --${extra}`);
+      }
       const repo = await connectRepo(repoFlag, stringFlag(flags, 'github-api-url'), io.env, progress);
+      if (release) {
+        const workspace = await openGitWorkspace({ url: repo.gitUrl, auth: repo.gitAuth });
+        try {
+          const released = await releaseHold({
+            repo: workspace, host: repo.host, app, env, push: (push as 'pr' | 'direct' | undefined) ?? (repo.host ? 'pr' : 'direct'),
+            autoMerge: booleanFlag(flags, 'auto-merge'), by: stringFlag(flags, 'by') ?? io.env['GITHUB_ACTOR'] ?? io.env['USER'],
+          });
+          io.stdout.write(json ? `${JSON.stringify({ ...released, exitCode: 0 }, null, 2)}\n` : `${released.message}\n`);
+          return ExitCode.Ok;
+        } finally {
+          await workspace.close();
+        }
+      }
       if ((push === 'pr' || (push === undefined && repo.onGitHub)) && !repo.host && !dryRun) {
         throw new FerryError('input.missing-auth', 'a rollback pull request needs GitHub credentials', { hint: 'set FERRY_GITHUB_TOKEN / GITHUB_TOKEN, or use --push direct' });
       }

@@ -58,7 +58,7 @@ async function post(repo: string, sha: string, context: string, state: string, d
 }
 
 describe('ferry status and ferry rollback', () => {
-  it('status shows git and clusters; rollback goes back one version with a hold, refuses to go back to a rolled-back version, and a hold blocks promotion', async () => {
+  it('status shows git and clusters; rollback goes back one version with a hold, refuses to go back to a rolled-back version, a hold blocks promotion until released', async () => {
     const name = 'acme/rb';
     const { url, path } = await world.git.createRepo(name, { seed });
     const api = ['--repo', url, '--github-api-url', world.github.url];
@@ -109,9 +109,18 @@ describe('ferry status and ferry rollback', () => {
     const unknown = await ferry(['rollback', ...api, '--env', 'prod', '--app', 'web', '--to', '0.1.0', '--push', 'direct']);
     expect(unknown.code).toBe(3);
     expect(await git(path, 'show', 'main:envs/prod/web.yaml')).toBe('image: ghcr.io/acme/web:1.1.0');
+
+    // Releasing the hold restores ferry.yaml byte for byte; promotions go through again.
+    const released = await ferry(['rollback', ...api, '--env', 'prod', '--app', 'web', '--release', '--push', 'direct', '--by', 'bob']);
+    expect(released.code, released.stderr).toBe(0);
+    expect(released.stdout).toMatch(/^released the hold on web in prod \(commit [0-9a-f]{12} on main\)/);
+    expect(`${await git(path, 'show', 'main:ferry.yaml')}\n`).toBe(seed['ferry.yaml']);
+    expect((await ferry(['rollback', ...api, '--env', 'prod', '--app', 'web', '--release', '--push', 'direct'])).stdout).toBe('web in prod is not on hold; nothing to release\n');
+    expect((await ferry(['rollback', ...api, '--env', 'prod', '--app', 'web', '--release', '--to', '1.0.0'])).code).toBe(2);
+    expect((await ferry(['promote', ...api, '--env', 'prod', '--app', 'web', '--image', 'ghcr.io/acme/web:1.3.0', '--push', 'direct'])).code).toBe(0);
   });
 
-  it('rolls back through a pull request marked as a rollback (explicit --to; a version never promoted is refused)', async () => {
+  it('rolls back through a pull request marked as a rollback (explicit --to; a version never promoted is refused), then releases the hold through a pull request', async () => {
     const name = 'acme/rb-pr';
     const { url, path } = await world.git.createRepo(name, { seed });
     const api = ['--repo', url, '--github-api-url', world.github.url];
@@ -129,5 +138,10 @@ describe('ferry status and ferry rollback', () => {
     expect(pull.body).toMatch(/^\*\*Rollback\*\* from `ghcr.io\/acme\/web:1.2.0`/);
     expect(await git(path, 'show', 'main:envs/prod/web.yaml')).toBe('image: ghcr.io/acme/web:1.1.0');
     expect(await git(path, 'show', 'main:ferry.yaml')).toContain('hold: { reason: "rolled back from 1.2.0 to 1.1.0", by: "ci-bot", since: "');
+    const release = await ferry(['rollback', ...api, '--env', 'prod', '--app', 'web', '--release', '--auto-merge']);
+    expect(release.code, release.stderr).toBe(0);
+    expect(release.stdout).toMatch(/^merged pull request #2 as [0-9a-f]{12}: released the hold on web in prod/);
+    expect([...world.github.state.repos.get(name)!.pulls.values()].map((p) => p.title)).toEqual(['Roll back web in prod to 1.1.0', 'Release the hold on web in prod']);
+    expect(`${await git(path, 'show', 'main:ferry.yaml')}\n`).toBe(seed['ferry.yaml']);
   });
 });
