@@ -95,7 +95,7 @@ describe('ferry promote --wait-live', () => {
     const { url } = await newRepo();
     const result = await ferry([...promoteArgs(url, '1.3.0'), '--push', 'direct', '--wait-live', '--clusters', 'eu,us', '--timeout', '1s']);
     expect(result.code).toBe(6);
-    expect(result.stdout).toContain('NOT live: not live within 1s: eu: waiting: no report yet on this commit; us: waiting: no report yet on this commit');
+    expect(result.stdout).toContain('NOT live: not live before --timeout ran out: eu: waiting: no report yet on this commit; us: waiting: no report yet on this commit');
   });
 
   it.each([

@@ -81,7 +81,7 @@ describe('waitLive', () => {
     const result = await waitLive({ ...options, clusters: ['eu', 'us'], timeoutMs: 200 });
     await history.close();
     expect(result.outcome).toBe('timeout');
-    expect(result.message).toBe('not live within 0s: eu: waiting: no report yet on this commit; us: waiting: no report yet on this commit');
+    expect(result.message).toBe('not live before --timeout ran out: eu: waiting: no report yet on this commit; us: waiting: no report yet on this commit');
     expect(result.elapsedMs).toBeGreaterThanOrEqual(200);
   });
 });

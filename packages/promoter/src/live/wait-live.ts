@@ -76,7 +76,8 @@ export async function waitLive(options: WaitLiveOptions): Promise<WaitLiveResult
       const why = targets.length
         ? clusters.filter((c) => c.state !== 'live').map((c) => `${c.cluster}: ${c.state}: ${c.description}`).join('; ')
         : `no cluster reported on ${options.branch}; is an agent running with --cluster and a status token? (or pass --clusters)`;
-      return finish('timeout', `not live within ${Math.round(options.timeoutMs / 1000)}s: ${why}`);
+      // The budget is what is left of --timeout after the merge wait, so name the flag, not a number.
+      return finish('timeout', `not live before --timeout ran out: ${why}`);
     }
     await clock.sleep(Math.min(pollMs, Math.max(0, options.timeoutMs - elapsed)));
   }
