@@ -5,7 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulatorWorld, type EmulatorWorld } from '@ferry/testenv';
 import { openGitWorkspace } from '@ferry/promoter';
 import { main } from '../main.js';
-import { parseDuration, resolveRepo } from './promote.js';
+import { resolveRepo } from './connect-repo.js';
+import { parseDuration } from './promote.js';
 
 const TOKEN = 'ghp_clitokenclitokenclitoken0000000000';
 

@@ -1,8 +1,9 @@
-import { appendFile, readFile } from 'node:fs/promises';
+import { appendFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { FerryError, parseImageReference } from '@ferry/manifest-model';
-import { connectGitHub, openGitWorkspace, promote, type GitHubAuth, type PromoteResult, type PullRequestHost, type WaitLiveResult } from '@ferry/promoter';
+import { openGitWorkspace, promote, type PromoteResult, type WaitLiveResult } from '@ferry/promoter';
 import { ExitCode, UsageError, type CliIo, type Command } from '../command.js';
+import { connectRepo, resolveRepo } from './connect-repo.js';
 import { parseClusters, runWaitLive, type WaitLiveFlags } from './wait-live-step.js';
 
 /** Exit codes of `ferry promote` (issue 4); 0, 2 and 3 are shared with every command. */
@@ -170,21 +171,12 @@ export function parseDuration(text: string): number {
 async function runPromote(flags: PromoteFlags, io: CliIo): Promise<PromoteResult & { live?: WaitLiveResult | undefined }> {
   const deadline = Date.now() + (flags.waitMergedMs ?? 0);
   const target = resolveRepo(flags.repo, flags.apiUrl);
-  const githubAuth = await readGitHubAuth(io.env);
   const wantsPr = flags.push === 'pr' || (flags.push === undefined && target.onGitHub);
-  let host: PullRequestHost | undefined;
-  let gitAuth: { username: string; password: string } | undefined = readGitAuth(io.env);
   const progress = (message: string): void => {
     io.stderr.write(`ferry promote: ${message}\n`);
   };
-  if (githubAuth && (wantsPr || target.onGitHub) && !flags.dryRun) {
-    progress(`connecting to ${target.apiUrl}`);
-    const connection = await connectGitHub({ owner: target.owner, repo: target.name, auth: githubAuth, apiUrl: target.apiUrl });
-    host = connection.host;
-    gitAuth ??= await connection.gitAuth();
-  } else if (githubAuth?.kind === 'token') {
-    gitAuth ??= { username: 'x-access-token', password: githubAuth.token };
-  }
+  // A dry run reads git only; it never needs (or touches) the GitHub API.
+  const { host, gitAuth } = await connectRepo(target, io.env, progress, (wantsPr || target.onGitHub) && !flags.dryRun);
   if (wantsPr && !host && !flags.dryRun) {
     throw new FerryError('input.missing-auth', '--push pr needs GitHub credentials', { hint: 'set FERRY_GITHUB_TOKEN / GITHUB_TOKEN or FERRY_GITHUB_APP_ID + FERRY_GITHUB_APP_PRIVATE_KEY, or use --push direct' });
   }
@@ -203,48 +195,6 @@ async function runPromote(flags: PromoteFlags, io: CliIo): Promise<PromoteResult
   } finally {
     await repo.close();
   }
-}
-
-interface RepoTarget { owner: string; name: string; gitUrl: string; apiUrl: string; onGitHub: boolean }
-
-/** OWNER/NAME means GitHub (or the Enterprise host of --github-api-url); a URL is any git server. */
-export function resolveRepo(repo: string, apiUrl: string | undefined): RepoTarget {
-  const api = (apiUrl ?? 'https://api.github.com').replace(/\/+$/, '');
-  const short = /^([A-Za-z0-9_.-]+)\/([A-Za-z0-9_.-]+)$/.exec(repo);
-  if (short) {
-    const webOrigin = apiUrl ? new URL(api).origin : 'https://github.com';
-    return { owner: short[1]!, name: short[2]!.replace(/\.git$/, ''), gitUrl: `${webOrigin}/${short[1]}/${short[2]!.replace(/\.git$/, '')}.git`, apiUrl: api, onGitHub: true };
-  }
-  let url: URL;
-  try {
-    url = new URL(repo);
-  } catch {
-    throw new UsageError(`promote: --repo "${repo}" is neither OWNER/NAME nor a URL`);
-  }
-  if (url.username || url.password) {
-    throw new UsageError('promote: --repo must not carry credentials', 'pass them in FERRY_GIT_USERNAME / FERRY_GIT_PASSWORD or a GitHub token variable');
-  }
-  const parts = url.pathname.replace(/\.git$/, '').split('/').filter(Boolean);
-  if (parts.length < 2) throw new UsageError(`promote: --repo ${repo} has no OWNER/NAME path`);
-  return { owner: parts[parts.length - 2]!, name: parts[parts.length - 1]!, gitUrl: url.toString(), apiUrl: api, onGitHub: url.hostname === 'github.com' || apiUrl !== undefined };
-}
-
-export async function readGitHubAuth(env: CliIo['env']): Promise<GitHubAuth | undefined> {
-  const appId = env['FERRY_GITHUB_APP_ID'];
-  const key = env['FERRY_GITHUB_APP_PRIVATE_KEY'];
-  if (appId && key) {
-    const privateKey = key.includes('-----BEGIN') ? key : await readFile(key, 'utf8').catch(() => {
-      throw new FerryError('input.missing-auth', 'FERRY_GITHUB_APP_PRIVATE_KEY is neither a PEM key nor a readable file', { hint: 'set it to the key text or its path' });
-    });
-    return { kind: 'app', appId, privateKey };
-  }
-  const token = env['FERRY_GITHUB_TOKEN'] || env['GITHUB_TOKEN'];
-  return token ? { kind: 'token', token } : undefined;
-}
-
-export function readGitAuth(env: CliIo['env']): { username: string; password: string } | undefined {
-  const password = env['FERRY_GIT_PASSWORD'];
-  return password ? { username: env['FERRY_GIT_USERNAME'] ?? 'git', password } : undefined;
 }
 
 function exitCodeOf(result: PromoteResult & { live?: WaitLiveResult | undefined }): number {

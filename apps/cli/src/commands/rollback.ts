@@ -2,7 +2,7 @@ import { FerryError } from '@ferry/manifest-model';
 import { describeVersion, openGitHistory, openGitWorkspace, releaseHold, rollback, type RollbackResult } from '@ferry/promoter';
 import { ExitCode, UsageError, type Command } from '../command.js';
 import { booleanFlag, parseFlags, stringFlag } from '../parse-flags.js';
-import { connectRepo } from './connect-repo.js';
+import { connectRepo, resolveRepo } from './connect-repo.js';
 import { PromoteExit, exitCodeOfError, parseDuration } from './promote.js';
 import { parseClusters, runWaitLive } from './wait-live-step.js';
 
@@ -65,7 +65,7 @@ export const rollbackCommand: Command = {
         const extra = ['to', 'reason', 'clusters', 'timeout'].find((n) => stringFlag(flags, n) !== undefined) ?? ['wait-live', 'wait-merged', 'dry-run'].find((n) => booleanFlag(flags, n));
         if (extra) throw new UsageError(`rollback: --release does not take --${extra}`);
       }
-      const repo = await connectRepo(repoFlag, stringFlag(flags, 'github-api-url'), io.env, progress);
+      const repo = await connectRepo(resolveRepo(repoFlag, stringFlag(flags, 'github-api-url')), io.env, progress);
       if (release) {
         const workspace = await openGitWorkspace({ url: repo.gitUrl, auth: repo.gitAuth });
         try {

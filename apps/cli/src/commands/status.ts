@@ -2,7 +2,7 @@ import { FerryError } from '@ferry/manifest-model';
 import { createGitHubStatusReader, describeVersion, openGitHistory, openGitWorkspace, readEnvironmentStatus, type EnvironmentStatus } from '@ferry/promoter';
 import { ExitCode, UsageError, type Command } from '../command.js';
 import { parseFlags, stringFlag, booleanFlag } from '../parse-flags.js';
-import { connectRepo } from './connect-repo.js';
+import { connectRepo, resolveRepo } from './connect-repo.js';
 import { exitCodeOfError } from './promote.js';
 
 const HELP = `Usage: ferry status --repo OWNER/NAME|GIT-URL --env ENV [--app APP] [--github-api-url URL] [--json]
@@ -33,7 +33,7 @@ export const statusCommand: Command = {
       const repoFlag = stringFlag(flags, 'repo');
       const env = stringFlag(flags, 'env');
       if (!repoFlag || !env) throw new UsageError(`status: --${repoFlag ? 'env' : 'repo'} is required`, 'run "ferry status --help" for usage');
-      const repo = await connectRepo(repoFlag, stringFlag(flags, 'github-api-url'), io.env, () => {});
+      const repo = await connectRepo(resolveRepo(repoFlag, stringFlag(flags, 'github-api-url')), io.env, () => {});
       const workspace = await openGitWorkspace({ url: repo.gitUrl, auth: repo.gitAuth });
       const history = await openGitHistory({ url: repo.gitUrl, auth: repo.gitAuth });
       try {
