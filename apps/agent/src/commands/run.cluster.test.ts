@@ -3,10 +3,10 @@ import { execFile } from 'node:child_process';
 import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // Test support from the agent package (test-only files, not part of its public API).
-import { configMap, createSource, ensureNamespace, startAgentHarness, uniqueName, type AgentHarness } from '../../../../packages/agent/src/test/agent-harness.js';
-import { createSync, eventually, getSync, installCrd, readyRevision } from '../../../../packages/agent/src/daemon/test/daemon-harness.js';
+import { configMap, createSource, ensureNamespace, uniqueName, type AgentHarness } from '../../../../packages/agent/src/test/agent-harness.js';
+import { createSync, startDaemonCluster, eventually, getSync, readyRevision } from '../../../../packages/agent/src/daemon/test/daemon-harness.js';
 import { runCommand } from './run.js';
 
 // The shipped install (kustomize base, namespaced variant, Helm chart rendered by the real helm)
@@ -17,9 +17,7 @@ const exec = promisify(execFile);
 let h: AgentHarness;
 let kubeconfig: string;
 beforeAll(async () => {
-  kubeconfig = inject('kubeconfigPath');
-  h = await startAgentHarness(kubeconfig);
-  await installCrd(kubeconfig);
+  ({ h, kubeconfig } = await startDaemonCluster());
 });
 afterAll(async () => {
   await h?.close();

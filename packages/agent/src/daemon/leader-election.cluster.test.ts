@@ -1,6 +1,6 @@
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { configMap, createSource, ensureNamespace, startAgentHarness, uniqueName, type AgentHarness } from '../test/agent-harness.js';
-import { createSync, eventually, getSync, installCrd, readyRevision, startTestAgent, type TestAgent } from './test/daemon-harness.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { configMap, createSource, ensureNamespace, uniqueName, type AgentHarness } from '../test/agent-harness.js';
+import { createSync, startDaemonCluster, eventually, getSync, readyRevision, startTestAgent, type TestAgent } from './test/daemon-harness.js';
 import { killableHttp, killableKube } from './test/killable.js';
 
 // Two agents against the real kube-apiserver, one Lease: one writes, the other takes over when the
@@ -8,9 +8,7 @@ import { killableHttp, killableKube } from './test/killable.js';
 let h: AgentHarness;
 let kubeconfig: string;
 beforeAll(async () => {
-  kubeconfig = inject('kubeconfigPath');
-  h = await startAgentHarness(kubeconfig);
-  await installCrd(kubeconfig);
+  ({ h, kubeconfig } = await startDaemonCluster());
 });
 afterAll(async () => {
   await h?.close();

@@ -1,10 +1,10 @@
 import { kubectl, kubectlPath } from '@ferry/testenv';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KubeObject } from '../plan/kube-object.js';
-import { configMap, createSource, ensureNamespace, getConfigMap, startAgentHarness, uniqueName, type AgentHarness } from '../test/agent-harness.js';
-import { createSync, eventually, getSync, installCrd, readyRevision, startTestAgent } from './test/daemon-harness.js';
+import { configMap, createSource, ensureNamespace, getConfigMap, uniqueName, type AgentHarness } from '../test/agent-harness.js';
+import { createSync, startDaemonCluster, eventually, getSync, readyRevision, startTestAgent } from './test/daemon-harness.js';
 import { killableKube } from './test/killable.js';
 
 // `ferry-agent run`'s daemon in-process, against the run's real kube-apiserver and a real git
@@ -12,9 +12,7 @@ import { killableKube } from './test/killable.js';
 let h: AgentHarness;
 let kubeconfig: string;
 beforeAll(async () => {
-  kubeconfig = inject('kubeconfigPath');
-  h = await startAgentHarness(kubeconfig);
-  await installCrd(kubeconfig);
+  ({ h, kubeconfig } = await startDaemonCluster());
 });
 afterAll(async () => {
   await h?.close();

@@ -1,15 +1,13 @@
 import { createHmac } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { configMap, createSource, ensureNamespace, getConfigMap, startAgentHarness, uniqueName, type AgentHarness } from '../test/agent-harness.js';
-import { createSync, eventually, getSync, installCrd, readyRevision, startTestAgent } from '../daemon/test/daemon-harness.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { configMap, createSource, ensureNamespace, getConfigMap, uniqueName, type AgentHarness } from '../test/agent-harness.js';
+import { createSync, startDaemonCluster, eventually, getSync, readyRevision, startTestAgent } from '../daemon/test/daemon-harness.js';
 
 // The webhook endpoint of a running agent (real HTTP), the real kube-apiserver and git server.
 let h: AgentHarness;
 let kubeconfig: string;
 beforeAll(async () => {
-  kubeconfig = inject('kubeconfigPath');
-  h = await startAgentHarness(kubeconfig);
-  await installCrd(kubeconfig);
+  ({ h, kubeconfig } = await startDaemonCluster());
 });
 afterAll(async () => {
   await h?.close();

@@ -2,8 +2,9 @@
 // agent started in-process against the real API server.
 import { kubectl } from '@ferry/testenv';
 import { fileURLToPath } from 'node:url';
+import { inject } from 'vitest';
 import type { KubeObject } from '../../plan/kube-object.js';
-import type { AgentHarness } from '../../test/agent-harness.js';
+import { startAgentHarness, type AgentHarness } from '../../test/agent-harness.js';
 import { startAgent, type AgentConfig, type AgentOverrides, type RunningAgent } from '../start-agent.js';
 
 export const crdDir = fileURLToPath(new URL('../../../crds/', import.meta.url));
@@ -11,6 +12,14 @@ export const crdDir = fileURLToPath(new URL('../../../crds/', import.meta.url));
 export async function installCrd(kubeconfig: string): Promise<void> {
   await kubectl(kubeconfig, ['apply', '--server-side', '--force-conflicts', '-f', crdDir]);
   await kubectl(kubeconfig, ['wait', '--for=condition=Established', 'crd/syncs.ferry.dev', '--timeout=60s']);
+}
+
+/** The run's control plane (from the cluster project's global setup), a harness on it, the Sync CRD. */
+export async function startDaemonCluster(): Promise<{ h: AgentHarness; kubeconfig: string }> {
+  const kubeconfig = inject('kubeconfigPath');
+  const h = await startAgentHarness(kubeconfig);
+  await installCrd(kubeconfig);
+  return { h, kubeconfig };
 }
 
 export async function createSync(kubeconfig: string, namespace: string, name: string, spec: Record<string, unknown>): Promise<void> {
