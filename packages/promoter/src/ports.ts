@@ -11,6 +11,8 @@ export interface ConfigRepository {
   fetchBranch(branch: string): Promise<string | null>;
   /** Contents at a fetched commit; null for a path that does not exist there. */
   readFiles(commit: string, paths: string[]): Promise<Map<string, string | null>>;
+  /** The message of a fetched commit (trailers name the promotion it carries). */
+  readCommitMessage(commit: string): Promise<string>;
   /** Writes a commit with `files` replaced on top of `parent`; returns its id. Nothing leaves the machine. */
   writeCommit(input: { parent: string; files: { path: string; content: string }[]; message: string }): Promise<string>;
   /**

@@ -5,6 +5,7 @@ import { startEmulatorWorld, type EmulatorWorld } from '@ferry/testenv';
 import { connectGitHub } from './adapters/connect-github.js';
 import type { GitHubAuth } from './adapters/github-host.js';
 import { openGitWorkspace } from './adapters/git-workspace.js';
+import type { PullRequestHost } from './core/pull-request-flow.js';
 import { promote, type PromoteOptions } from './promote.js';
 import { fastRetry, readRemote, realClock, seedConfigRepo } from './test/promote-fixtures.js';
 
@@ -27,10 +28,11 @@ describe('promote --push pr against the GitHub emulator', () => {
     return { name, url };
   }
 
-  async function promoteIn(name: string, options: Partial<PromoteOptions> & { env: string }, auth: GitHubAuth = { kind: 'token', token: TOKEN }) {
+  async function promoteIn(name: string, options: Partial<PromoteOptions> & { env: string }, auth: GitHubAuth = { kind: 'token', token: TOKEN }, wrapHost = (h: PullRequestHost) => h) {
     const [owner, repoName] = name.split('/') as [string, string];
-    const { host, gitAuth } = await connectGitHub({ owner, repo: repoName, auth, apiUrl: world.github.url, throttle: { writeSpacingMs: 0, retryAfterScaleMs: 5, maxRetries: 3 } });
+    const { host: realHost, gitAuth } = await connectGitHub({ owner, repo: repoName, auth, apiUrl: world.github.url, throttle: { writeSpacingMs: 0, retryAfterScaleMs: 5, maxRetries: 3 } });
     const repo = await openGitWorkspace({ url: world.git.repoUrl(name), auth: await gitAuth() });
+    const host = wrapHost(realHost);
     try {
       return await promote({ repo, host, push: 'pr', clock: realClock, retry: fastRetry, pollMs: 20, ...options });
     } finally {
@@ -141,6 +143,33 @@ describe('promote --push pr against the GitHub emulator', () => {
     expect(openPulls(name)[0]!.title).toBe('Promote web to dev: 6.10.0');
     expect((await readRemote(url, 'ferry/dev/web', ['envs/dev/web.yaml'])).files.get('envs/dev/web.yaml')).toContain('web:6.10.0');
   }, 120_000);
+
+  it('an older build that writes its PR title after a newer build pushed and titled describes the newer one again', async () => {
+    const { name, url } = await newRepo();
+    await promoteIn(name, { env: 'dev', app: 'web', image: { name: 'ghcr.io/acme/web', tag: '6.1.0' } });
+    // The exact interleaving the concurrent test hits by chance: 6.7.0 has pushed its branch commit
+    // and is held just before it touches the PR; 6.10.0 then pushes on top and titles the PR.
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => { release = resolve; });
+    let held!: () => void;
+    const holding = new Promise<void>((resolve) => { held = resolve; });
+    const older = promoteIn(name, { env: 'dev', app: 'web', image: { name: 'ghcr.io/acme/web', tag: '6.7.0' }, sourceCommit: 'a'.repeat(40) }, undefined, (host) => ({
+      ...host,
+      findOpenPullRequest: async (head, base) => { held(); await gate; return host.findOpenPullRequest(head, base); },
+    }));
+    await holding;
+    const newer = await promoteIn(name, { env: 'dev', app: 'web', image: { name: 'ghcr.io/acme/web', tag: '6.10.0' }, sourceCommit: 'b'.repeat(40), buildUrl: 'https://ci.example/610' });
+    expect(newer).toMatchObject({ outcome: 'pull-request', pullRequest: { action: 'updated' } });
+    release();
+    expect((await older).outcome).toBe('pull-request');
+    const [pr] = openPulls(name);
+    expect(pr!.title).toBe('Promote web to dev: 6.10.0');
+    expect(pr!.body).toContain('b'.repeat(40));
+    expect(pr!.body).toContain('https://ci.example/610');
+    expect(pr!.body).not.toContain('a'.repeat(40));
+    expect((await readRemote(url, 'ferry/dev/web', ['envs/dev/web.yaml'])).files.get('envs/dev/web.yaml')).toContain('web:6.10.0');
+    world.github.assertNoViolations();
+  });
 
   it('retries rate limits and 5xx; when GitHub stays down it fails with nothing half-done', async () => {
     const { name, url } = await newRepo();

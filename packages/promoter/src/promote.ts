@@ -5,6 +5,7 @@ import { formatPromotedImage, planPromotion, type PromotionPlan, type VersionSum
 import { openOrUpdatePullRequest, requestMerge, waitForMerge, type Clock, type PullRequestHost } from './core/pull-request-flow.js';
 import type { PolicyReason } from './core/check-policy.js';
 import type { ConfigRepository } from './ports.js';
+import { settlePullRequestText } from './settle-pull-request.js';
 import { resolvePromotion, type PromotionRequest, type ResolvedPromotion } from './resolve-promotion.js';
 
 export interface PromoteOptions extends PromotionRequest {
@@ -198,7 +199,7 @@ async function attempt(
     if ((await repo.pushBranch({ branch: baseBranch, commit, expected: base })) === 'rejected') return 'conflict';
     return { ...summary, outcome: 'promoted', changed: true, commit, diff, mergeSha: commit, message: `promoted ${plan.message} (commit ${commit.slice(0, 12)} on ${baseBranch})` };
   }
-  return promoteThroughPullRequest(options, resolved, { plan, description, commit, prBranch, summary, diff, progress, pending });
+  return promoteThroughPullRequest(options, resolved, { plan, description, commit, prBranch, summary, diff, progress, pending, baseFiles: files });
 }
 
 async function promoteThroughPullRequest(
@@ -206,6 +207,7 @@ async function promoteThroughPullRequest(
   ctx: {
     plan: Extract<PromotionPlan, { outcome: 'change' }>; description: PromotionDescription; commit: string; prBranch: string;
     summary: Omit<PromoteResult, 'attempts'>; diff: string; progress: (m: string) => void; pending: PendingBranch;
+    baseFiles: Map<string, string | null>;
   },
 ): Promise<AttemptResult> {
   const { repo } = options;
@@ -239,6 +241,8 @@ async function promoteThroughPullRequest(
     labels: environment.labels, reviewers: environment.reviewers, teamReviewers: environment.teamReviewers,
   });
   ctx.pending.current = undefined;
+  const settled = await settlePullRequestText({ repo, host, target, prBranch, prNumber: opened.pr.number, described: head, baseFiles: ctx.baseFiles });
+  if (settled === 'redescribed') progress(`a newer build moved ${prBranch} meanwhile; #${opened.pr.number} describes it again`);
   const pr = { ...opened.pr, headSha: opened.pr.headSha || head };
   const result: Omit<PromoteResult, 'attempts'> = {
     ...summary, outcome: 'pull-request', changed: true, commit: head, diff: ctx.diff,

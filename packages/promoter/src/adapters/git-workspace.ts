@@ -135,6 +135,13 @@ export async function openGitWorkspace(options: GitWorkspaceOptions): Promise<Co
       }
       return files;
     },
+    async readCommitMessage(commit) {
+      try {
+        return (await git.readCommit({ fs, gitdir, oid: commit, cache })).commit.message;
+      } catch (err) {
+        throw translateGitError(`read commit ${commit.slice(0, 12)}`, err);
+      }
+    },
     async writeCommit({ parent, files, message }) {
       const { commit } = await git.readCommit({ fs, gitdir, oid: parent, cache });
       const objects: string[] = [];

@@ -1,0 +1,57 @@
+import { isSameRepository, tryParseImageReference } from '@ferry/manifest-model';
+import { formatPullRequest, parseTrailers, Trailer } from './core/format-promotion.js';
+import { planPromotion, type PromotionTarget } from './core/plan-promotion.js';
+import type { PullRequestHost } from './core/pull-request-flow.js';
+import { RollbackTrailer } from './history/promotion-records.js';
+import type { ConfigRepository } from './ports.js';
+
+export interface SettlePullRequestInput {
+  repo: ConfigRepository;
+  host: PullRequestHost;
+  target: PromotionTarget;
+  prBranch: string;
+  prNumber: number;
+  /** The commit whose promotion this run just wrote into the title and body. */
+  described: string;
+  /** Target files at the base commit, to describe the head's promotion against. */
+  baseFiles: Map<string, string | null>;
+  /** Bounds the loop: each round needs another run to have pushed meanwhile. */
+  maxRounds?: number;
+}
+
+/**
+ * Concurrent builds of one app: a newer run can push and write its title while an older, slower run
+ * is still about to write its own, so the PR would name the older version while the branch holds
+ * the newer. Only the run that wrote last can notice, by finding the branch moved past the commit it
+ * described: it then describes the head's promotion (from the head commit's trailers) and checks again. Any later push writes its own title after our last check.
+ */
+export async function settlePullRequestText(input: SettlePullRequestInput): Promise<'settled' | 'redescribed'> {
+  const { repo, host, target, prBranch, prNumber, baseFiles } = input;
+  let described = input.described;
+  let outcome: 'settled' | 'redescribed' = 'settled';
+  for (let round = 0; round < (input.maxRounds ?? 20); round++) {
+    const head = await repo.resolveBranch(prBranch);
+    if (head === null || head === described) return outcome;
+    if ((await repo.fetchBranch(prBranch)) !== head) continue; // moved again between the two calls
+    const trailers = parseTrailers(await repo.readCommitMessage(head));
+    // Not a promotion we can describe (a rollback writes its own text; a human commit has none).
+    const promoted = trailers[Trailer.Image];
+    if (promoted === undefined || trailers[RollbackTrailer] !== undefined) return outcome;
+    const image = tryParseImageReference(promoted);
+    if (!image || !isSameRepository(image.name, target.image)) return outcome;
+    const plan = planPromotion({ target, version: { tag: image.tag, digest: image.digest }, files: baseFiles, onOlder: 'skip' });
+    if (plan.outcome !== 'change') return outcome;
+    const text = formatPullRequest({
+      app: target.app, env: target.env, image: target.image, from: plan.from, to: plan.to, files: plan.files,
+      sourceCommit: trailers[Trailer.SourceCommit], buildUrl: trailers[Trailer.BuildUrl],
+    });
+    const pr = await host.getPullRequest(prNumber);
+    if (pr.state !== 'open') return outcome;
+    if (pr.title !== text.title || pr.body !== text.body) {
+      await host.updatePullRequest(prNumber, text);
+      outcome = 'redescribed';
+    }
+    described = head;
+  }
+  return outcome;
+}
