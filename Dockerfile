@@ -1,5 +1,6 @@
-# ferry-agent image: multi-stage, runs as non-root (uid 65532) on distroless Node 20, carries the
-# real kubectl (kustomize built in) and helm that the agent execs for rendering.
+# ferry-agent image: multi-stage, runs as non-root (uid 65532) on Debian slim Node 20, carries the
+# real kubectl (kustomize built in) and helm that the agent execs for rendering, and ssh-keygen and
+# gpg for verifying commit signatures (spec.verify).
 # Build: docker build -t ferry-agent .      (not built in this repository's CI: no Docker there)
 ARG NODE_VERSION=20.19
 ARG KUBECTL_VERSION=v1.35.2
@@ -44,8 +45,12 @@ RUN curl -fsSLo kubectl "https://dl.k8s.io/release/${KUBECTL_VERSION}/bin/linux/
  && tar -xzf helm.tgz --strip-components=1 "linux-${TARGETARCH}/helm" \
  && chmod 0755 kubectl helm && rm helm.tgz
 
-# 4. Runtime: no shell, no package manager, non-root.
-FROM gcr.io/distroless/nodejs20-debian12:nonroot
+# 4. Runtime: non-root, no package manager state; openssh-client and gpg for spec.verify.
+FROM node:${NODE_VERSION}-bookworm-slim
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends ca-certificates openssh-client gpg \
+ && rm -rf /var/lib/apt/lists/* \
+ && rm -f /usr/local/bin/npm /usr/local/bin/npx && rm -rf /usr/local/lib/node_modules/npm
 WORKDIR /app
 COPY --from=deps /app/node_modules ./node_modules
 COPY --from=build /src/package.json ./
@@ -61,5 +66,5 @@ COPY --from=tools /tools/kubectl /tools/helm /usr/local/bin/
 ENV NODE_ENV=production FERRY_KUBECTL=/usr/local/bin/kubectl FERRY_HELM=/usr/local/bin/helm HOME=/tmp
 USER 65532:65532
 EXPOSE 8080 9292
-ENTRYPOINT ["/nodejs/bin/node", "/app/apps/agent/bin/ferry-agent.js"]
+ENTRYPOINT ["/usr/local/bin/node", "/app/apps/agent/bin/ferry-agent.js"]
 CMD ["run"]
