@@ -114,26 +114,18 @@ export async function promote(options: PromoteOptions): Promise<PromoteResult> {
 
   async function loop(): Promise<PromoteResult> {
     for (;;) {
-      attempts++;
-      try {
-        const result = await attempt(options, resolved, push, progress, pending, attempts === 1);
-        if (result !== 'conflict') return { ...result, attempts };
-        conflicts++;
-        if (conflicts >= retry.conflicts) {
-          throw new FerryError('git.conflict', `gave up after ${conflicts} rejected pushes to ${branch}: the branch keeps moving`, { hint: 'run again; nothing was changed by this run' });
-        }
-        progress(`push to ${push === 'pr' ? formatPromotionBranch(options.env, resolved.target.app) : branch} was rejected (moved meanwhile); re-applying on the new head`);
-        await options.clock.sleep(backoff(conflicts, retry, random));
-      } catch (err) {
-        if (!isTransient(err)) throw err;
-        transient++;
-        if (transient >= retry.transient) throw exhausted(err, transient);
-        progress(`${(err as Error).message}; retrying`);
-        await options.clock.sleep(backoff(transient, retry, random));
+      const result = await withTransientRetry(() => attempt(options, resolved, push, progress, pending, ++attempts === 1));
+      if (result !== 'conflict') return { ...result, attempts };
+      conflicts++;
+      if (conflicts >= retry.conflicts) {
+        throw new FerryError('git.conflict', `gave up after ${conflicts} rejected pushes to ${branch}: the branch keeps moving`, { hint: 'run again; nothing was changed by this run' });
       }
+      progress(`push to ${push === 'pr' ? formatPromotionBranch(options.env, resolved.target.app) : branch} was rejected (moved meanwhile); re-applying on the new head`);
+      await options.clock.sleep(backoff(conflicts, retry, random));
     }
   }
 
+  /** Transient failures (5xx, cut connections) share one budget across the whole promotion. */
   async function withTransientRetry<T>(run: () => Promise<T>): Promise<T> {
     for (;;) {
       try {
