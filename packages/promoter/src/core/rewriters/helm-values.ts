@@ -36,7 +36,7 @@ export interface ValuesRoot { document: number; path: YamlPath }
 
 export type ValuesPlace =
   | { kind: 'combined'; candidate: Candidate }
-  | { kind: 'split'; candidate: Candidate; mapPath: YamlPath; nameKey: string; registry?: string; hasDigestKey: boolean; digestText?: string };
+  | { kind: 'split'; candidate: Candidate; mapPath: YamlPath; nameKey: string; registry?: string; digestKey?: DigestKey; digestText?: string };
 
 /** Every image place in the given values subtrees (default: every whole document). */
 export function findValuesPlaces(file: YamlFile, roots: ValuesRoot[] = file.documents.map((_, document) => ({ document, path: [] }))): ValuesPlace[] {
@@ -72,7 +72,8 @@ function splitPlace(file: YamlFile, document: number, _map: Node, path: YamlPath
   const name = registry ? `${registry.replace(/\/+$/, '')}/${ref.name}` : ref.name;
   const tagNode = fields.get('tag');
   const tag = scalarText(file, tagNode);
-  const digestText = scalarText(file, fields.get('digest'));
+  const digestKey: DigestKey | undefined = fields.has('digest') ? 'digest' : fields.has('sha') ? 'sha' : undefined;
+  const digestText = digestKey && scalarText(file, fields.get(digestKey));
   const candidate: Candidate = {
     path: file.file,
     line: lineOfNode(file, tagNode ?? nameNode),
@@ -82,8 +83,9 @@ function splitPlace(file: YamlFile, document: number, _map: Node, path: YamlPath
     names: [name],
   };
   if (tag) candidate.tag = tag;
-  if (digestText) candidate.digest = digestText;
-  const place: ValuesPlace = { kind: 'split', candidate, mapPath: path, nameKey, hasDigestKey: fields.has('digest') };
+  if (digestText) candidate.digest = digestKey === 'sha' && !digestText.includes(':') ? `sha256:${digestText}` : digestText;
+  const place: ValuesPlace = { kind: 'split', candidate, mapPath: path, nameKey };
+  if (digestKey) place.digestKey = digestKey;
   if (registry) place.registry = registry;
   if (digestText) place.digestText = digestText;
   return place;
@@ -105,7 +107,7 @@ function splitEdits(place: Extract<ValuesPlace, { kind: 'split' }>, change: Reso
   if (change.tag !== undefined) {
     edits.push({ op: 'set', document, path: at('tag'), value: change.tag, after: [place.nameKey] });
   }
-  if (change.digest !== undefined && !place.hasDigestKey && change.tag === undefined && change.newName === undefined) {
+  if (change.digest !== undefined && !place.digestKey && change.tag === undefined && change.newName === undefined) {
     // Setting nothing would look like "already at target"; say why instead.
     throw new FerryError('input.no-digest-key', `${formatYamlPath(place.mapPath)} in ${place.candidate.path} has no digest key to set`, {
       file: place.candidate.path,
@@ -113,11 +115,27 @@ function splitEdits(place: Extract<ValuesPlace, { kind: 'split' }>, change: Reso
       hint: 'pass --tag as well, or point --key at the value the chart reads the digest from',
     });
   }
-  if (change.digest !== undefined && place.hasDigestKey) {
-    edits.push({ op: 'set', document, path: at('digest'), value: change.digest });
-  } else if (change.digest === undefined && change.tag !== undefined && place.digestText) {
+  if (change.digest !== undefined && place.digestKey) {
+    edits.push({ op: 'set', document, path: at(place.digestKey), value: formatDigestValue(place, change.digest) });
+  } else if (change.digest === undefined && change.tag !== undefined && place.digestKey && place.digestText) {
     // Charts let a digest win over the tag: a stale one would pin the old image.
-    edits.push({ op: 'set', document, path: at('digest'), value: '' });
+    edits.push({ op: 'set', document, path: at(place.digestKey), value: '' });
   }
   return edits;
+}
+
+/**
+ * `digest: sha256:<hex>` (Bitnami and most charts) or Grafana's `sha: <hex>`, which its templates
+ * render as `repo:tag@sha256:<sha>`: the algorithm prefix is left out there.
+ */
+type DigestKey = 'digest' | 'sha';
+
+function formatDigestValue(place: Extract<ValuesPlace, { kind: 'split' }>, digest: string): string {
+  if (place.digestKey !== 'sha') return digest;
+  if (!digest.startsWith('sha256:')) {
+    throw new FerryError('input.no-digest-key', `${formatYamlPath(place.mapPath)}.sha in ${place.candidate.path} holds a sha256 hex digest; ${digest.split(':')[0]} cannot go there`, {
+      file: place.candidate.path, line: place.candidate.line, hint: 'promote a sha256 digest, or only the tag',
+    });
+  }
+  return digest.slice('sha256:'.length);
 }
