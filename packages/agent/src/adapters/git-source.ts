@@ -1,6 +1,8 @@
 import { FerryError } from '@ferry/manifest-model';
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
+import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
 import { mkdir, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import git, { Errors, type GitHttpRequest, type GitHttpResponse, type HttpClient } from 'isomorphic-git';
@@ -37,26 +39,34 @@ export interface GitSourceOptions {
   maxRepoBytes?: number;
   /** Re-clone when this many packs pile up: isomorphic-git never repacks. */
   maxPacks?: number;
+  /**
+   * Longest wait for the git server to answer or send the next bytes of a response. Without it a
+   * server that accepts the connection and then stalls holds the Sync (and a reconcile slot) forever.
+   */
+  idleTimeoutMs?: number;
 }
 
 const defaultMaxRepoBytes = 256 * 1024 * 1024;
+const defaultIdleTimeoutMs = 60_000;
 
 export class IsomorphicGitSource implements GitSource {
   /** One parsed-object cache shared by every read of a run (isomorphic-git's advice for speed). */
   private readonly cache: object = {};
   private readonly maxRepoBytes: number;
   private readonly maxPacks: number;
+  private readonly http: HttpClient;
 
   constructor(private readonly options: GitSourceOptions) {
     this.maxRepoBytes = options.maxRepoBytes ?? defaultMaxRepoBytes;
     this.maxPacks = options.maxPacks ?? 50;
+    this.http = limitIdleTime(nodeHttp, options.idleTimeoutMs ?? defaultIdleTimeoutMs);
   }
 
   async resolveRemote(url: string, ref: GitRef, credentials?: GitCredentials): Promise<string> {
     if (ref.commit) return ref.commit;
     const wanted = ref.branch !== undefined ? `refs/heads/${ref.branch}` : `refs/tags/${ref.tag}`;
     const refs = await this.guard(url, () =>
-      git.listServerRefs({ http: nodeHttp, url, headers: authHeaders(credentials), protocolVersion: 2, prefix: wanted, peelTags: true }),
+      git.listServerRefs({ http: this.http, url, headers: authHeaders(credentials), protocolVersion: 2, prefix: wanted, peelTags: true }),
     );
     const found = refs.find((r) => r.ref === wanted);
     if (!found) {
@@ -73,7 +83,7 @@ export class IsomorphicGitSource implements GitSource {
     await this.guard(url, () =>
       git.fetch({
         fs,
-        http: capTransfer(nodeHttp, this.maxRepoBytes, url),
+        http: capTransfer(this.http, this.maxRepoBytes, url),
         gitdir,
         remote: 'origin',
         ...(remoteRef ? { ref: remoteRef, remoteRef, singleBranch: true } : {}),
@@ -150,7 +160,9 @@ export class IsomorphicGitSource implements GitSource {
         throw new FerryError('source.unavailable', `${where}: git server answered HTTP ${status}`);
       }
       const message = error instanceof Error ? error.message : String(error);
-      throw new FerryError('source.unavailable', `${where}: ${message}`);
+      // Node's bare "aborted" says nothing to a reader of the Sync's status.
+      const said = message === 'aborted' ? 'the git server closed the connection in the middle of a response' : message;
+      throw new FerryError('source.unavailable', `${where}: ${said}`);
     }
   }
 }
@@ -163,6 +175,57 @@ function authHeaders(credentials?: GitCredentials): Record<string, string> {
     return { authorization: `Basic ${basic}` };
   }
   return {};
+}
+
+/**
+ * Aborts a request when the server sends nothing for `idleMs`: before the response headers, or
+ * between two chunks of the body. The socket is destroyed, so a stalled server costs nothing more.
+ * Requests go through agents of our own: Node's global agent closes any socket idle for 5 s, so a
+ * server that needs 6 s to start a big pack failed every fetch ("Request timed out").
+ */
+function limitIdleTime(inner: HttpClient, idleMs: number): HttpClient {
+  // Keep-alive as the global agent does (a poll is several requests); idle pooled sockets are unref'd.
+  const agents = { http: new HttpAgent({ keepAlive: true }), https: new HttpsAgent({ keepAlive: true }) };
+  return {
+    async request(request: GitHttpRequest): Promise<GitHttpResponse> {
+      const agent = request.agent ?? (request.url.startsWith('https:') ? agents.https : agents.http);
+      const abort = new AbortController();
+      const signal = request.signal ? AbortSignal.any([request.signal, abort.signal]) : abort.signal;
+      const stalled = () => new FerryError('source.unavailable', `${redactUrl(request.url)}: the git server sent nothing for ${formatSeconds(idleMs)}`, {
+        hint: 'the server is overloaded or unreachable; the agent retries with backoff',
+      });
+      const withDeadline = async <T>(work: Promise<T>): Promise<T> => {
+        let timer: NodeJS.Timeout | undefined;
+        const expired = new Promise<never>((_resolve, reject) => {
+          timer = setTimeout(() => {
+            abort.abort();
+            reject(stalled());
+          }, idleMs);
+        });
+        try {
+          return await Promise.race([work, expired]);
+        } finally {
+          clearTimeout(timer);
+        }
+      };
+      const response = await withDeadline(inner.request({ ...request, agent, signal }));
+      const body = response.body;
+      if (!body) return response;
+      async function* guarded(): AsyncIterableIterator<Uint8Array> {
+        const iterator = (body as AsyncIterableIterator<Uint8Array>)[Symbol.asyncIterator]();
+        for (;;) {
+          const next = await withDeadline(iterator.next());
+          if (next.done) return;
+          yield next.value;
+        }
+      }
+      return { ...response, body: guarded() };
+    },
+  };
+}
+
+function formatSeconds(ms: number): string {
+  return ms % 1000 === 0 ? `${ms / 1000} s` : `${(ms / 1000).toFixed(1)} s`;
 }
 
 /** Counts response bytes and aborts the transfer once it exceeds the cap. */

@@ -26,6 +26,8 @@ export interface AgentConfig {
   cacheDir: string;
   tmpDir: string;
   maxRepoBytes?: number;
+  /** Give up on a git server that sends nothing for this long (default 60 s); the Sync reports FetchFailed. */
+  gitIdleTimeoutMs?: number;
   tools: RenderTools;
   concurrency: number;
   maxConcurrent: number;
@@ -68,7 +70,7 @@ export async function startAgent(config: AgentConfig, overrides: AgentOverrides 
   const kube = overrides.kube ? overrides.kube(kubeClient) : kubeClient;
   const realHttp = await createKubeHttp(config.kube);
   const http = overrides.http ? overrides.http(realHttp) : realHttp;
-  const source = timeGitSource(new IsomorphicGitSource({ cacheDir: config.cacheDir, ...(config.maxRepoBytes ? { maxRepoBytes: config.maxRepoBytes } : {}) }), metrics);
+  const source = timeGitSource(new IsomorphicGitSource({ cacheDir: config.cacheDir, ...(config.maxRepoBytes ? { maxRepoBytes: config.maxRepoBytes } : {}), ...(config.gitIdleTimeoutMs ? { idleTimeoutMs: config.gitIdleTimeoutMs } : {}) }), metrics);
   const daemon = new SyncDaemon(
     { kube, http, verifyCommit: createCommitVerifier(kube, { cacheDir: config.cacheDir, tmpDir: config.tmpDir }), reconcile: { kube, source, tools: config.tools, tmpDir: config.tmpDir, ...(config.reporter ? { reporter: config.reporter } : {}) }, log, metrics, ...(overrides.onReport ? { onReport: overrides.onReport } : {}) },
     {
