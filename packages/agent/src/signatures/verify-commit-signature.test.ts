@@ -89,6 +89,14 @@ describe('verifyCommitSignature (real git, ssh-keygen, gpg)', () => {
     await expect(verify('pgp-trusted', { openpgp: [keys.pgpTrusted] }, true)).rejects.toMatchObject({ code: 'source.untrusted-signature' });
   });
 
+  it('refuses cleanly when the verifier exits before reading a large commit (no stray EPIPE)', async () => {
+    // A payload far beyond the pipe buffer, and a "verifier" that exits 1 without reading stdin: the
+    // write fails with EPIPE, which must not escape as an uncaught exception (vitest fails the run on one).
+    const signed = splitSignedCommit(commits['ssh-trusted'] as string);
+    const big = { ...signed, payload: signed.payload + 'x'.repeat(4 * 1024 * 1024) };
+    await expect(verifyCommitSignature(big, { ssh: [keys.sshTrusted] }, { tmpDir: dir, sshKeygen: '/bin/false' }, 'commit big')).rejects.toMatchObject({ code: 'source.untrusted-signature' });
+  });
+
   it('splits the gpgsig header out of the signed payload', () => {
     const split = splitSignedCommit(commits['ssh-trusted'] as string);
     expect(split.signature).toMatch(/^-----BEGIN SSH SIGNATURE-----\n[\s\S]+-----END SSH SIGNATURE-----\n$/);

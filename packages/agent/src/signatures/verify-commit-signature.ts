@@ -112,6 +112,9 @@ function run(file: string, args: string[], input: string): Promise<{ code: numbe
       if (error && typeof error.code !== 'number') return reject(new FerryError('source.verify-tool', `cannot run ${file}: ${error.message}`, { hint: 'the agent image must carry ssh-keygen and gpg for spec.verify' }));
       resolve({ code: error ? Number(error.code) : 0, stdout, stderr });
     });
+    // A verifier that exits before reading all its input (a refused signature) closes the pipe: the
+    // EPIPE is expected, and the exit code tells the outcome.
+    child.stdin?.on('error', () => {});
     child.stdin?.end(input);
   });
 }
