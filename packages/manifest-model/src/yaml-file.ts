@@ -1,5 +1,7 @@
 import { LineCounter, isAlias, isMap, isScalar, isSeq, parseAllDocuments, type Document, type Node, type Pair, type YAMLMap, type YAMLSeq } from 'yaml';
 import { FerryError } from './errors.js';
+import { findBadCharacter } from './text-characters.js';
+import { findDuplicateKey } from './yaml-duplicate-keys.js';
 
 /** A step in a path through YAML: a mapping key or a sequence index. */
 export type YamlPath = (string | number)[];
@@ -14,11 +16,27 @@ export interface YamlFile {
 
 /** Parses every document of a file; any syntax error becomes `yaml.invalid` with file, line and column. */
 export function parseYamlFile(content: string, file: string): YamlFile {
+  const bad = findBadCharacter(content);
+  if (bad) {
+    throw new FerryError('yaml.invalid', `not a YAML text file: it contains the control character ${bad.codePoint}`, {
+      file, line: bad.line, column: bad.column,
+      hint: 'YAML files are UTF-8 text; a binary file (or one saved in another encoding) cannot be edited',
+    });
+  }
   const lineCounter = new LineCounter();
   // YAML 1.2 structure; no `merge` option: `<<` stays an ordinary key and resolveYamlPath follows it.
-  const documents = parseAllDocuments(content, { lineCounter, prettyErrors: true, keepSourceTokens: false });
+  // Duplicate keys are found below in linear time (the library's own check is quadratic).
+  const documents = parseAllDocuments(content, { lineCounter, prettyErrors: true, keepSourceTokens: false, uniqueKeys: false });
   const docs = Array.isArray(documents) ? documents : [];
   for (const doc of docs) {
+    const duplicate = doc.errors.length === 0 ? findDuplicateKey(doc) : undefined;
+    if (duplicate) {
+      const pos = lineCounter.linePos(duplicate.node.range?.[0] ?? 0);
+      throw new FerryError('yaml.invalid', `invalid YAML: duplicate key "${duplicate.key}" (a key may appear once per mapping)`, {
+        file, line: pos.line, column: pos.col,
+        hint: `the line reads: ${JSON.stringify(lineTextAt(content, pos.line))}; remove one of the two (tools disagree on which one wins)`,
+      });
+    }
     const error = doc.errors[0];
     if (!error) continue;
     const pos = error.linePos?.[0] ?? lineCounter.linePos(error.pos[0]);

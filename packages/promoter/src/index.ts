@@ -1,5 +1,6 @@
 export const placeholder = true;
 export { planSetImage, findImageOccurrences } from './core/set-image.js';
+export { MAX_EDITABLE_BYTES } from './core/assert-editable-text.js';
 export type { ImageChange, FileInput, ImageOccurrence, FileChange, FilePlan, SetImagePlan } from './core/set-image.js';
 export { promote } from './promote.js';
 export type { PromoteOptions, PromoteResult, PromoteOutcome, RetryPolicy } from './promote.js';

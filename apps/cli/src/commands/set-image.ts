@@ -1,7 +1,7 @@
-import { chmodSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, lstatSync, readFileSync, readlinkSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, basename, join, resolve } from 'node:path';
 import { FerryError, tryParseImageReference } from '@ferry/manifest-model';
-import { planSetImage, type FileInput, type ImageChange, type SetImagePlan } from '@ferry/promoter';
+import { MAX_EDITABLE_BYTES, planSetImage, type FileInput, type ImageChange, type SetImagePlan } from '@ferry/promoter';
 import { ExitCode, UsageError, type CliIo, type Command } from '../command.js';
 import { describeError } from '../describe-error.js';
 import { booleanFlag, parseFlags, stringFlag, type FlagOptions } from '../parse-flags.js';
@@ -119,14 +119,52 @@ function readInputs(paths: string[], cwd: string): FileInput[] {
     const absolute = resolve(cwd, path);
     if (seen.has(absolute)) continue;
     seen.add(absolute);
-    try {
-      files.push({ path, content: readFileSync(absolute, 'utf8') });
-    } catch (err) {
-      const reason = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message;
-      throw new FerryError('input.file-unreadable', `cannot read ${path}: ${reason}`, { file: path, cause: err, hint: 'check the path (relative paths start at the current directory)' });
-    }
+    files.push({ path, content: readInput(path, absolute) });
   }
   return files;
+}
+
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/**
+ * A regular UTF-8 text file of at most MAX_EDITABLE_BYTES. A symbolic link is refused: writing
+ * replaces the file, which would turn the link into a copy (or edit a file outside the checkout).
+ */
+function readInput(path: string, absolute: string): string {
+  const unreadable = (reason: string, hint: string, cause?: unknown): FerryError =>
+    new FerryError('input.file-unreadable', `cannot read ${path}: ${reason}`, { file: path, hint, ...(cause ? { cause } : {}) });
+  let bytes: Buffer;
+  try {
+    const link = lstatSync(absolute);
+    if (link.isSymbolicLink()) {
+      throw new FerryError('input.symlink', `${path} is a symbolic link (to ${readlinkSync(absolute)}); ferry set-image edits regular files only`, {
+        file: path, hint: 'pass the file the link points to, if that is the one to edit',
+      });
+    }
+    if (link.isDirectory()) throw unreadable('it is a directory', 'list the YAML files in it (e.g. dir/*.yaml)');
+    if (!link.isFile()) throw unreadable('it is not a regular file', 'pass a values, kustomization or manifest file');
+    if (link.size > MAX_EDITABLE_BYTES) {
+      throw new FerryError('input.file-too-large', `${path} is ${(link.size / 1024 / 1024).toFixed(1)} MiB; Ferry edits files up to ${MAX_EDITABLE_BYTES / 1024 / 1024} MiB`, {
+        file: path, hint: 'point Ferry at the file that holds the image',
+      });
+    }
+    bytes = readFileSync(absolute);
+  } catch (err) {
+    if (err instanceof FerryError) throw err;
+    const reason = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message;
+    throw unreadable(reason, 'check the path (relative paths start at the current directory)', err);
+  }
+  try {
+    return strictUtf8.decode(bytes);
+  } catch (err) {
+    const text = bytes.toString('utf8');
+    const at = text.indexOf('\uFFFD');
+    const line = at < 0 ? undefined : text.slice(0, at).split('\n').length;
+    throw new FerryError('input.not-text', `cannot edit ${path}: it is not valid UTF-8${line ? ` (line ${line})` : ''}`, {
+      file: path, ...(line ? { line } : {}), cause: err,
+      hint: 'save the file as UTF-8; Ferry would otherwise change the bytes it cannot read when writing the file back',
+    });
+  }
 }
 
 /**

@@ -1,4 +1,4 @@
-import { FerryError } from '@ferry/manifest-model';
+import { FerryError, findBadCharacter, findDuplicateKey } from '@ferry/manifest-model';
 import jsyaml from 'js-yaml';
 import { LineCounter, parseAllDocuments } from 'yaml';
 import type { KubeObject, RenderedObject } from '../plan/kube-object.js';
@@ -78,8 +78,17 @@ function firstContentLine(lines: readonly string[], start: number, end: number):
 
 /** The precise parser (exported for tests that hold the fast path to its results). */
 export function parseManifestFileCarefully(file: ManifestFile): RenderedObject[] {
+  const bad = findBadCharacter(file.content);
+  if (bad) {
+    throw new FerryError('render.yaml', `not a YAML text file: it contains the control character ${bad.codePoint}`, {
+      file: file.path, line: bad.line, column: bad.column,
+      hint: 'keep binary files out of the synced path (or give them a name that does not end in .yaml, .yml or .json); nothing was applied or pruned',
+    });
+  }
   const lineCounter = new LineCounter();
-  const docs = parseAllDocuments(file.content, { lineCounter, uniqueKeys: true });
+  // `merge: true`: kubectl reads `<<` merge keys (YAML 1.1), so Ferry does too. Duplicate keys are
+  // found below in linear time (the library's own check is quadratic).
+  const docs = parseAllDocuments(file.content, { lineCounter, uniqueKeys: false, merge: true });
   const list = Array.isArray(docs) ? docs : [docs];
   const objects: RenderedObject[] = [];
   for (const doc of list) {
@@ -92,9 +101,26 @@ export function parseManifestFileCarefully(file: ManifestFile): RenderedObject[]
         hint: 'fix the YAML syntax; nothing was applied or pruned',
       });
     }
+    const duplicate = findDuplicateKey(doc);
+    if (duplicate) {
+      const pos = lineCounter.linePos(duplicate.node.range?.[0] ?? 0);
+      throw new FerryError('render.yaml', `invalid YAML: duplicate key "${duplicate.key}" (a key may appear once per mapping)`, {
+        file: file.path, line: pos.line, column: pos.col,
+        hint: 'remove one of the two (tools disagree on which one wins); nothing was applied or pruned',
+      });
+    }
     const start = doc.contents?.range[0];
     const line = start === undefined ? 1 : lineCounter.linePos(start).line;
-    const value: unknown = doc.toJS({ maxAliasCount });
+    let value: unknown;
+    try {
+      value = doc.toJS({ maxAliasCount });
+    } catch (cause) {
+      // The yaml library refuses alias expansion beyond maxAliasCount ("billion laughs").
+      throw new FerryError('render.yaml', 'too many alias expansions (*name): the document would expand to a huge object', {
+        file: file.path, line, cause,
+        hint: 'write the values out instead of nesting aliases of aliases; nothing was applied or pruned',
+      });
+    }
     if (value === null || value === undefined) continue; // empty document between `---`
     for (const object of expandList(value, file.path, line)) objects.push({ object, source: { file: file.path, line } });
   }
@@ -104,8 +130,17 @@ export function parseManifestFileCarefully(file: ManifestFile): RenderedObject[]
 /** `kind: List` (what `kubectl get -o yaml` writes) holds its objects in `items`. */
 function expandList(value: unknown, file: string, line: number): KubeObject[] {
   const object = checkObject(value, file, line);
-  if (object.kind === 'List' && Array.isArray(object.items)) {
-    return object.items.map((item) => checkObject(item, file, line));
+  if (object.kind === 'List') {
+    if (!Array.isArray(object.items)) {
+      throw new FerryError('render.object', 'not a Kubernetes object: a List without an items sequence', {
+        file, line, hint: 'give the List an items: sequence of objects, or write the objects as separate documents',
+      });
+    }
+    return object.items.map((item) => {
+      const inner = checkObject(item, file, line);
+      if (inner.kind === 'List') throw new FerryError('render.object', 'not a Kubernetes object: a List inside a List', { file, line, hint: 'put the inner objects straight into the outer items' });
+      return inner;
+    });
   }
   return [object];
 }

@@ -2,6 +2,8 @@ import semver from 'semver';
 import { isMap, isPair, isScalar, LineCounter, parseDocument, type Document, type Node } from 'yaml';
 import { z } from 'zod';
 import { FerryError } from '../errors.js';
+import { findBadCharacter } from '../text-characters.js';
+import { findDuplicateKey } from '../yaml-duplicate-keys.js';
 
 /**
  * `ferry.yaml`, the promotion configuration at the root of a config repo. Field names are
@@ -134,16 +136,43 @@ export function resolveAppEnvironment(config: FerryConfig, app: string, env: str
  * file and line point at the first offending field; the message lists all of them.
  */
 export function parseFerryConfig(text: string, file = 'ferry.yaml'): FerryConfig {
+  const bad = findBadCharacter(text, { replacement: true });
+  if (bad) {
+    throw new FerryError('config.invalid', bad.kind === 'control'
+      ? `not a YAML text file: it contains the control character ${bad.codePoint}`
+      : 'it is not valid UTF-8 (or holds U+FFFD, the replacement character)', {
+      file, line: bad.line, column: bad.column, hint: 'save ferry.yaml as UTF-8 text',
+    });
+  }
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  // Duplicate keys are found in linear time below (the library's own check is quadratic).
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: false });
   const yamlError = doc.errors[0];
   if (yamlError) {
     const pos = lineCounter.linePos(yamlError.pos[0]);
-    throw new FerryError('config.invalid', `invalid YAML: ${yamlError.message.split('\n')[0]}`, {
-      file, line: pos.line, column: pos.col, hint: 'fix the YAML syntax (indent with spaces, quote values containing ": ")',
+    const multi = yamlError.code === 'MULTIPLE_DOCS';
+    throw new FerryError('config.invalid', multi ? 'ferry.yaml holds more than one YAML document (a "---" line)' : `invalid YAML: ${yamlError.message.split('\n')[0]}`, {
+      file, line: pos.line, column: pos.col,
+      hint: multi ? 'keep one document: remove the "---" separator and merge the parts' : 'fix the YAML syntax (indent with spaces, quote values containing ": ")',
     });
   }
-  const result = FerryConfig.safeParse(doc.toJS() ?? {});
+  const duplicate = findDuplicateKey(doc);
+  if (duplicate) {
+    const pos = lineCounter.linePos(duplicate.node.range?.[0] ?? 0);
+    throw new FerryError('config.invalid', `duplicate key "${duplicate.key}" (a key may appear once per mapping)`, {
+      file, line: pos.line, column: pos.col, hint: 'remove one of the two; tools disagree on which one wins',
+    });
+  }
+  let value: unknown;
+  try {
+    value = doc.toJS({ maxAliasCount: 100 });
+  } catch (err) {
+    // The yaml library refuses alias expansion beyond maxAliasCount ("billion laughs").
+    throw new FerryError('config.invalid', 'too many alias expansions (*name): the file would expand to a huge document', {
+      file, cause: err, hint: 'write the values out instead of nesting aliases of aliases',
+    });
+  }
+  const result = FerryConfig.safeParse(value ?? {});
   if (result.success) return result.data;
 
   const problems = result.error.issues.map((issue) => {

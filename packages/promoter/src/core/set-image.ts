@@ -1,4 +1,5 @@
 import { parseImageReference, parseYamlFile } from '@ferry/manifest-model';
+import { assertEditableText } from './assert-editable-text.js';
 import {
   detectRewriter, extractAtKey, namesImage, parseKeyPath, resolveImageChange, updateAtKey, type Candidate, type FileKind,
 } from './rewriters/index.js';
@@ -48,11 +49,13 @@ export interface SetImagePlan {
  * before anything is returned, so a caller that writes only after this returns is all-or-nothing.
  * Throws FerryError: `input.invalid-reference`, `input.invalid-tag`, `input.invalid-digest`,
  * `input.conflict`, `input.nothing-to-set`, `input.invalid-key`, `input.key-not-scalar`,
- * `input.missing-tag`, `yaml.invalid` (with file and line), `edit.verify-failed`, `edit.unsupported`.
+ * `input.missing-tag`, `input.not-text`, `input.file-too-large`, `yaml.invalid` (with file and line),
+ * `edit.verify-failed`, `edit.unsupported`.
  */
 export function planSetImage(files: FileInput[], change: ImageChange): SetImagePlan {
   const resolved = resolveImageChange(change);
   const plans = files.map((input): FilePlan & { found: boolean } => {
+    assertEditableText(input);
     const file = parseYamlFile(input.content, input.path);
     const { rewriter, candidates } = detectRewriter(file);
     const key = resolved.key;
@@ -80,6 +83,7 @@ export function findImageOccurrences(files: FileInput[], image: string, key?: st
   const name = parseImageReference(image).name;
   const steps = key === undefined ? undefined : parseKeyPath(key);
   return files.flatMap((input) => {
+    assertEditableText(input);
     const file = parseYamlFile(input.content, input.path);
     if (steps) return extractAtKey(file, steps, name).map(toOccurrence);
     return detectRewriter(file).candidates.filter((c) => c.names.some((n) => namesImage(n, { name }))).map(toOccurrence);

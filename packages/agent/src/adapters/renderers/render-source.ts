@@ -2,6 +2,7 @@ import { FerryError } from '@ferry/manifest-model';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { join, posix } from 'node:path';
 import type { RenderedObject } from '../../plan/kube-object.js';
+import { decodeManifestText } from '../../render/decode-text.js';
 import { parseManifestFile, parseManifests } from '../../render/parse-manifests.js';
 import type { HelmOptions, RenderMode } from '../../sync/sync-spec.js';
 import { materializeFiles, type GitSource } from '../git-source.js';
@@ -46,7 +47,7 @@ export async function renderSource(input: RenderInput): Promise<RenderResult> {
   const mode = input.mode === 'auto' ? detectMode(names) : input.mode;
   if (mode === 'plain') {
     const files = await input.source.readFiles(input.url, input.commit, input.path, (p) => manifestFile.test(p) && !isHidden(p));
-    const objects = parseManifests(files.sort((a, b) => a.path.localeCompare(b.path)).map((f) => ({ path: f.path, content: f.content.toString('utf8') })));
+    const objects = parseManifests(files.sort((a, b) => a.path.localeCompare(b.path)).map((f) => ({ path: f.path, content: decodeManifestText(f.path, f.content) })));
     return { mode, objects };
   }
   const dir = await mkdtemp(join(input.tmpDir, 'ferry-render-'));
