@@ -53,6 +53,16 @@ export interface ControlPlane {
   kubectl(args: string[], options?: RunKubectlOptions): Promise<string>;
   /** Writes a kubeconfig for a certificate-authenticated user (no rights until RBAC grants some). */
   createUserKubeconfig(identity: ClientIdentity & { namespace?: string }): Promise<string>;
+  /**
+   * Stops kube-apiserver only (etcd and the controllers keep running): clients get connection
+   * refused until startApiServer(). SIGTERM first (graceful: in-flight requests finish), SIGKILL after
+   * `graceMs` (default 10 s; 0 = crash at once).
+   */
+  stopApiServer(options?: { graceMs?: number }): Promise<void>;
+  /** Starts kube-apiserver again on the same port with the same certificates and etcd; resolves once ready. */
+  startApiServer(options?: { timeoutMs?: number }): Promise<void>;
+  /** stopApiServer() then startApiServer(): what a client sees of an apiserver rollout or crash. */
+  restartApiServer(options?: { graceMs?: number; timeoutMs?: number }): Promise<void>;
   /** Stops every process (no orphans) and removes `dir` unless keepDir. Idempotent. */
   stop(): Promise<void>;
 }
@@ -110,7 +120,7 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
       ], join(logs, 'etcd.log')),
     );
     // The apiserver retries etcd until it answers, so both start at once.
-    const apiserver = startSupervisedProcess('kube-apiserver', binaries.kubeApiserver, [
+    const apiserverArgs = [
       `--etcd-servers=http://127.0.0.1:${etcdPort}`,
       `--secure-port=${apiPort}`,
       '--bind-address=127.0.0.1',
@@ -127,8 +137,9 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
       `--service-account-key-file=${serviceAccount.certPath}`,
       `--service-account-signing-key-file=${serviceAccount.keyPath}`,
       '--v=1',
-    ], join(logs, 'kube-apiserver.log'));
-    processes.push(apiserver);
+    ];
+    const launchApiServer = () => startSupervisedProcess('kube-apiserver', binaries.kubeApiserver, apiserverArgs, join(logs, 'kube-apiserver.log'));
+    processes.push(launchApiServer());
 
     const client: TlsClient = { caPem: ca.pem, certPath: admin.certPath, keyPath: admin.keyPath };
     await waitForHttps(`${server}/readyz`, client, deadline, processes);
@@ -177,6 +188,23 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
       await kubectl(kubeconfigPath, ['wait', '--for=condition=Ready', `node/${kwokNode.metadata.name}`, `--timeout=${Math.max(1, Math.round((deadline - Date.now()) / 1000))}s`]);
     }
 
+    // The apiserver sits at index 1 (etcd first: stop() ends it last); a restart replaces the entry.
+    let apiserverUp = true;
+    const stopApiServer = async (stopOptions: { graceMs?: number } = {}): Promise<void> => {
+      if (stopped) throw new Error('the control plane is stopped');
+      if (!apiserverUp) return;
+      apiserverUp = false;
+      await (processes[1] as SupervisedProcess).stop(stopOptions.graceMs ?? 10_000);
+    };
+    const startApiServer = async (startOptions: { timeoutMs?: number } = {}): Promise<void> => {
+      if (stopped) throw new Error('the control plane is stopped');
+      if (!apiserverUp) {
+        processes[1] = launchApiServer();
+        apiserverUp = true;
+      }
+      await waitForHttps(`${server}/readyz`, client, Date.now() + (startOptions.timeoutMs ?? 60_000), [processes[1] as SupervisedProcess]);
+    };
+
     return {
       server,
       kubeconfigPath,
@@ -185,6 +213,12 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
       dir,
       kubectl: (args, runOptions) => kubectl(kubeconfigPath, args, runOptions),
       createUserKubeconfig: (identity) => createUserKubeconfig(ca, dir, server, identity),
+      stopApiServer,
+      startApiServer,
+      async restartApiServer(restartOptions = {}) {
+        await stopApiServer(restartOptions.graceMs !== undefined ? { graceMs: restartOptions.graceMs } : {});
+        await startApiServer(restartOptions.timeoutMs !== undefined ? { timeoutMs: restartOptions.timeoutMs } : {});
+      },
       stop,
     };
   } catch (error) {

@@ -54,6 +54,22 @@ describe('startControlPlane', () => {
     expect(bad.stderr).toMatch(/Unauthorized|must be logged in/);
   });
 
+  it('restartApiServer(): refused while down, then the same port, certificates, token and etcd data', async () => {
+    await controlPlane.kubectl(['create', 'configmap', 'survives-restart', '-n', 'default', '--from-literal=v=1']);
+    const tokenConfig = await writeKubeconfig({ path: join(controlPlane.dir, 'restart-token.kubeconfig'), server: controlPlane.server, caPem: controlPlane.caData, user: 'token-user', credential: { token: controlPlane.adminToken } });
+    await controlPlane.stopApiServer({ graceMs: 0 });
+    const down = await runKubectl(controlPlane.kubeconfigPath, ['get', 'configmap', 'survives-restart', '-n', 'default', '--request-timeout=5s']);
+    expect(down.exitCode).not.toBe(0);
+    expect(down.stderr).toMatch(/connection to the server 127\.0\.0\.1:\d+ was refused|connection refused/);
+    await controlPlane.startApiServer();
+    // The same kubeconfigs (server URL, CA, client certificate, token) work; etcd kept the object.
+    expect(await controlPlane.kubectl(['get', 'configmap', 'survives-restart', '-n', 'default', '-o', 'jsonpath={.data.v}'])).toBe('1');
+    const viaToken = await runKubectl(tokenConfig, ['get', 'configmap', 'survives-restart', '-n', 'default', '-o', 'name']);
+    expect(viaToken.stdout.trim()).toBe('configmap/survives-restart');
+    await controlPlane.restartApiServer();
+    expect(await controlPlane.kubectl(['get', 'configmap', 'survives-restart', '-n', 'default', '-o', 'name'])).toContain('configmap/survives-restart');
+  });
+
   it('stop() ends every process and removes the working directory', async () => {
     const own = await startControlPlane({ controllerManager: false });
     expect(await processesMentioning(own.dir)).not.toHaveLength(0);
