@@ -49,7 +49,8 @@ export async function writeConfigMaps(dir, n, versionOf = () => 1) {
 /** A local work tree whose commits go to `pushUrl` (a bare repo path or the served http URL). */
 export async function createWorkTree(dir, pushUrl) {
   await mkdir(dir, { recursive: true });
-  const git = (...args) => run('git', args, { cwd: dir, env: gitEnv, maxBuffer: 1 << 26 });
+  // No automatic gc: it would run detached after a large commit and race the removal of `dir`.
+  const git = (...args) => run('git', ['-c', 'gc.auto=0', ...args], { cwd: dir, env: gitEnv, maxBuffer: 1 << 26 });
   await git('init', '-q', '-b', 'main');
   return {
     dir,

@@ -2,9 +2,11 @@
 // clone, edit one image line, commit, push; and the same with a sparse checkout of the one file), on
 // generated config repos of several sizes served by the real git http-backend. Each run alternates
 // who goes first so neither side always meets a warm (or cold) server.
-import { join } from 'node:path';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { gitEnv, timedOk } from '../lib/processes.mjs';
+import { createWorkTree } from '../lib/cluster-helpers.mjs';
+import { gitEnv, run, timedOk } from '../lib/processes.mjs';
 import { median } from '../src/format-report.mjs';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
@@ -44,11 +46,23 @@ export async function runPromoteScenario({ git, scratch, runs, sizes, progress }
     const label = `promote ${size.toLocaleString('en')} files`;
     progress.step(label, 'creating repositories');
     const seed = generateConfigRepo(size);
-    const repos = {
-      ferry: await git.createRepo(`promote-${size}/ferry`, { seed }),
-      native: await git.createRepo(`promote-${size}/native`, { seed }),
-      sparse: await git.createRepo(`promote-${size}/sparse`, { seed }),
+    // Seeded here rather than by createRepo's seed: a commit of 30,000 files starts git's automatic gc,
+    // which raced createRepo's removal of its temporary work tree (ENOTEMPTY).
+    const ferry = await git.createRepo(`promote-${size}/ferry`);
+    const work = await createWorkTree(join(scratch, `promote-seed-${size}`), ferry.path);
+    for (const [file, content] of Object.entries(seed)) {
+      await mkdir(dirname(join(work.dir, file)), { recursive: true });
+      await writeFile(join(work.dir, file), content);
+    }
+    await work.commitAndPush('seed');
+    await rm(work.dir, { recursive: true, force: true });
+    // The baselines get the same commit, copied by a local push (seeding 30,000 files three times is slow).
+    const copy = async (name) => {
+      const repo = await git.createRepo(`promote-${size}/${name}`);
+      await run('git', ['push', '-q', repo.path, 'main'], { cwd: ferry.path, env: gitEnv });
+      return repo;
     };
+    const repos = { ferry, native: await copy('native'), sparse: await copy('sparse') };
     const results = { ferry: [], native: [], sparse: [] };
     for (let i = 1; i <= runs; i++) {
       const image = `ghcr.io/acme/app0:1.0.${i}`;
