@@ -24,7 +24,7 @@ export type { KubernetesObjectLike, ObjectIdentity } from './kubernetes-object.j
 export { APPLY_ORDER_TIERS, applyOrderTier, sortForApply, sortForDelete } from './apply-order.js';
 export { ConditionReason, ConditionType, isPositivePolarity } from './conditions.js';
 export type { Condition, ConditionStatus } from './conditions.js';
-export { findDuplicateKey } from './yaml-duplicate-keys.js';
+export { findComplexKey, findDuplicateKey } from './yaml-duplicate-keys.js';
 export type { DuplicateKey } from './yaml-duplicate-keys.js';
 export { findBadCharacter } from './text-characters.js';
 export type { CharacterProblem } from './text-characters.js';

@@ -38,3 +38,24 @@ export function findDuplicateKey(doc: Document.Parsed | Document): DuplicateKey 
   }
   return undefined;
 }
+
+/**
+ * The first mapping key that is itself a mapping or a sequence (`{{ .Env }}: x` parses as one), or
+ * undefined. Configuration keys are names; the yaml library would stringify such a key silently.
+ */
+export function findComplexKey(doc: Document.Parsed | Document): Node | undefined {
+  const stack: unknown[] = [doc.contents];
+  while (stack.length > 0) {
+    const node = stack.pop();
+    if (!isCollection(node)) continue;
+    for (const item of node.items) {
+      if (!isPair(item)) {
+        stack.push(item);
+        continue;
+      }
+      if (isCollection(item.key)) return item.key as ParsedNode;
+      stack.push(item.value);
+    }
+  }
+  return undefined;
+}

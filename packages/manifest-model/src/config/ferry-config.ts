@@ -3,7 +3,7 @@ import { isMap, isPair, isScalar, LineCounter, parseDocument, type Document, typ
 import { z } from 'zod';
 import { FerryError } from '../errors.js';
 import { findBadCharacter } from '../text-characters.js';
-import { findDuplicateKey } from '../yaml-duplicate-keys.js';
+import { findComplexKey, findDuplicateKey } from '../yaml-duplicate-keys.js';
 
 /**
  * `ferry.yaml`, the promotion configuration at the root of a config repo. Field names are
@@ -163,6 +163,13 @@ export function parseFerryConfig(text: string, file = 'ferry.yaml'): FerryConfig
       file, line: pos.line, column: pos.col, hint: 'remove one of the two; tools disagree on which one wins',
     });
   }
+  const complex = findComplexKey(doc);
+  if (complex) {
+    const pos = lineCounter.linePos(complex.range?.[0] ?? 0);
+    throw new FerryError('config.invalid', 'a key is a mapping or a list, not a name (an unrendered {{ template }}?)', {
+      file, line: pos.line, column: pos.col, hint: 'keys in ferry.yaml are plain names; ferry.yaml is not templated',
+    });
+  }
   let value: unknown;
   try {
     value = doc.toJS({ maxAliasCount: 100 });
@@ -204,6 +211,11 @@ function describeIssue(issue: z.core.$ZodIssue): { path: (string | number)[]; me
   if (issue.code === 'unrecognized_keys') {
     const key = issue.keys[0]!;
     return { path: [...path, key], message: `unknown field "${key}"${issue.keys.length > 1 ? ` (and ${issue.keys.slice(1).join(', ')})` : ''}` };
+  }
+  if (issue.code === 'invalid_key') {
+    // A record key failed its schema (an environment or app name): say which name and why.
+    const name = path[path.length - 1];
+    return { path, message: `invalid name "${String(name)}": ${issue.issues[0]?.message ?? issue.message}` };
   }
   if (issue.code === 'invalid_type' && issue.message.includes('received undefined')) {
     return { path, message: 'required field is missing' };
