@@ -11,6 +11,8 @@ export default defineConfig({
   test: {
     testTimeout: 30_000,
     hookTimeout: 120_000,
+    // The secret scan: fails the run when any test's console output or error holds a secret.
+    reporters: ['default', './tools/testenv/src/secrets/secret-scan-reporter.ts'],
     projects: [
       // Plain tests: no shared servers.
       { extends: true, test: { name: 'unit', include: testFiles, exclude: [...configDefaults.exclude, clusterTests] } },

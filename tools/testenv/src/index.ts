@@ -53,3 +53,8 @@ export { kubectl, runKubectl } from './kube/run-kubectl.js';
 export type { KubectlResult, RunKubectlOptions } from './kube/run-kubectl.js';
 export { buildKubeBinaries, etcdVersion, findKubeBinaries, findNodeSimulationBinaries, kubernetesVersion, kwokVersion } from './kube/kube-binaries.js';
 export type { KubeBinaries, KubeBinariesOptions, NodeSimulationBinaries } from './kube/kube-binaries.js';
+
+export { findSecrets, maskSecrets } from './secrets/find-secrets.js';
+export type { FindSecretsOptions, SecretFinding, SecretKind } from './secrets/find-secrets.js';
+export { collectCommitText, collectGitHubText, expectNoSecrets, expectNoSecretsInWorld } from './secrets/expect-no-secrets.js';
+export * from './secrets/test-secrets.js';
