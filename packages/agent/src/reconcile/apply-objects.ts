@@ -33,6 +33,12 @@ export interface ApplyOptions {
   /** Called once each object write succeeded (lets the caller track what exists for the inventory). */
   onApplied?: (change: ObjectChange) => void;
   /**
+   * Called once, after every object passed its dry-run and before the first write, with the objects
+   * about to be written: the caller records them in the inventory first, so a crash or an outage in
+   * the middle of the writes never leaves an object it created unknown to a later prune.
+   */
+  beforeWrites?: (refs: readonly ObjectRef[]) => Promise<void>;
+  /**
    * Label selector of this Sync's objects: live objects are then read with one LIST per kind and
    * namespace instead of one GET per object (1,000 objects: 2 requests instead of 1,000).
    */
@@ -56,6 +62,8 @@ export async function applyObjects(kube: KubeApi, objects: readonly PreparedObje
   const newNamespaces = new Set(objects.filter((o) => o.ref.kind === 'Namespace' && groupOf(o.ref.apiVersion) === '').map((o) => o.ref.name));
   const checked = await checkAll(kube, objects, options, (item, error) => isDeferrable(item, error, newNamespaces));
   if (options.dryRun) return checked.map((c) => c.change ?? { ref: c.item.ref, action: 'create' as const });
+  const writes = checked.filter((c) => c.deferred || (c.change && c.change.action !== 'unchanged'));
+  if (writes.length) await options.beforeWrites?.(writes.map((c) => c.item.ref));
 
   const changes: ObjectChange[] = [];
   for (const stage of groupByStage(checked, (c) => c.item.ref)) {

@@ -123,8 +123,18 @@ export async function reconcileSync(target: SyncTarget, deps: ReconcileDeps, opt
     const concurrency = options.concurrency ?? 16;
 
     // apply
+    const before = state;
     const changes = await applyObjects(deps.kube, prepared, {
       concurrency, dryRun: options.dryRun ?? false, onApplied: (c) => appliedSoFar.push(c.ref), ownerSelector: ownerSelector(identity),
+      // Write-ahead: the inventory names every object before it is written. A crash (SIGKILL, API
+      // server gone) between two writes then leaves no object a later revision could not prune.
+      beforeWrites: async (refs) => {
+        const ahead = uniqueRefs([...before.inventory, ...refs]);
+        if (ahead.length === before.inventory.length) return;
+        const next = { ...before, inventory: ahead, healthy: false };
+        await saveSyncState(deps.kube, identity, next, before);
+        state = next;
+      },
     });
     report.changes = changes.map(({ health: _health, ...rest }) => rest);
     if (options.dryRun) {
