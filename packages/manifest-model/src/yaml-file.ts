@@ -92,6 +92,18 @@ export interface MapEntry {
  * brought in by `<<` merge keys (an alias or a sequence of aliases) that the map does not override.
  */
 export function mapEntries(doc: Document.Parsed, map: YAMLMap, depth = 0): MapEntry[] {
+  return collectEntries(doc, map, depth, new Map());
+}
+
+/**
+ * `memo` holds each merged map's entries once per call: a "merge bomb" (maps merging ten aliases of
+ * the map before, nine levels deep) would otherwise expand 10^9 times. A map still being collected
+ * reads as empty, which also cuts merge cycles.
+ */
+function collectEntries(doc: Document.Parsed, map: YAMLMap, depth: number, memo: Map<YAMLMap, MapEntry[]>): MapEntry[] {
+  const known = memo.get(map);
+  if (known) return known;
+  memo.set(map, []);
   const own: MapEntry[] = [];
   const merged: MapEntry[] = [];
   for (const pair of map.items) {
@@ -99,7 +111,7 @@ export function mapEntries(doc: Document.Parsed, map: YAMLMap, depth = 0): MapEn
     if (key === '<<' && isScalar(pair.key) && pair.key.type === 'PLAIN' && depth < 20) {
       const source = resolveAlias(doc, pair.value);
       const sources = isSeq(source) ? source.items.map((s) => resolveAlias(doc, s)) : [source];
-      for (const s of sources) if (isMap(s)) merged.push(...mapEntries(doc, s, depth + 1));
+      for (const s of sources) if (isMap(s)) merged.push(...collectEntries(doc, s, depth + 1, memo));
       continue;
     }
     own.push({ key, pair, value: resolveAlias(doc, pair.value), owner: map });
@@ -110,6 +122,7 @@ export function mapEntries(doc: Document.Parsed, map: YAMLMap, depth = 0): MapEn
     seen.add(entry.key);
     own.push(entry);
   }
+  memo.set(map, own);
   return own;
 }
 

@@ -1,6 +1,6 @@
 import { isMap, isSeq, type Document } from 'yaml';
 import {
-  editYaml, formatImageReference, lineOfNode, resolveAlias, type YamlEdit, type YamlFile,
+  FerryError, editYaml, formatImageReference, lineOfNode, resolveAlias, type YamlEdit, type YamlFile,
 } from '@ferry/manifest-model';
 import { namesImage } from './image-change.js';
 import type { Candidate, ResolvedChange, Rewriter } from './types.js';
@@ -28,6 +28,12 @@ export const kustomizationRewriter: Rewriter = {
   },
   update(file, change) {
     const document = kustomizationDocument(file) ?? 0;
+    const doc = file.documents[document];
+    if (!doc || !isMap(resolveAlias(doc, doc.contents))) {
+      throw new FerryError('edit.unsupported', `${file.file} is ${doc?.contents ? 'not a mapping' : 'empty'}: there is no kustomization to add the image to`, {
+        file: file.file, hint: 'start it with "apiVersion: kustomize.config.k8s.io/v1beta1", "kind: Kustomization" and its resources',
+      });
+    }
     const all = entries(file, document);
     let matched = all.filter((e) => namesImage(e.name, change));
     if (matched.length === 0) matched = all.filter((e) => namesImage(e.newName, change));
