@@ -10,7 +10,7 @@ import { promisify } from 'node:util';
 import { Ajv } from 'ajv';
 import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runGit, startEmulatorWorld, type EmulatorWorld } from '@ferry/testenv';
+import { expectNoSecrets, expectNoSecretsInWorld, runGit, startEmulatorWorld, type EmulatorWorld } from '@ferry/testenv';
 import { buildPromoteArgs } from '../action-inputs.mjs';
 import schema from './action-metadata.schema.json' with { type: 'json' };
 
@@ -79,6 +79,7 @@ describe('the entry point, as the runner calls it', () => {
     scratch = await mkdtemp(join(tmpdir(), 'ferry-action-'));
   });
   afterAll(async () => {
+    if (world) await expectNoSecretsInWorld(world);
     await world?.close();
     if (scratch) await rm(scratch, { recursive: true, force: true });
   });
@@ -98,11 +99,13 @@ describe('the entry point, as the runner calls it', () => {
       INPUT_GITHUB_API_URL: world.github.url, INPUT_TIMEOUT: '30m', INPUT_SOURCE_COMMIT: 'f00dfeed', INPUT_WAIT_LIVE: 'false', INPUT_DRY_RUN: 'false',
     };
     const result = await run(process.execPath, [join(root, 'apps/action/entrypoint.mjs')], { env });
+    expectNoSecrets(`${result.stdout}\n${result.stderr}`, 'the action entry point output');
     expect(result.stdout).toMatch(/^merged pull request #1 as [0-9a-f]{12}/);
     const head = (await runGit(['--git-dir', path, 'rev-parse', 'main'])).stdout.trim();
     const outputs = await readFile(output, 'utf8');
     expect(outputs).toMatch(/^changed=true\npr-number=1\npr-url=http\S+\/acme\/action\/pull\/1\nmerge-sha=([0-9a-f]{40})\n$/);
     expect(outputs).toContain(`merge-sha=${head}\n`);
+    expectNoSecrets(`${outputs}\n${await readFile(summary, 'utf8')}`, 'the step outputs and summary');
     expect(await readFile(summary, 'utf8')).toContain('### ferry promote: web → prod');
     expect((await runGit(['--git-dir', path, 'show', 'main:web.yaml'])).stdout).toBe('image: ghcr.io/acme/web:1.1.0\n');
   });

@@ -1,7 +1,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FerryError } from '@ferry/manifest-model';
-import { startEmulatorWorld, type EmulatorWorld } from '@ferry/testenv';
+import { expectNoSecretsInWorld, startEmulatorWorld, TEST_GITHUB_TOKEN, type EmulatorWorld } from '@ferry/testenv';
 import { connectGitHub } from './adapters/connect-github.js';
 import type { GitHubAuth } from './adapters/github-host.js';
 import { openGitWorkspace } from './adapters/git-workspace.js';
@@ -9,7 +9,7 @@ import type { PullRequestHost } from './core/pull-request-flow.js';
 import { promote, type PromoteOptions } from './promote.js';
 import { fastRetry, readRemote, realClock, seedConfigRepo } from './test/promote-fixtures.js';
 
-const TOKEN = 'ghp_testtokentesttokentesttoken000000';
+const TOKEN = TEST_GITHUB_TOKEN;
 const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048, privateKeyEncoding: { type: 'pkcs8', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } });
 
 describe('promote --push pr against the GitHub emulator', () => {
@@ -19,6 +19,7 @@ describe('promote --push pr against the GitHub emulator', () => {
     world = await startEmulatorWorld({ tokens: [TOKEN], validate: true, app: { appId: 4242, privateKeyPem: privateKey, installationId: 77 } });
   });
   afterAll(async () => {
+    if (world) await expectNoSecretsInWorld(world);
     await world?.close();
   });
 

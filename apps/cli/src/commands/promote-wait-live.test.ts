@@ -5,7 +5,7 @@ import { readFile, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startEmulatorWorld, type EmulatorWorld } from '@ferry/testenv';
+import { expectNoSecrets, expectNoSecretsInWorld, startEmulatorWorld, type EmulatorWorld } from '@ferry/testenv';
 import { main } from '../main.js';
 
 const TOKEN = 'ghp_livetokenlivetokenlivetoken000000';
@@ -18,6 +18,7 @@ beforeAll(async () => {
   scratch = await mkdtemp(join(tmpdir(), 'ferry-cli-live-'));
 });
 afterAll(async () => {
+  if (world) await expectNoSecretsInWorld(world);
   await world?.close();
   await rm(scratch, { recursive: true, force: true });
 });
@@ -50,6 +51,7 @@ async function ferry(args: string[], agent?: (sha: string) => Promise<void>, env
     cwd: scratch, env: { FERRY_GITHUB_TOKEN: TOKEN, ...env },
   });
   await Promise.all(pending);
+  expectNoSecrets(`${stdout}\n${stderr}`, `ferry promote ${args.join(' ')}`);
   return { code, stdout, stderr };
 }
 

@@ -2,13 +2,13 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startEmulatorWorld, type EmulatorWorld } from '@ferry/testenv';
+import { expectNoSecrets, expectNoSecretsInWorld, startEmulatorWorld, TEST_CLI_GITHUB_TOKEN, type EmulatorWorld } from '@ferry/testenv';
 import { openGitWorkspace } from '@ferry/promoter';
 import { main } from '../main.js';
 import { resolveRepo } from './connect-repo.js';
 import { parseDuration } from './promote.js';
 
-const TOKEN = 'ghp_clitokenclitokenclitoken0000000000';
+const TOKEN = TEST_CLI_GITHUB_TOKEN;
 
 function seed(hold = false): Record<string, string> {
   return {
@@ -48,6 +48,7 @@ describe('ferry promote (in-process CLI against git http-backend and the GitHub 
     scratch = await mkdtemp(join(tmpdir(), 'ferry-cli-promote-'));
   });
   afterAll(async () => {
+    if (world) await expectNoSecretsInWorld(world);
     await world?.close();
     await rm(scratch, { recursive: true, force: true });
   });
@@ -63,6 +64,7 @@ describe('ferry promote (in-process CLI against git http-backend and the GitHub 
     const code = await main(['promote', ...args], {
       stdout: { write: (c: string) => (stdout += c) }, stderr: { write: (c: string) => (stderr += c) }, cwd: scratch, env,
     });
+    expectNoSecrets(`${stdout}\n${stderr}`, `ferry promote ${args.join(' ')}`);
     return { code, stdout, stderr };
   }
 

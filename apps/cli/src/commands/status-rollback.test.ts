@@ -4,7 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runGit, startEmulatorWorld, type EmulatorWorld } from '@ferry/testenv';
+import { expectNoSecrets, expectNoSecretsInWorld, runGit, startEmulatorWorld, type EmulatorWorld } from '@ferry/testenv';
 import { main } from '../main.js';
 
 const TOKEN = 'ghp_rollbacktokenrollbacktoken0000000';
@@ -16,6 +16,7 @@ beforeAll(async () => {
   scratch = await mkdtemp(join(tmpdir(), 'ferry-cli-rollback-'));
 });
 afterAll(async () => {
+  if (world) await expectNoSecretsInWorld(world);
   await world?.close();
   await rm(scratch, { recursive: true, force: true });
 });
@@ -43,6 +44,7 @@ async function ferry(args: string[], env: Record<string, string> = {}) {
     stdout: { write: (c: string) => (stdout += c) }, stderr: { write: (c: string) => (stderr += c) }, cwd: scratch,
     env: { FERRY_GITHUB_TOKEN: TOKEN, ...env },
   });
+  expectNoSecrets(`${stdout}\n${stderr}`, `ferry ${args.join(' ')}`);
   return { code, stdout, stderr };
 }
 
