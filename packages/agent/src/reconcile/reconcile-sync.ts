@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { GitCredentials, GitSource } from '../adapters/git-source.js';
-import type { KubeApi } from '../adapters/kube-client.js';
+import { KubeApiError, type KubeApi } from '../adapters/kube-client.js';
 import { renderSource, type RenderTools } from '../adapters/renderers/render-source.js';
 import type { ObjectRef } from '../plan/kube-object.js';
 import { uniqueRefs } from '../plan/inventory.js';
@@ -132,7 +132,14 @@ export async function reconcileSync(target: SyncTarget, deps: ReconcileDeps, opt
         const ahead = uniqueRefs([...before.inventory, ...refs]);
         if (ahead.length === before.inventory.length) return;
         const next = { ...before, inventory: ahead, healthy: false };
-        await saveSyncState(deps.kube, identity, next, before);
+        try {
+          await saveSyncState(deps.kube, identity, next, before);
+        } catch (error) {
+          // The inventory's namespace is created by this very revision (flag mode only: a Sync object
+          // lives in its namespace). Then the writes are recorded after the apply, as they go.
+          if (error instanceof KubeApiError && error.statusCode === 404 && error.detailsKind === 'namespaces') return;
+          throw error;
+        }
         state = next;
       },
     });

@@ -59,7 +59,13 @@ export function spawnAgent(bin: AgentBin, args: string[]): AgentProcess {
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  // A test run that ends without its finally (Ctrl-C) must not leave an agent retrying forever.
+  const killOnExit = () => child.kill('SIGKILL');
+  process.once('exit', killOnExit);
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => {
+    process.off('exit', killOnExit);
+    resolve({ code, signal });
+  }));
   return {
     pid: child.pid,
     output: () => output,
