@@ -130,11 +130,8 @@ describe('promote --push direct when the git server misbehaves', () => {
     expect(await history(name, base)).toEqual(['promote web to dev: 1.0.0 -> 1.5.0']);
   });
 
-  // KNOWN BUG (git-workspace.ts, reported to the lead): isomorphic-git's Node client goes through
-  // Node's global agent, whose sockets time out after 5 s of silence ("Request timed out"), so a
-  // server that needs more than 5 s to start answering fails every try whatever requestTimeoutMs
-  // says. The agent's git source fixed this with its own keep-alive agent. Flip to `it` when fixed.
-  it.fails('a server that needs 6 s to start an answer is waited for, not timed out (request timeout 60 s)', async () => {
+  // Node's global agent drops a socket silent for 5 s; the workspace uses keep-alive agents of its own.
+  it('a server that needs 6 s to start an answer is waited for, not timed out (request timeout 60 s)', async () => {
     const { name, url, base } = await newRepo();
     const slow = server.faults.inject({ kind: 'latency', ms: 6_000, repo: name, service: 'upload-pack', stage: 'rpc', times: 1 });
     const from = said.length;
@@ -142,8 +139,7 @@ describe('promote --push direct when the git server misbehaves', () => {
     expect(slow.hits).toBe(1);
     expect(await history(name, base)).toEqual(['promote web to dev: 1.0.0 -> 1.4.5']);
     expect(result.outcome).toBe('promoted');
-    // Today the slow request is dropped after 5 s (status 0: closed without an answer) and the
-    // fetch falls back to a second protocol round trip; under load the fallback times out too.
+    // With the global agent, the slow request was dropped after 5 s (status 0: closed without an answer).
     expect(server.requests.filter((r) => r.repo === name && r.status === 0)).toEqual([]);
     expect(said.slice(from).filter((m) => m.endsWith('; retrying'))).toEqual([]);
   }, 60_000);
@@ -204,10 +200,9 @@ describe('promote --push direct when the git server misbehaves', () => {
     expect((await runGit(['--git-dir', server.repoPath(name), 'show', 'main:envs/dev/web.yaml'])).stdout).toContain('ghcr.io/acme/web:2.0.0');
   });
 
-  // KNOWN BUG (promote.ts, reported to the lead): the retry sees main already at 2.0.0 and reports
-  // "unchanged" with no commit, although this very run promoted it; CI then believes nothing was
-  // deployed (and --wait-live has no commit to wait for). Flip to `it` when fixed.
-  it.fails('answer cut after the server applied the push: the run still reports it promoted, with the commit', async () => {
+  // The retry sees main already at 2.0.0: without remembering the unconfirmed push it would report
+  // "unchanged" with no commit, and CI would believe nothing was deployed.
+  it('answer cut after the server applied the push: the run still reports it promoted, with the commit', async () => {
     const { name, result } = await promoteThroughCutAnswer();
     expect(result).toMatchObject({ outcome: 'promoted', changed: true, commit: await headOf(name) });
   });

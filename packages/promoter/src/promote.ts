@@ -143,7 +143,14 @@ export async function promote(options: PromoteOptions): Promise<PromoteResult> {
 
 type AttemptResult = Omit<PromoteResult, 'attempts'> | 'conflict';
 
-interface PendingBranch { current: { branch: string; commit: string; previous: string | null } | undefined }
+interface PendingBranch {
+  current: { branch: string; commit: string; previous: string | null } | undefined;
+  /**
+   * A direct push whose answer was lost (cut connection): it may have landed. If the retry finds the
+   * branch exactly at this commit, it did, and this is the run's result (not "unchanged").
+   */
+  unconfirmed?: { commit: string; result: Omit<PromoteResult, 'attempts'> } | undefined;
+}
 
 /** Puts a promotion branch back where it was (or deletes it), only if it is still at our commit. */
 async function undoBranch(repo: ConfigRepository, moved: NonNullable<PendingBranch['current']>, progress: (m: string) => void): Promise<void> {
@@ -168,6 +175,8 @@ async function attempt(
   if (!reuse) progress(`fetching ${baseBranch}`);
   const base = reuse ?? await repo.fetchBranch(baseBranch);
   if (base === null) throw new FerryError('target.not-found', `branch ${baseBranch} of environment ${options.env} does not exist`, { hint: 'check `branch` in ferry.yaml' });
+  if (pending.unconfirmed?.commit === base) return pending.unconfirmed.result;
+  pending.unconfirmed = undefined;
   const files = await repo.readFiles(base, target.files.map((f) => f.path));
   const plan = planPromotion({ target, version, files, onOlder: resolved.onOlder });
   const prBranch = formatPromotionBranch(target.env, target.app);
@@ -188,8 +197,10 @@ async function attempt(
   const commit = await repo.writeCommit({ parent: base, files: [...plan.edits, ...extra], message: options.override?.describe?.commitMessage(message) ?? message });
   if (push === 'direct') {
     progress(`pushing ${commit.slice(0, 12)} to ${baseBranch}`);
+    const promoted = { ...summary, outcome: 'promoted' as const, changed: true, commit, diff, mergeSha: commit, message: `promoted ${plan.message} (commit ${commit.slice(0, 12)} on ${baseBranch})` };
+    pending.unconfirmed = { commit, result: promoted };
     if ((await repo.pushBranch({ branch: baseBranch, commit, expected: base })) === 'rejected') return 'conflict';
-    return { ...summary, outcome: 'promoted', changed: true, commit, diff, mergeSha: commit, message: `promoted ${plan.message} (commit ${commit.slice(0, 12)} on ${baseBranch})` };
+    return promoted;
   }
   return promoteThroughPullRequest(options, resolved, { plan, description, commit, prBranch, summary, diff, progress, pending, baseFiles: files });
 }

@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
+import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -247,13 +249,19 @@ function withCompleteRefListing(http: HttpClient): HttpClient {
   };
 }
 
+/**
+ * Bounds every request by `timeoutMs`, through keep-alive agents of our own: Node's global agent
+ * drops a socket silent for 5 s, so a server that needs 6 s to start a pack failed every try.
+ */
 function withTimeout(http: HttpClient, timeoutMs: number): HttpClient {
+  const agents = { http: new HttpAgent({ keepAlive: true }), https: new HttpsAgent({ keepAlive: true }) };
   return {
     async request(req) {
       const controller = new AbortController();
       const timer = setTimeout(() => controller.abort(), timeoutMs);
+      const agent = req.agent ?? (req.url.startsWith('https:') ? agents.https : agents.http);
       try {
-        return await http.request({ ...req, signal: controller.signal });
+        return await http.request({ ...req, agent, signal: controller.signal });
       } catch (err) {
         if (controller.signal.aborted) throw new FerryError('git.network', `no answer from ${redactUrl(req.url)} within ${timeoutMs} ms`, { cause: err });
         throw err;
