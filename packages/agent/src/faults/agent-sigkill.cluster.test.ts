@@ -120,5 +120,5 @@ describe('agent SIGKILLed mid-apply', () => {
     } finally {
       await agent?.stop('SIGKILL');
     }
-  }, 180_000);
+  }, 240_000);
 });

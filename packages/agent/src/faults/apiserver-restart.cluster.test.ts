@@ -97,5 +97,5 @@ describe('API server restarted during an apply', () => {
     } finally {
       await agent.stop(10_000);
     }
-  }, 150_000);
+  }, 180_000);
 });
