@@ -191,9 +191,8 @@ function limitIdleTime(inner: HttpClient, idleMs: number): HttpClient {
       const agent = request.agent ?? (request.url.startsWith('https:') ? agents.https : agents.http);
       const abort = new AbortController();
       const signal = request.signal ? AbortSignal.any([request.signal, abort.signal]) : abort.signal;
-      const stalled = () => new FerryError('source.unavailable', `${redactUrl(request.url)}: the git server sent nothing for ${formatSeconds(idleMs)}`, {
-        hint: 'the server is overloaded or unreachable; the agent retries with backoff',
-      });
+      // guard() turns it into source.unavailable, prefixed with the repository URL.
+      const stalled = () => new Error(`the git server sent nothing for ${formatSeconds(idleMs)}`);
       const withDeadline = async <T>(work: Promise<T>): Promise<T> => {
         let timer: NodeJS.Timeout | undefined;
         const expired = new Promise<never>((_resolve, reject) => {
