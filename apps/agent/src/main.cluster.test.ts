@@ -1,4 +1,4 @@
-import { createServiceAccountIdentity, helmPath, kubectl, kubectlPath } from '@ferry/testenv';
+import { createServiceAccountIdentity, expectNoSecrets, helmPath, kubectl, kubectlPath } from '@ferry/testenv';
 import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -21,6 +21,8 @@ beforeAll(async () => {
   await kubectl(kubeconfig, ['wait', '--for=condition=Established', 'crd/syncs.ferry.dev', '--timeout=60s']);
 });
 afterAll(async () => {
+  // Events of every namespace the run's tests used: none may carry the git password or a token.
+  if (kubeconfig) expectNoSecrets(await kubectl(kubeconfig, ['get', 'events', '-A', '-o', 'json']), 'Kubernetes events');
   await h?.close();
 });
 
@@ -33,6 +35,7 @@ async function run(argv: string[], env: Record<string, string> = {}): Promise<{ 
     stderr: sink((s) => (stderr += s)),
     env,
   });
+  expectNoSecrets(`${stdout}\n${stderr}`, `ferry-agent ${argv[0] ?? ''} output`);
   return { code, stdout, stderr };
 }
 
@@ -44,6 +47,7 @@ async function createSync(namespace: string, name: string, spec: Record<string, 
 
 async function syncStatus(namespace: string, name: string) {
   const out = await kubectl(kubeconfig, ['get', 'sync', name, '-n', namespace, '-o', 'json']);
+  expectNoSecrets(JSON.parse(out).status, `Sync ${namespace}/${name} status`);
   return JSON.parse(out).status as { conditions: Array<{ type: string; status: string; reason: string; message: string }>; lastAppliedRevision?: string; lastAttemptedRevision?: string; inventorySize?: number; observedGeneration?: number };
 }
 
