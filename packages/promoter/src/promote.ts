@@ -47,7 +47,9 @@ export interface RetryPolicy {
   maxDelayMs: number;
 }
 
-const DEFAULT_RETRY: RetryPolicy = { conflicts: 40, transient: 5, baseDelayMs: 100, maxDelayMs: 3_000 };
+// A rejected push means another promotion landed (no livelock), so N simultaneous writers need at
+// most N-1 retries each: 100 covers a hundred builds racing into one branch.
+const DEFAULT_RETRY: RetryPolicy = { conflicts: 100, transient: 5, baseDelayMs: 100, maxDelayMs: 3_000 };
 
 export type PromoteOutcome =
   /** Committed to the branch (direct) or merged (PR + wait or REST merge). */
