@@ -1,5 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expectNoSecrets, TEST_WEBHOOK_SECRET } from '@ferry/testenv';
 import { configMap, createSource, ensureNamespace, getConfigMap, uniqueName, type AgentHarness } from '../test/agent-harness.js';
 import { createSync, startDaemonCluster, eventually, getSync, readyRevision, startTestAgent } from '../daemon/test/daemon-harness.js';
 
@@ -13,7 +14,7 @@ afterAll(async () => {
   await h?.close();
 });
 
-const secret = 'webhook-secret-0123456789';
+const secret = TEST_WEBHOOK_SECRET;
 
 describe('GitHub push webhook', () => {
   it('a signed push syncs at once; forged and replayed deliveries are refused', async () => {
@@ -55,5 +56,9 @@ describe('GitHub push webhook', () => {
     } finally {
       await agent.stop(5_000);
     }
+    // The agent's debug log of all three deliveries and the Sync's status name no secret.
+    expect(agent.logs.length).toBeGreaterThan(0);
+    expectNoSecrets(agent.logs.join('\n'), 'agent log (debug)');
+    expectNoSecrets((await getSync(h, ns, 'app'))?.status, 'Sync status');
   });
 });
