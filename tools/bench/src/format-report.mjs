@@ -47,6 +47,7 @@ export function formatRatio(ferry, baseline) {
   const b = summarize(baseline ?? []);
   if (!f || !b || b.median === 0) return '—';
   const ratio = f.median / b.median;
+  if (ratio > 0 && ratio < 0.001) return '<0.001x';
   return `${ratio.toFixed(ratio !== 0 && ratio < 0.1 ? 3 : 2)}x`;
 }
 

@@ -45,6 +45,7 @@ describe('cells', () => {
     expect(formatRatio([0.5], [4])).toBe('0.13x');
     expect(formatRatio([2], [1000])).toBe('0.002x');
     expect(formatRatio([0, 0], [1000])).toBe('0.00x');
+    expect(formatRatio([2], [5000])).toBe('<0.001x');
     expect(formatRatio([3], [0])).toBe('—');
     expect(formatRatio([3], undefined)).toBe('—');
   });
