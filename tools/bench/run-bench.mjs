@@ -127,7 +127,10 @@ async function main(argv) {
   const report = formatReport({ conditions, rows, notes });
   await mkdir(dirname(flags.out), { recursive: true });
   await writeFile(flags.out, report);
-  process.stdout.write(`${report}\nreport written to ${flags.out}\n`);
+  // Every run's figures, so a report can be re-rendered or compared later.
+  const raw = flags.out.replace(/\.md$/, '') + '.json';
+  await writeFile(raw, `${JSON.stringify({ conditions, rows }, null, 1)}\n`);
+  process.stdout.write(`${report}\nreport written to ${flags.out} (every run's figures: ${raw})\n`);
   return 0;
 }
 
