@@ -31,7 +31,7 @@ export const MANIFEST_CASES: ManifestCase[] = [
   { name: 'unclosed flow mapping', bytes: text('apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a\n'), code: 'render.yaml', says: 'invalid YAML', line: 4 },
   { name: 'unrendered Helm template', bytes: text('apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}\n'), code: 'render.object', says: 'without metadata.name', line: 1 },
   { name: 'document that is a list', bytes: text('- apiVersion: v1\n  kind: ConfigMap\n'), code: 'render.object', says: 'not a mapping', line: 1 },
-  { name: 'document that is a string (a symlink read as a blob)', bytes: text('../../../etc/passwd'), code: 'render.object', says: 'not a mapping', line: 1 },
+  { name: 'document that is a string (a symlink read as a blob)', bytes: text('../../../etc/passwd'), code: 'render.object', says: 'is this file a symbolic link?', line: 1 },
   { name: 'no apiVersion', bytes: text('kind: ConfigMap\nmetadata: {name: a}\n'), code: 'render.object', says: 'missing apiVersion', line: 1 },
   { name: 'kind as a number', bytes: text('apiVersion: v1\nkind: 3\nmetadata: {name: a}\n'), code: 'render.object', says: 'missing kind', line: 1 },
   { name: 'name as a number', bytes: text('apiVersion: v1\nkind: ConfigMap\nmetadata: {name: 3}\n'), code: 'render.object', says: 'without metadata.name', line: 1 },

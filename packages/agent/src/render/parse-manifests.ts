@@ -153,6 +153,10 @@ function checkObject(value: unknown, file: string, line: number): KubeObject {
       hint: 'every YAML document needs apiVersion, kind and metadata.name',
     });
   };
+  // git stores a symbolic link as a blob holding its target path; Ferry never follows links.
+  if (typeof value === 'string' && value.length < 256 && /^[\w.@~+-]*\/[\w./@~+-]*$/.test(value)) {
+    return fail(`the document is the path "${value}", not a mapping: is this file a symbolic link? Ferry reads a link as the path it holds and never follows it`);
+  }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return fail('document is not a mapping');
   const record = value as Record<string, unknown>;
   if (typeof record.apiVersion !== 'string' || record.apiVersion === '') return fail('missing apiVersion');
