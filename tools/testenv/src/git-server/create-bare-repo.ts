@@ -50,6 +50,8 @@ export async function createBareRepo(root: string, name: string, env: NodeJS.Pro
   const work = await mkdtemp(join(tmpdir(), 'ferry-git-seed-'));
   try {
     await git(['init', '--quiet', '-b', branch], work);
+    // No background auto-gc in the scratch repo: it would race the rm below (ENOTEMPTY on 30,000 files).
+    await git(['config', 'gc.auto', '0'], work);
     for (const [file, content] of Object.entries(options.seed)) {
       const target = resolve(work, file);
       if (!target.startsWith(work + sep) || target.startsWith(join(work, '.git') + sep)) {
