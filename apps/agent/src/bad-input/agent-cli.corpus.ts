@@ -1,0 +1,41 @@
+// Malformed `ferry-agent sync|diff|run` command lines, run as the real bin
+// (agent-cli.bad-input.test.ts). One row per case. Exit codes as documented: 2 usage, 3 stalled
+// (the source given by flags is invalid: the same checks as a Sync object's spec).
+export interface AgentCliCase {
+  name: string;
+  args: string[];
+  exit: 2 | 3;
+  says: string;
+}
+
+const url = ['--url', 'http://127.0.0.1:9/acme/config.git'];
+
+export const AGENT_CLI_CASES: AgentCliCase[] = [
+  { name: 'no command', args: [], exit: 2, says: 'unknown command (none)' },
+  { name: 'unknown command', args: ['apply', '--all'], exit: 2, says: 'unknown command apply' },
+  { name: 'sync without --once', args: ['sync', '--all'], exit: 2, says: 'sync needs --once' },
+  { name: 'no selection', args: ['sync', '--once'], exit: 2, says: 'choose exactly one of --sync NAME, --all or --url URL' },
+  { name: 'two selections', args: ['diff', '--sync', 'web', '--all'], exit: 2, says: 'choose exactly one' },
+  { name: '--concurrency 0', args: ['diff', '--all', '--concurrency', '0'], exit: 2, says: '--concurrency must be an integer from 1 to 256' },
+  { name: '--concurrency not a number', args: ['diff', '--all', '--concurrency', 'many'], exit: 2, says: '--concurrency must be an integer' },
+  { name: '--max-repo-size negative', args: ['diff', '--all', '--max-repo-size=-1'], exit: 2, says: '--max-repo-size must be a positive number' },
+  { name: '--health-timeout without a unit', args: ['diff', '--all', '--health-timeout', '5'], exit: 2, says: '--health-timeout must be a duration' },
+  { name: 'misspelt flag', args: ['diff', '--urll', 'x'], exit: 2, says: "Unknown option '--urll'" },
+  { name: 'extra positional argument', args: ['diff', '--all', 'extra'], exit: 2, says: 'unexpected argument extra' },
+  { name: '--url without a value', args: ['diff', '--all', '--url'], exit: 2, says: "Option '--url <value>' argument missing" },
+  { name: 'branch with ..', args: ['diff', ...url, '--ref', 'a..b'], exit: 3, says: 'spec.ref.branch: not a valid git branch' },
+  { name: 'empty tag', args: ['diff', ...url, '--ref', 'tag:'], exit: 3, says: 'spec.ref.tag' },
+  { name: '--path escaping the repository', args: ['diff', ...url, '--path', 'apps/../../etc'], exit: 3, says: 'spec.path: must stay inside the repository' },
+  { name: '--values escaping the repository', args: ['diff', ...url, '--render', 'helm', '--values', '../secrets.yaml'], exit: 3, says: 'spec.helm.valuesFiles.0: must stay inside' },
+  { name: '--render unknown', args: ['diff', ...url, '--render', 'jsonnet'], exit: 3, says: 'spec.render' },
+  { name: 'ssh URL', args: ['diff', '--url', 'git@github.com:acme/config.git'], exit: 3, says: 'spec.url: an http(s) URL' },
+  { name: '--timeout over 24h', args: ['diff', ...url, '--timeout', '48h'], exit: 3, says: 'spec.timeout: at most 24h' },
+  { name: 'run: --max-concurrent 0', args: ['run', '--max-concurrent', '0'], exit: 2, says: '--max-concurrent must be an integer from 1 to 64' },
+  { name: 'run: --log-level unknown', args: ['run', '--log-level', 'loud'], exit: 2, says: '--log-level must be debug, info, warn or error' },
+  { name: 'run: --leader-elect not a boolean', args: ['run', '--leader-elect', 'maybe'], exit: 2, says: '--leader-elect must be true or false' },
+  { name: 'run: --lease-duration without a unit', args: ['run', '--lease-duration', '5'], exit: 2, says: '--lease-duration must be a duration' },
+  { name: 'run: --metrics-addr not HOST:PORT', args: ['run', '--metrics-addr', 'nope'], exit: 2, says: '--metrics-addr must be HOST:PORT' },
+  { name: 'run: misspelt flag', args: ['run', '--bogus'], exit: 2, says: "Unknown option '--bogus'" },
+  { name: 'run: --shutdown-grace in words', args: ['run', '--shutdown-grace', 'forever'], exit: 2, says: '--shutdown-grace must be a duration' },
+  { name: 'run: missing webhook secret file', args: ['run', '--webhook-secret-file', '/nonexistent/ferry-secret'], exit: 2, says: 'cannot read --webhook-secret-file' },
+];
