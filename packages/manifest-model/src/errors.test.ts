@@ -20,6 +20,11 @@ describe('redactSecrets', () => {
     ['Authorization: Bearer abc.def.ghi', 'Authorization: Bearer ***'],
     ['token github_pat_11ABCDEFGHIJKLMNOPQRSTUV_xyz', 'token ***'],
     ['-----BEGIN RSA PRIVATE KEY-----\nMIIE\n-----END RSA PRIVATE KEY-----', '***'],
+    ['key: -----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\nAAAA', 'key: ***'],
+    ['{"Authorization":"Basic dXNlcjpwYXNzd29yZA=="}', '{"Authorization":"Basic ***"}'],
+    ['jwt eyJhbGciOiJSUzI1NiJ9.eyJpc3MiOiI0MjQyIn0.c2lnbmF0dXJl rest', 'jwt *** rest'],
+    [`client-key-data: ${Buffer.from('-----BEGIN EC PRIVATE KEY-----\nMHcCAQEEIA\n-----END EC PRIVATE KEY-----\n').toString('base64')}`, 'client-key-data: ***'],
+    [`certificate-authority-data: ${Buffer.from('-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n').toString('base64')}`, `certificate-authority-data: ${Buffer.from('-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n').toString('base64')}`],
   ])('%s', (input, expected) => {
     expect(redactSecrets(input)).toBe(expected);
   });

@@ -43,13 +43,26 @@ export class FerryError extends Error {
 
 /**
  * Removes credentials that commonly ride inside strings: `user:pass@` in URLs, bearer and
- * basic authorization values, GitHub token formats and PEM private keys.
+ * basic authorization values (also as JSON fields), GitHub token formats, JWTs, and PEM private
+ * keys: whole, cut short (no END line), or base64-encoded as in a kubeconfig's client-key-data.
  */
 export function redactSecrets(text: string): string {
   return text
     .replace(/(\b[a-z][a-z0-9+.-]*:\/\/)[^/\s:@]+(?::[^/\s@]*)?@/gi, '$1***@')
-    .replace(/\b(authorization:\s*)(bearer|basic|token)\s+[^\s"',]+/gi, '$1$2 ***')
+    .replace(/\b(authorization"?\s*[:=]\s*"?)(bearer|basic|token)\s+[^\s"',]+/gi, '$1$2 ***')
     .replace(/\b(bearer|token)\s+[A-Za-z0-9._~+/-]{16,}=*/gi, '$1 ***')
     .replace(/\b(gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,})\b/g, '***')
-    .replace(/-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?-----END [A-Z ]*PRIVATE KEY-----/g, '***');
+    .replace(/\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]+/g, '***')
+    .replace(/-----BEGIN [A-Z ]*PRIVATE KEY-----(?:[\s\S]*?-----END [A-Z ]*PRIVATE KEY-----|[A-Za-z0-9+/=\s]*)/g, '***')
+    // base64 of "-----BEGIN " + any "... PRIVATE KEY-----" header, then the rest of the base64 run.
+    .replace(/LS0tLS1CRUdJTi[A-Za-z0-9+/]*={0,2}/g, (b64) => (decodesToPrivateKey(b64) ? '***' : b64));
+}
+
+function decodesToPrivateKey(b64: string): boolean {
+  // atob is a global in every supported Node; manifest-model stays free of node: imports.
+  try {
+    return /^-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(atob(b64.slice(0, 64 - (64 % 4))));
+  } catch {
+    return false;
+  }
 }
