@@ -1,6 +1,6 @@
 // Test support for daemon cluster tests: the Sync CRD, Sync objects, polling with a deadline, and an
 // agent started in-process against the real API server.
-import { kubectl } from '@ferry/testenv';
+import { expectNoSecrets, kubectl } from '@ferry/testenv';
 import { fileURLToPath } from 'node:url';
 import { inject } from 'vitest';
 import type { KubeObject } from '../../plan/kube-object.js';
@@ -74,5 +74,14 @@ export async function startTestAgent(h: AgentHarness, kubeconfig: string, namesp
     logLevel: 'debug',
     ...config,
   }, overrides);
-  return Object.assign(agent, { logs });
+  // Every daemon test scans what its agent logged when it stops: no credential may reach a log line.
+  const stop = agent.stop.bind(agent);
+  return Object.assign(agent, {
+    logs,
+    async stop(graceMs: number) {
+      const result = await stop(graceMs);
+      expectNoSecrets(logs.join('\n'), 'agent logs');
+      return result;
+    },
+  });
 }
