@@ -31,7 +31,7 @@ describe('promote --push pr against the GitHub emulator', () => {
 
   async function promoteIn(name: string, options: Partial<PromoteOptions> & { env: string }, auth: GitHubAuth = { kind: 'token', token: TOKEN }, wrapHost = (h: PullRequestHost) => h) {
     const [owner, repoName] = name.split('/') as [string, string];
-    const { host: realHost, gitAuth } = await connectGitHub({ owner, repo: repoName, auth, apiUrl: world.github.url, throttle: { writeSpacingMs: 0, retryAfterScaleMs: 5, maxRetries: 3 } });
+    const { host: realHost, gitAuth } = await connectGitHub({ owner, repo: repoName, auth, apiUrl: world.github.url, throttle: { writeSpacingMs: 0, notificationSpacingMs: 0, retryAfterScaleMs: 5, maxRetries: 3 } });
     const repo = await openGitWorkspace({ url: world.git.repoUrl(name), auth: await gitAuth() });
     const host = wrapHost(realHost);
     try {

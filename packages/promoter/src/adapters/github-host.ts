@@ -21,7 +21,12 @@ export interface GitHubHostOptions {
    * Throttling knobs. GitHub asks for writes at least a second apart (the default); tests against
    * the local stand-in turn that off. `retryAfterScaleMs` is the wait per second of Retry-After.
    */
-  throttle?: { writeSpacingMs?: number; retryAfterScaleMs?: number; maxRetries?: number } | undefined;
+  /**
+   * GitHub asks for content-creating requests to be spaced (1 s for writes, 3 s for PR and comment
+   * creation). The limiters belong to this connection: octokit's defaults are shared by every client
+   * in the process, which held in-process concurrent promotions (and tests) to one PR per 3 s.
+   */
+  throttle?: { writeSpacingMs?: number; notificationSpacingMs?: number; retryAfterScaleMs?: number; maxRetries?: number } | undefined;
   userAgent?: string | undefined;
 }
 
@@ -58,6 +63,7 @@ export async function connectGitHubHost(options: GitHubHostOptions): Promise<Git
       retryAfterBaseValue: options.throttle?.retryAfterScaleMs ?? 1000,
       fallbackSecondaryRateRetryAfter: 60,
       write: new Bottleneck.Group({ maxConcurrent: 1, minTime: options.throttle?.writeSpacingMs ?? 1000 }),
+      notifications: new Bottleneck.Group({ maxConcurrent: 1, minTime: options.throttle?.notificationSpacingMs ?? 3000 }),
       onRateLimit: (_after: number, _opts: unknown, _o: unknown, count: number) => count < maxRetries,
       onSecondaryRateLimit: (_after: number, _opts: unknown, _o: unknown, count: number) => count < maxRetries,
     },
