@@ -12,12 +12,13 @@ describe('ferry-agent run flags', () => {
     const { config, graceMs } = parse([]);
     expect(config).toMatchObject({
       kube: { kubeconfigPath: '/k/config' }, identity: 'agent-0', concurrency: 16, maxConcurrent: 4,
-      metricsAddress: { host: '0.0.0.0', port: 8080 },
+      metricsAddress: { host: '0.0.0.0', port: 8080 }, gitIdleTimeoutMs: 60_000,
       leaderElection: { namespace: 'ferry-system', name: 'ferry-agent', leaseDurationMs: 35_000, renewDeadlineMs: 30_000, retryPeriodMs: 5_000 },
     });
     expect(config.namespace).toBeUndefined();
     expect(config.webhookAddress).toBeUndefined();
     expect(graceMs).toBe(25_000);
+    expect(parse(['--git-idle-timeout', '2m']).config.gitIdleTimeoutMs).toBe(120_000);
   });
 
   it('namespace-scoped, webhook from a secret file, in-cluster config', async () => {
@@ -33,6 +34,7 @@ describe('ferry-agent run flags', () => {
     [[], { FERRY_WEBHOOK_SECRET: 'short' }, /at least 16/],
     [['--lease-duration', '35'], {}, /--lease-duration must be a duration/],
     [['--max-concurrent', '0'], {}, /--max-concurrent must be an integer/],
+    [['--git-idle-timeout', 'soon'], {}, /--git-idle-timeout must be a duration/],
     [['--metrics-addr', 'localhost'], {}, /HOST:PORT/],
     [['--leader-elect', 'yes'], {}, /true or false/],
     [['extra'], {}, /unexpected argument extra/],

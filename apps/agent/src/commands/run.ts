@@ -33,6 +33,7 @@ Options:
   --max-concurrent N        Syncs reconciled at the same time (default 4)
   --concurrency N           parallel API requests per reconcile (default 16)
   --shutdown-grace DUR      how long running reconciles may finish on SIGTERM (default 25s)
+  --git-idle-timeout DUR    a git server silent this long fails the fetch (default 60s)
   --log-level LEVEL         debug | info | warn | error (default info)
   --kubectl PATH / --helm PATH, --cache-dir DIR, --max-repo-size MB   as for sync
 
@@ -84,7 +85,7 @@ export function parseRunArgs(argv: readonly string[], env: Record<string, string
       namespace: { type: 'string' }, kubeconfig: { type: 'string' }, context: { type: 'string' },
       'metrics-addr': { type: 'string' }, 'webhook-addr': { type: 'string' }, 'webhook-secret-file': { type: 'string' },
       'leader-elect': { type: 'string' }, 'lease-namespace': { type: 'string' }, 'lease-name': { type: 'string' }, 'lease-duration': { type: 'string' },
-      identity: { type: 'string' }, 'max-concurrent': { type: 'string' }, concurrency: { type: 'string' }, 'shutdown-grace': { type: 'string' },
+      identity: { type: 'string' }, 'max-concurrent': { type: 'string' }, concurrency: { type: 'string' }, 'shutdown-grace': { type: 'string' }, 'git-idle-timeout': { type: 'string' },
       'log-level': { type: 'string' }, kubectl: { type: 'string' }, helm: { type: 'string' }, 'cache-dir': { type: 'string' }, 'max-repo-size': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
       ...REPORTER_OPTIONS,
@@ -150,6 +151,7 @@ export function parseRunArgs(argv: readonly string[], env: Record<string, string
     cacheDir: values['cache-dir'] ?? env['FERRY_CACHE_DIR'] ?? join(homedir(), '.cache', 'ferry-agent'),
     tmpDir: env['TMPDIR'] ?? '/tmp',
     maxRepoBytes: Math.round(maxRepoMb * 1024 * 1024),
+    gitIdleTimeoutMs: duration('git-idle-timeout', values['git-idle-timeout'], '60s'),
     tools: { ...(kubectl ? { kubectl } : {}), ...(helm ? { helm } : {}) },
     concurrency: int('concurrency', values.concurrency, 16, 256),
     maxConcurrent: int('max-concurrent', values['max-concurrent'], 4, 64),
