@@ -77,7 +77,7 @@ export const PROMOTE_CLI_CASES: CliCase[] = [
   { name: 'ferry.yaml with a NUL byte', repo: 'nul-config', args: promote('--app', 'web', '--image', 'ghcr.io/acme/web:2'), exit: 2, says: 'control character U+0000', where: 'ferry.yaml:' },
   { name: 'ferry.yaml file entry with ..', repo: 'dotdot-config', args: promote('--app', 'web', '--image', 'ghcr.io/acme/web:2'), exit: 2, says: 'is not a path inside the repository' },
   { name: '--file with ..', args: promote('--file', '../../etc/passwd', '--image', 'ghcr.io/acme/web:2'), exit: 2, says: 'is not a path inside the repository' },
-  { name: '--file that is a symlink out of the repo', args: promote('--file', 'envs/dev/link.yaml', '--image', 'ghcr.io/acme/web:2'), exit: 3, says: 'not found in envs/dev/link.yaml' },
+  { name: '--file that is a symlink out of the repo', args: promote('--file', 'envs/dev/link.yaml', '--image', 'ghcr.io/acme/web:2'), exit: 2, says: 'envs/dev/link.yaml is a symbolic link in the repository' },
   { name: '--file that is a PNG', args: promote('--file', 'envs/dev/logo.yaml', '--image', 'ghcr.io/acme/web:2'), exit: 2, says: 'not valid UTF-8', where: 'envs/dev/logo.yaml' },
   { name: '--file in Latin-1', args: promote('--file', 'envs/dev/latin1.yaml', '--image', 'ghcr.io/acme/web:2'), exit: 2, says: 'not valid UTF-8', where: 'envs/dev/latin1.yaml:2' },
   { name: '--file over 4 MiB', args: promote('--file', 'envs/dev/huge.yaml', '--image', 'ghcr.io/acme/web:2'), exit: 2, says: 'edits files up to 4 MiB' },

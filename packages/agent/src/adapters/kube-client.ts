@@ -289,6 +289,9 @@ export function translateError(status: number, text: string, method: string, ref
   if (status === 401) return new KubeApiError('kube.unauthorized', message, status, reason, detailsKind);
   if (status === 404) return new KubeApiError('kube.not-found', message, status, reason, detailsKind);
   if (status === 409) return new KubeApiError('kube.conflict', message, status, reason, detailsKind);
+  // The object itself is too big (etcd's limit, about 1.5 MiB; the request limit, 3 MiB): retrying
+  // cannot help, the source must change.
+  if (status === 413) return new KubeApiError('kube.invalid', `${message} (the object is larger than the API server accepts; split it or move the data elsewhere)`, status, reason, detailsKind);
   // Server-side apply reports a body that does not fit the schema as a 500 "failed to create typed
   // patch object"; it is the object's fault, not the server's.
   const schemaMismatch = /failed to create typed patch object|field not declared in schema/.test(message);

@@ -33,8 +33,7 @@ export const BAD_SOURCE_CASES: BadSourceCase[] = [
   { name: 'a document that is a bare string', files: { 'app/notes.yaml': `${cm('fine')}---\njust a note\n` }, outcome: 'Stalled', code: 'render.object', says: 'not a mapping', file: 'app/notes.yaml', line: 6 },
   { name: 'unknown kind', files: { 'app/widget.yaml': 'apiVersion: example.com/v1\nkind: Widget\nmetadata:\n  name: w\n' }, outcome: 'Stalled', code: 'plan', says: 'Widget' },
   { name: 'kind under the wrong apiVersion', files: { 'app/wrong.yaml': 'apiVersion: apps/v1\nkind: ConfigMap\nmetadata:\n  name: wrong\n' }, outcome: 'Stalled', code: 'plan', says: 'apps/v1' },
-  // Known weak spot (reconcile/classify-error, not this suite's to fix): the API server's 413 is
-  // reported as a transient failure without the file, so the agent retries it with backoff.
-  { name: 'an object over the API server request limit (3 MiB ConfigMap)', files: { 'app/huge.yaml': cm('huge', `data:\n  k: "${'x'.repeat(3 * 1024 * 1024)}"\n`) }, outcome: 'Failed', code: '', says: 'Request entity too large' },
+  // The API server's 413: the object is too big, so retrying cannot help: stalled, with the file.
+  { name: 'an object over the API server request limit (3 MiB ConfigMap)', files: { 'app/huge.yaml': cm('huge', `data:\n  k: "${'x'.repeat(3 * 1024 * 1024)}"\n`) }, outcome: 'Stalled', code: 'apply.invalid', says: 'larger than the API server accepts', file: 'app/huge.yaml', line: 1 },
   { name: 'List without items', files: { 'app/list.yaml': 'apiVersion: v1\nkind: List\n' }, outcome: 'Stalled', code: 'render.object', says: 'List without an items sequence', file: 'app/list.yaml', line: 1 },
 ];

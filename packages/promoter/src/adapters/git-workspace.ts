@@ -99,6 +99,13 @@ export async function openGitWorkspace(options: GitWorkspaceOptions): Promise<Co
     return refs.find((r) => r.ref === `refs/heads/${branch}`)?.oid ?? null;
   });
 
+  const modeOf = async (commit: string, path: string): Promise<string | undefined> => {
+    const segments = normalizePath(path).split('/');
+    const name = segments.pop();
+    const { tree } = await git.readTree({ fs, gitdir, oid: commit, ...(segments.length ? { filepath: segments.join('/') } : {}), cache });
+    return tree.find((entry) => entry.path === name)?.mode;
+  };
+
   return {
     async fetchDefaultBranch() {
       // One fetch of HEAD gives both the default branch (from the advertised symref) and its tree.
@@ -126,6 +133,12 @@ export async function openGitWorkspace(options: GitWorkspaceOptions): Promise<Co
       for (const path of paths) {
         try {
           const { blob } = await git.readBlob({ fs, gitdir, oid: commit, filepath: normalizePath(path), cache });
+          // A link's blob is the path it names: editing it would replace the link with a file.
+          if ((await modeOf(commit, path)) === '120000') {
+            throw new FerryError('input.symlink', `${path} is a symbolic link in the repository; Ferry edits regular files only`, {
+              file: path, hint: 'point ferry.yaml (or --file) at the file the link names',
+            });
+          }
           files.set(path, Buffer.from(blob).toString('utf8'));
         } catch (err) {
           // NotFoundError names "<commit>:<path>" for a missing path, a bare id for a missing object.
