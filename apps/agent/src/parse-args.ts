@@ -132,7 +132,9 @@ export function parseAgentArgs(argv: readonly string[], env: Record<string, stri
   if (reporter && command === 'sync') args.reporter = reporter;
 
   if (values.sync !== undefined) {
-    const [ns, name] = values.sync.includes('/') ? values.sync.split('/', 2) : [values['sync-namespace'] ?? 'default', values.sync];
+    const parts = values.sync.split('/');
+    if (parts.length > 2 || parts.some((p) => p === '')) fail(`--sync ${values.sync}: expected NAME or NAMESPACE/NAME`);
+    const [ns, name] = parts.length === 2 ? parts : [values['sync-namespace'] ?? 'default', values.sync];
     args.selection = { name: name as string, namespace: ns as string };
   } else if (values.all) {
     args.selection = values['sync-namespace'] ? { namespace: values['sync-namespace'] } : {};

@@ -16,6 +16,8 @@ export const AGENT_CLI_CASES: AgentCliCase[] = [
   { name: 'sync without --once', args: ['sync', '--all'], exit: 2, says: 'sync needs --once' },
   { name: 'no selection', args: ['sync', '--once'], exit: 2, says: 'choose exactly one of --sync NAME, --all or --url URL' },
   { name: 'two selections', args: ['diff', '--sync', 'web', '--all'], exit: 2, says: 'choose exactly one' },
+  { name: '--sync with two slashes', args: ['diff', '--sync', 'a/b/c'], exit: 2, says: '--sync a/b/c: expected NAME or NAMESPACE/NAME' },
+  { name: '--sync with an empty name', args: ['diff', '--sync', 'team-a/'], exit: 2, says: 'expected NAME or NAMESPACE/NAME' },
   { name: '--concurrency 0', args: ['diff', '--all', '--concurrency', '0'], exit: 2, says: '--concurrency must be an integer from 1 to 256' },
   { name: '--concurrency not a number', args: ['diff', '--all', '--concurrency', 'many'], exit: 2, says: '--concurrency must be an integer' },
   { name: '--max-repo-size negative', args: ['diff', '--all', '--max-repo-size=-1'], exit: 2, says: '--max-repo-size must be a positive number' },
@@ -35,7 +37,7 @@ export const AGENT_CLI_CASES: AgentCliCase[] = [
   { name: 'run: --leader-elect not a boolean', args: ['run', '--leader-elect', 'maybe'], exit: 2, says: '--leader-elect must be true or false' },
   { name: 'run: --lease-duration without a unit', args: ['run', '--lease-duration', '5'], exit: 2, says: '--lease-duration must be a duration' },
   { name: 'run: --metrics-addr not HOST:PORT', args: ['run', '--metrics-addr', 'nope'], exit: 2, says: '--metrics-addr must be HOST:PORT' },
-  { name: 'run: misspelt flag', args: ['run', '--bogus'], exit: 2, says: "Unknown option '--bogus'" },
+  { name: 'run: misspelt flag', args: ['run', '--bogus'], exit: 2, says: "ferry-agent run: Unknown option '--bogus'" },
   { name: 'run: --shutdown-grace in words', args: ['run', '--shutdown-grace', 'forever'], exit: 2, says: '--shutdown-grace must be a duration' },
   { name: 'run: missing webhook secret file', args: ['run', '--webhook-secret-file', '/nonexistent/ferry-secret'], exit: 2, says: 'cannot read --webhook-secret-file' },
 ];

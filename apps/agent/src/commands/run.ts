@@ -53,7 +53,8 @@ export async function runCommand(argv: string[], io: Io, options: RunOptions = {
       io.stdout.write(runUsage);
       return ExitCode.Ok;
     }
-    io.stderr.write(`ferry-agent run: ${error instanceof FerryError ? error.describe() : String(error)}\n`);
+    // parseArgs throws a TypeError whose message is already the sentence users need.
+    io.stderr.write(`ferry-agent run: ${error instanceof FerryError ? error.describe() : `${(error as Error).message}\n  hint: run \`ferry-agent run --help\``}\n`);
     return ExitCode.Usage;
   }
   const signal = options.signal ?? processSignal();
