@@ -4,6 +4,8 @@ export { startGitServer } from './git-server/start-git-server.js';
 export type { GitServer, GitServerAuth, GitServerOptions, RequestLogEntry } from './git-server/start-git-server.js';
 export type { CreateRepoOptions } from './git-server/create-bare-repo.js';
 export { runGit } from './git-server/run-git.js';
+export { commitFiles, readRefs } from './git-server/commit-files.js';
+export type { CommitFilesOptions, RepoEntry } from './git-server/commit-files.js';
 export type { RunGitOptions, RunGitResult } from './git-server/run-git.js';
 export type {
   Fault,

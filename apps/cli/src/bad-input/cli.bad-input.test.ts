@@ -7,9 +7,8 @@ import { lstat, mkdir, mkdtemp, readdir, readFile, readlink, rm, symlink, writeF
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startGitServer, type GitServer } from '@ferry/testenv';
+import { commitFiles, readRefs, startGitServer, type GitServer, type RepoEntry } from '@ferry/testenv';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { commitRepoTree, readRefs, type RepoEntry } from './bad-repo.js';
 import { PROMOTE_CLI_CASES, SET_IMAGE_CLI_CASES, STATUS_ROLLBACK_CLI_CASES, type CliCase, type RepoName } from './cli.corpus.js';
 
 const repoRoot = fileURLToPath(new URL('../../../../', import.meta.url));
@@ -69,7 +68,7 @@ beforeAll(async () => {
   git = await startGitServer();
   for (const [name, files] of Object.entries(REPOS) as [RepoName, Record<string, RepoEntry> | null][]) {
     const repo = await git.createRepo(`acme/${name}`);
-    if (files) await commitRepoTree(repo.path, files);
+    if (files) await commitFiles(repo.path, files, { rewrite: true });
     urls.set(name, repo.url);
   }
   work = await mkdtemp(join(tmpdir(), 'ferry-cli-bad-'));

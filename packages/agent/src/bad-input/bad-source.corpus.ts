@@ -2,7 +2,8 @@
 // (bad-sources.cluster.test.ts). Each row is committed on top of a good revision already applied;
 // the reconcile must stop with this outcome and code, name the file (and line), write nothing to
 // the cluster and prune nothing. One row per case.
-import type { RepoEntry } from './repo-tree.js';
+// The shape of @ferry/testenv's RepoEntry (a corpus is not a test file, so it may not import testenv).
+type RepoEntry = string | Uint8Array | { symlink: string };
 
 export interface BadSourceCase {
   name: string;

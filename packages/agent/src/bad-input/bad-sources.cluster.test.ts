@@ -4,12 +4,12 @@
 // Then history rewritten under the agent: a pinned commit that vanished, and a force-pushed branch.
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { commitFiles } from '@ferry/testenv';
 import { IsomorphicGitSource } from '../adapters/git-source.js';
 import type { KubeObject } from '../plan/kube-object.js';
 import { reconcileSync } from '../reconcile/reconcile-sync.js';
 import { configMap, ensureNamespace, flagTarget, runSync, startAgentHarness, uniqueName, type AgentHarness } from '../test/agent-harness.js';
 import { BAD_SOURCE_CASES } from './bad-source.corpus.js';
-import { commitRepoTree } from './repo-tree.js';
 
 let h: AgentHarness;
 let ns: string;
@@ -27,7 +27,7 @@ beforeAll(async () => {
   ns = uniqueName('bad-src');
   await ensureNamespace(h, ns);
   repo = await h.git.createRepo(`acme/${ns}`);
-  await commitRepoTree(repo.path, good);
+  await commitFiles(repo.path, good);
   const first = await runSync(h, flagTarget('app', ns, { url: repo.url, path: 'app' }));
   expect(first.outcome, first.message).toBe('Applied');
 });
@@ -40,7 +40,7 @@ describe(`agent: ${BAD_SOURCE_CASES.length} bad revisions, nothing applied or pr
   it.each(BAD_SOURCE_CASES.map((c) => [c.name, c] as const))('%s', async (_name, c) => {
     const before = await clusterState();
     const writes = h.kube.stats.writes;
-    const revision = await commitRepoTree(repo.path, { ...good, ...c.files });
+    const revision = await commitFiles(repo.path, { ...good, ...c.files });
     const report = await runSync(h, target());
     expect({ outcome: report.outcome, code: report.error?.code }, report.message).toMatchObject({ outcome: c.outcome, code: expect.stringContaining(c.code) });
     expect(report.message).toContain(c.says);
@@ -54,8 +54,8 @@ describe(`agent: ${BAD_SOURCE_CASES.length} bad revisions, nothing applied or pr
   });
 
   it('history rewritten: a pinned commit that no longer exists on the remote stalls, changing nothing', async () => {
-    const pinned = await commitRepoTree(repo.path, { ...good, 'app/extra.yaml': configMap('extra', { v: '1' }) });
-    await commitRepoTree(repo.path, good, { rewrite: true });
+    const pinned = await commitFiles(repo.path, { ...good, 'app/extra.yaml': configMap('extra', { v: '1' }) });
+    await commitFiles(repo.path, good, { rewrite: true });
     // A fresh cache, as after an agent restart: the commit must come from the remote, which lost it.
     const source = new IsomorphicGitSource({ cacheDir: join(h.tmp, `fresh-${Date.now()}`) });
     const before = await clusterState();
@@ -69,10 +69,10 @@ describe(`agent: ${BAD_SOURCE_CASES.length} bad revisions, nothing applied or pr
   });
 
   it('history rewritten: the branch force-pushed to an unrelated root commit is applied as the new head', async () => {
-    const fixed = await commitRepoTree(repo.path, { ...good, 'app/after.yaml': configMap('after', { v: '1' }) });
+    const fixed = await commitFiles(repo.path, { ...good, 'app/after.yaml': configMap('after', { v: '1' }) });
     expect((await runSync(h, target())).outcome).toBe('Applied');
     // The last applied commit is gone from the branch's history; the agent's cache still has it.
-    const rewritten = await commitRepoTree(repo.path, { 'app/keep.yaml': configMap('keep', { v: '2' }) }, { rewrite: true });
+    const rewritten = await commitFiles(repo.path, { 'app/keep.yaml': configMap('keep', { v: '2' }) }, { rewrite: true });
     expect(rewritten).not.toBe(fixed);
     const report = await runSync(h, target());
     expect(report.outcome, report.message).toBe('Applied');
