@@ -50,9 +50,12 @@ describe('GitHub push webhook', () => {
 
       const replayed = await post('delivery-1', sign(secret));
       expect(replayed.status).toBe(409);
+      // The delivery id is not signed: the same body under a fresh id is the same replay.
+      const freshId = await post('delivery-2', sign(secret));
+      expect(freshId.status).toBe(409);
       expect((await annotations())['ferry.dev/reconcile-requested-at']).toBe(token);
       const metrics = agent.metrics.webhooks;
-      expect([metrics.get({ result: 'forged' }), metrics.get({ result: 'accepted' }), metrics.get({ result: 'replayed' })]).toEqual([1, 1, 1]);
+      expect([metrics.get({ result: 'forged' }), metrics.get({ result: 'accepted' }), metrics.get({ result: 'replayed' })]).toEqual([1, 1, 2]);
     } finally {
       await agent.stop(5_000);
     }

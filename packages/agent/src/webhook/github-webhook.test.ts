@@ -97,10 +97,23 @@ describe('handleGitHubWebhook', () => {
     expect(requested).toEqual(['a/app']);
   });
 
+  it('the same signed body with a fresh delivery id or another event name is a replay too (neither header is signed)', async () => {
+    const { deps, requested } = setup();
+    await handleGitHubWebhook(headers(push, 'd-1'), push, deps);
+    expect(await handleGitHubWebhook(headers(push, 'd-2'), push, deps)).toMatchObject({ status: 409, outcome: 'replayed' });
+    expect(await handleGitHubWebhook(headers(push, 'd-3', 'ping'), push, deps)).toMatchObject({ status: 409, outcome: 'replayed' });
+    const next = Buffer.from(push.toString('utf8').replace(/"after":"[0-9a-f]+"/, `"after":"${'b'.repeat(40)}"`));
+    expect(next.equals(push)).toBe(false);
+    expect(await handleGitHubWebhook(headers(next, 'd-4'), next, deps)).toMatchObject({ status: 202, outcome: 'accepted' });
+    expect(requested).toEqual(['a/app', 'a/app']);
+  });
+
   it('ping answers pong; other events are ignored; a broken payload is invalid', async () => {
     const { deps, requested } = setup();
-    expect(await handleGitHubWebhook(headers(push, 'p', 'ping'), push, deps)).toMatchObject({ status: 200 });
-    expect(await handleGitHubWebhook(headers(push, 'i', 'issues'), push, deps)).toMatchObject({ status: 202, outcome: 'ignored' });
+    const ping = Buffer.from('{"zen":"hi","hook_id":1}');
+    const issues = Buffer.from('{"action":"opened"}');
+    expect(await handleGitHubWebhook(headers(ping, 'p', 'ping'), ping, deps)).toMatchObject({ status: 200 });
+    expect(await handleGitHubWebhook(headers(issues, 'i', 'issues'), issues, deps)).toMatchObject({ status: 202, outcome: 'ignored' });
     const broken = Buffer.from('{"zen":1}');
     expect(await handleGitHubWebhook(headers(broken, 'x'), broken, deps)).toMatchObject({ status: 400, outcome: 'invalid' });
     expect(requested).toEqual([]);

@@ -1,9 +1,9 @@
 /**
  * GitHub push webhooks: the signature (`X-Hub-Signature-256`, HMAC-SHA256 of the raw body with the
- * shared secret) is checked in constant time, each delivery id (`X-GitHub-Delivery`) is accepted
- * once within a window, and the Syncs whose url and ref match the push are asked to reconcile.
+ * shared secret) is checked in constant time, each signed body is accepted once within a window, and
+ * the Syncs whose url and ref match the push are asked to reconcile.
  */
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 
 /** True when `header` is `sha256=<hex>` of HMAC-SHA256(secret, body). Constant time in the digest. */
 export function verifyGitHubSignature(secret: string, body: Buffer, header: string | undefined): boolean {
@@ -14,15 +14,17 @@ export function verifyGitHubSignature(secret: string, body: Buffer, header: stri
 }
 
 /**
- * Remembers delivery ids for `windowMs` (at most `capacity`, oldest forgotten first). GitHub signs
- * no timestamp, so a replay after the window would pass the signature check: it can only trigger a
- * reconcile of what Git holds anyway, never apply anything Git does not.
+ * Remembers what was signed for `windowMs` (at most `capacity`, oldest forgotten first), keyed by
+ * `replayKey`. Not the delivery id: `X-GitHub-Delivery` is not covered by the signature, so a
+ * replayed body with a fresh id would pass. GitHub signs no timestamp, so a replay after the window
+ * (or to another replica: the memory is per process) passes the signature check: it can only
+ * trigger a reconcile of what Git holds anyway, never apply anything Git does not.
  */
 export class ReplayGuard {
   private readonly seen = new Map<string, number>();
   constructor(private readonly windowMs = 24 * 3_600_000, private readonly capacity = 10_000, private readonly now: () => number = Date.now) {}
 
-  /** True the first time an id is seen within the window. */
+  /** True the first time a key is seen within the window. */
   accept(id: string): boolean {
     const now = this.now();
     for (const [key, at] of this.seen) {
@@ -33,6 +35,15 @@ export class ReplayGuard {
     this.seen.set(id, now);
     return true;
   }
+}
+
+/**
+ * What the guard remembers: the digest of the signed body. It holds the repository, ref, pushed
+ * sha and GitHub's own timestamps, so a new push never collides with an earlier one, and no header
+ * an attacker can change without the secret (delivery id, event name) makes a replay look new.
+ */
+export function replayKey(body: Buffer): string {
+  return createHash('sha256').update(body).digest('hex');
 }
 
 /** Repository URLs compared without scheme, credentials, `.git` suffix, trailing slash or case. */
@@ -104,7 +115,7 @@ export async function handleGitHubWebhook(headers: Record<string, string | strin
   }
   const delivery = header('x-github-delivery');
   if (!delivery) return { status: 400, body: 'missing X-GitHub-Delivery\n', outcome: 'invalid' };
-  if (!deps.replay.accept(delivery)) return { status: 409, body: `delivery ${delivery} was already received\n`, outcome: 'replayed' };
+  if (!deps.replay.accept(replayKey(body))) return { status: 409, body: 'this signed delivery was already received\n', outcome: 'replayed' };
   const event = header('x-github-event');
   if (event === 'ping') return { status: 200, body: 'pong\n', outcome: 'accepted' };
   if (event !== 'push') return { status: 202, body: `event ${event ?? '(none)'} ignored\n`, outcome: 'ignored' };
