@@ -1,4 +1,5 @@
-// Lint enforces the architecture: Nx module boundaries by tag, and a pure manifest-model.
+// Lint enforces the architecture: Nx module boundaries by tag, a pure manifest-model, and pure
+// folders inside promoter (core/) and agent (plan/, render/, sync/) that import no I/O and no adapter.
 import nx from '@nx/eslint-plugin';
 import tseslint from 'typescript-eslint';
 
@@ -7,6 +8,9 @@ const ioModules = [
   'https', 'node:https', 'child_process', 'node:child_process', 'isomorphic-git',
   '@kubernetes/client-node', '@octokit/*',
 ];
+
+// Inside a package, what a pure folder may not reach: the folders that do I/O.
+const impureFolders = ['**/adapters/**', '**/adapters', '**/daemon/**', '**/reconcile/**', '**/reporting/**', '**/webhook/**', '**/signatures/**', '**/observability/**', '**/live/**', '**/history/**'];
 
 export default [
   { ignores: ['**/dist/**', '**/node_modules/**', '**/__fixtures__/**', '**/.nx/**', '**/.cache/**'] },
@@ -40,6 +44,18 @@ export default [
     ignores: ['**/*.test.ts'],
     rules: {
       'no-restricted-imports': ['error', { patterns: [{ group: ioModules, message: 'manifest-model is pure: no I/O imports. Put I/O in an adapter of promoter or agent.' }] }],
+    },
+  },
+  {
+    files: ['packages/promoter/src/core/**/*.ts', 'packages/agent/src/plan/**/*.ts', 'packages/agent/src/render/**/*.ts', 'packages/agent/src/sync/**/*.ts'],
+    ignores: ['**/*.test.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        patterns: [
+          { group: ioModules, message: 'this folder is pure: no I/O imports. Take the I/O as a port (an interface in ports.ts) implemented in adapters/.' },
+          { group: impureFolders, message: 'this folder is pure: it may not import adapters or the steps that do I/O. Move the type it needs into the pure folder or ports.ts.' },
+        ],
+      }],
     },
   },
 ];

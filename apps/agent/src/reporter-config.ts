@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
-import { CommitStatusReporter, checkClusterName, createGitHubStatusPort, type SyncReporter } from '@ferry/agent';
+import { CommitStatusReporter, createGitHubStatusPort, type SyncReporter } from '@ferry/agent';
+import { checkClusterName } from '@ferry/manifest-model';
 import { FerryError } from '@ferry/manifest-model';
 
 /** Flags of commit status reporting, merged into the agent's parseArgs options. */

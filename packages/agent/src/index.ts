@@ -30,7 +30,7 @@ export type { ObjectAction, ObjectChange } from './reconcile/apply-objects.js';
 export type { PruneResult } from './reconcile/prune-objects.js';
 export { InventoryLabel, inventoryName, loadSyncState } from './reconcile/inventory-store.js';
 export type { SyncState } from './reconcile/inventory-store.js';
-export { checkClusterName, formatStatusContext, formatDescription, repositoryOf, statusOfReport } from './reporting/commit-status.js';
+export { formatDescription, repositoryOf, statusOfReport } from './reporting/commit-status.js';
 export type { CommitState, CommitStatus, CommitStatusPort } from './reporting/commit-status.js';
 export { CommitStatusReporter } from './reporting/commit-status-reporter.js';
 export type { CommitStatusReporterOptions } from './reporting/commit-status-reporter.js';

@@ -28,3 +28,4 @@ export { findComplexKey, findDuplicateKey } from './yaml-duplicate-keys.js';
 export type { DuplicateKey } from './yaml-duplicate-keys.js';
 export { findBadCharacter } from './text-characters.js';
 export type { CharacterProblem } from './text-characters.js';
+export { checkClusterName, formatStatusContext, parseStatusContext } from './status-context.js';

@@ -1,4 +1,3 @@
-export const placeholder = true;
 export { planSetImage, findImageOccurrences } from './core/set-image.js';
 export { MAX_EDITABLE_BYTES } from './core/assert-editable-text.js';
 export type { ImageChange, FileInput, ImageOccurrence, FileChange, FilePlan, SetImagePlan } from './core/set-image.js';
@@ -20,7 +19,7 @@ export { connectGitHub } from './adapters/connect-github.js';
 export type { GitHubAuth, GitHubConnection, GitHubHostOptions } from './adapters/github-host.js';
 export { waitLive } from './live/wait-live.js';
 export type { WaitLiveOptions, WaitLiveOutcome, WaitLiveResult } from './live/wait-live.js';
-export { evaluateCluster, parseStatusContext, clustersIn } from './live/cluster-status.js';
+export { evaluateCluster, clustersIn } from './live/cluster-status.js';
 export type { ClusterLive, ClusterState, CommitStatusReader, ReportedStatus } from './live/cluster-status.js';
 export { createGitHubStatusReader } from './live/github-status-reader.js';
 export type { GitHubStatusReaderOptions } from './live/github-status-reader.js';

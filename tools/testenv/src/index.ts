@@ -1,5 +1,3 @@
-export const placeholder = true;
-
 export { startGitServer } from './git-server/start-git-server.js';
 export type { GitServer, GitServerAuth, GitServerOptions, RequestLogEntry } from './git-server/start-git-server.js';
 export type { CreateRepoOptions } from './git-server/create-bare-repo.js';

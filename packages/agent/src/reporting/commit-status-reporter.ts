@@ -1,7 +1,7 @@
-import { FerryError } from '@ferry/manifest-model';
+import { checkClusterName, FerryError, formatStatusContext } from '@ferry/manifest-model';
 import type { SyncReport, SyncTarget } from '../reconcile/reconcile-sync.js';
 import {
-  checkClusterName, describeApplying, formatStatusContext, repositoryOf, statusOfReport,
+  describeApplying, repositoryOf, statusOfReport,
   type CommitState, type CommitStatus, type CommitStatusPort,
 } from './commit-status.js';
 import type { SyncReporter } from './sync-reporter.js';

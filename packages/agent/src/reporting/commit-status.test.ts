@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { formatDescription, formatStatusContext, repositoryOf, statusOfReport } from './commit-status.js';
+import { formatStatusContext } from '@ferry/manifest-model';
+import { formatDescription, repositoryOf, statusOfReport } from './commit-status.js';
 
 describe('statusOfReport', () => {
   const sha = 'a'.repeat(40);

@@ -1,5 +1,4 @@
 import { redactSecrets } from '@ferry/manifest-model';
-import type { SyncIdentity } from '../sync/labels.js';
 import type { SyncReport } from '../reconcile/reconcile-sync.js';
 
 /** GitHub's commit status states. */
@@ -22,18 +21,7 @@ export interface CommitStatusPort {
   postStatus(status: CommitStatus): Promise<void>;
 }
 
-const CONTEXT_PREFIX = 'ferry';
-const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
 const MAX_DESCRIPTION = 140;
-
-/** Cluster names become part of the status context: letters, digits, `.`, `_`, `-`. */
-export function checkClusterName(cluster: string): string | undefined {
-  return NAME.test(cluster) ? undefined : `cluster name "${cluster}" must be 1-63 letters, digits, ".", "_" or "-", starting with a letter or digit`;
-}
-
-export function formatStatusContext(cluster: string, sync: SyncIdentity): string {
-  return `${CONTEXT_PREFIX}/${cluster}/${sync.namespace}/${sync.name}`;
-}
 
 /**
  * The repository a Sync's URL points at: the last two path segments, as on GitHub

@@ -2,7 +2,7 @@ import { FerryError, parseFerryConfig, resolveAppEnvironment, type FerryConfig }
 import { describeVersion, type VersionSummary } from '../core/plan-promotion.js';
 import { findImageOccurrences } from '../core/set-image.js';
 import type { CommitStatusReader, ReportedStatus } from '../live/cluster-status.js';
-import { parseStatusContext } from '../live/cluster-status.js';
+import { parseStatusContext } from '@ferry/manifest-model';
 import type { GitHistory, HistoryCommit } from './git-history.js';
 import { readPromotionRecords } from './promotion-records.js';
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { evaluateCluster, parseStatusContext, type ReportedStatus } from './cluster-status.js';
+import { parseStatusContext } from '@ferry/manifest-model';
+import { evaluateCluster, type ReportedStatus } from './cluster-status.js';
 
 const s = (context: string, state: ReportedStatus['state'], description: string = state): ReportedStatus => ({ context, state, description });
 

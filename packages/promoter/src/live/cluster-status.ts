@@ -1,3 +1,5 @@
+import { parseStatusContext } from '@ferry/manifest-model';
+
 /** A commit status as the Git host reports it (latest per context). */
 export interface ReportedStatus {
   context: string;
@@ -22,15 +24,6 @@ export interface ClusterLive {
   /** The agent's own words (the status description), or why we are still waiting. */
   description: string;
   syncs: { sync: string; state: ReportedStatus['state']; description: string }[];
-}
-
-/**
- * `ferry/<cluster>/<namespace>/<sync>`: the context the agent's reporter writes (a wire contract
- * with @ferry/agent's formatStatusContext; the two packages may not import each other).
- */
-export function parseStatusContext(context: string): { cluster: string; sync: string } | null {
-  const m = /^ferry\/([^/]+)\/([^/]+)\/([^/]+)$/.exec(context);
-  return m ? { cluster: m[1]!, sync: `${m[2]}/${m[3]}` } : null;
 }
 
 /** Clusters named in a set of statuses. */
