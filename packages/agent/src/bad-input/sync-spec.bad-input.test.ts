@@ -24,5 +24,8 @@ describe(`Sync spec: ${SYNC_SPEC_CASES.length} malformed specs`, () => {
     const url = 'https://git.example.com/acme/config.git';
     expect(parseSyncSpec({ url, ref: { branch: 'release/1.x' }, path: './apps/', interval: '1s', timeout: '24h' }, 'x')).toMatchObject({ path: 'apps', interval: '1s' });
     expect(parseSyncSpec({ url, ref: { tag: 'v1.2.3' }, helm: { chart: 'charts/x', valuesFiles: ['v.yaml'] } }, 'x').helm?.chart).toBe('charts/x');
+    expect(parseSyncSpec({ url, helm: { releaseName: 'web.prod-1', chart: './charts/x/', valuesFiles: ['./env/a-b.yaml', 'y.yaml'] }, namespace: 'team-a', kustomize: {} }, 'x')).toMatchObject({
+      helm: { releaseName: 'web.prod-1', chart: 'charts/x', valuesFiles: ['env/a-b.yaml', 'y.yaml'] }, namespace: 'team-a', kustomize: { allowRemoteResources: false },
+    });
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { finishSync, nextDelay, nextWakeAt, observeSync, pickDue, startSync, triggerSync, type ObservedSync, type SyncSchedule } from './schedule.js';
+import { findSlowRuns, finishSync, nextDelay, nextSlowCheckAt, nextWakeAt, observeSync, pickDue, startSync, triggerSync, type ObservedSync, type RunningReconcile, type SyncSchedule } from './schedule.js';
 
 const settings = { jitter: 0.1, backoffBaseMs: 1_000, backoffMaxMs: 60_000 };
 const seen = (over: Partial<ObservedSync> = {}): ObservedSync => ({ key: 'ns/app', generation: 1, requestToken: undefined, intervalMs: 60_000, suspended: false, ...over });
@@ -63,5 +63,42 @@ describe('picking work', () => {
   it('a trigger makes an idle Sync due now and a running one pending', () => {
     expect(triggerSync(d, 50)).toMatchObject({ dueAt: 50, pending: false });
     expect(triggerSync(startSync(d), 50)).toMatchObject({ running: true, pending: true, dueAt: undefined });
+  });
+});
+
+// Issue 17, bug 8: four Syncs stuck in a render took every slot and starved an ordinary Sync.
+describe('the slow lane', () => {
+  const lanes = { ...settings, slowAfterMs: 10_000 };
+  const run = (key: string, startedAt: number, lane: RunningReconcile['lane'] = 'normal'): RunningReconcile => ({ key, startedAt, lane });
+
+  it('a slow Sync waits for the slow lane and never takes a normal slot', () => {
+    const stuck = ['s1', 's2', 's3'].map((key) => idle({ key, dueAt: 100, slow: true }));
+    const ordinary = idle({ key: 'web', dueAt: 200 });
+    expect(pickDue([...stuck, ordinary], 500, 2, 1).map((s) => s.key)).toEqual(['s1', 'web']);
+    expect(pickDue([...stuck, ordinary], 500, 2, 0).map((s) => s.key)).toEqual(['web']);
+    expect(pickDue([...stuck, ordinary], 500, 0, 4).map((s) => s.key)).toEqual(['s1', 's2', 's3']);
+  });
+
+  it('a run past slowAfterMs moves to the slow lane while there is room, longest first', () => {
+    const running = [run('a', 0), run('b', 5_000), run('c', 1_000), run('d', 9_000)];
+    expect(findSlowRuns(running, 10_000, 4, lanes)).toEqual(['a']);
+    expect(findSlowRuns(running, 11_000, 4, lanes)).toEqual(['a', 'c']);
+    expect(findSlowRuns(running, 20_000, 2, lanes)).toEqual(['a', 'c']);
+    expect(findSlowRuns([...running, run('x', 0, 'slow'), run('y', 0, 'slow')], 20_000, 2, lanes)).toEqual([]);
+  });
+
+  it('the scheduler looks again when the next normal run crosses slowAfterMs', () => {
+    expect(nextSlowCheckAt([run('a', 3_000), run('b', 1_000), run('c', 0, 'slow')], lanes)).toBe(11_000);
+    expect(nextSlowCheckAt([run('c', 0, 'slow')], lanes)).toBeUndefined();
+  });
+
+  it('how long a run took decides the lane of the next one', () => {
+    expect(finishSync(startSync(idle()), 'Stalled', 50_000, 0, lanes, 12_000)).toMatchObject({ slow: true, failures: 0 });
+    expect(finishSync(startSync(idle({ slow: true })), 'Applied', 50_000, 0, lanes, 800)).toMatchObject({ slow: false });
+    expect(finishSync(startSync(idle({ slow: true })), 'Applied', 50_000, 0, lanes)).toMatchObject({ slow: true });
+  });
+
+  it('a render that timed out is Stalled: retried at its interval, not in a backoff loop', () => {
+    expect(finishSync(startSync(idle({ intervalMs: 300_000 })), 'Stalled', 1_000, 0, lanes, 120_000)).toMatchObject({ dueAt: 301_000, failures: 0 });
   });
 });

@@ -21,7 +21,7 @@ import { abortableDelay } from './abortable-delay.js';
 import { findDrift } from './find-drift.js';
 import type { KubeHttp } from './kube-http.js';
 import { LeaderElector, type LeaderElectionOptions } from './leader-election.js';
-import { defaultScheduleSettings, finishSync, nextWakeAt, observeSync, pickDue, startSync, triggerSync, type ScheduleSettings, type SyncSchedule } from './schedule.js';
+import { defaultScheduleSettings, findSlowRuns, finishSync, nextSlowCheckAt, nextWakeAt, observeSync, pickDue, startSync, triggerSync, type RunningReconcile, type ScheduleSettings, type SyncSchedule } from './schedule.js';
 import { takeOwnershipOfForeignEdits } from './take-ownership.js';
 import type { CommitVerifier, VerifySpec } from '../signatures/commit-verifier.js';
 import { watchSyncs } from './watch-syncs.js';
@@ -46,7 +46,10 @@ export interface SyncDaemonDeps {
 export interface SyncDaemonOptions {
   /** Watch Syncs in this namespace only (namespace-scoped install); all namespaces when unset. */
   namespace?: string;
-  /** Syncs reconciled at the same time. */
+  /**
+   * Syncs reconciled at the same time; slow ones (schedule.ts) run in a lane of their own of the
+   * same size, so at most twice this many run when some are slow.
+   */
   maxConcurrent: number;
   /** Parallel API requests inside one reconcile. */
   concurrency: number;
@@ -68,6 +71,8 @@ export class SyncDaemon {
   private readonly schedules = new Map<string, SyncSchedule>();
   private readonly objects = new Map<string, KubeObject>();
   private readonly running = new Map<string, Promise<void>>();
+  /** Which lane each running reconcile counts against (normal or slow), and since when. */
+  private readonly lanes = new Map<string, RunningReconcile>();
   private readonly lastReported = new Map<string, LastReported>();
   private readonly watchAbort = new AbortController();
   private readonly electionAbort = new AbortController();
@@ -199,21 +204,38 @@ export class SyncDaemon {
     this.timer = undefined;
     if (this.stopping || !this.leading) return;
     const now = this.now();
-    for (const due of pickDue(this.schedules.values(), now, this.options.maxConcurrent - this.running.size)) this.startOne(due.key);
-    const at = nextWakeAt(this.schedules.values());
-    // A due Sync without a free slot waits for a running reconcile to end (which wakes us).
-    if (at !== undefined && at > now) this.timer = setTimeout(() => this.wake(), Math.min(at - now, 2 ** 31 - 1));
+    const settings = this.options.schedule ?? defaultScheduleSettings;
+    const slowSlots = this.options.maxConcurrent;
+    // A reconcile past slowAfterMs leaves the normal slots to the other Syncs.
+    for (const key of findSlowRuns([...this.lanes.values()], now, slowSlots, settings)) {
+      const run = this.lanes.get(key);
+      if (!run) continue;
+      this.lanes.set(key, { ...run, lane: 'slow' });
+      this.deps.log.warn('reconcile is slow: moved to the slow lane so other Syncs are not held up', { sync: key, runningMs: now - run.startedAt });
+    }
+    const lanes = [...this.lanes.values()];
+    const normalFree = this.options.maxConcurrent - lanes.filter((r) => r.lane === 'normal').length;
+    const slowFree = slowSlots - lanes.filter((r) => r.lane === 'slow').length;
+    for (const due of pickDue(this.schedules.values(), now, normalFree, slowFree)) this.startOne(due.key, due.slow ? 'slow' : 'normal');
+    // A due Sync without a free slot waits for a running reconcile to end (which wakes us); a
+    // running one is looked at again when it crosses slowAfterMs.
+    const times = [nextWakeAt(this.schedules.values()), nextSlowCheckAt([...this.lanes.values()], settings)].filter((t): t is number => t !== undefined && t > now);
+    if (times.length) this.timer = setTimeout(() => this.wake(), Math.min(Math.min(...times) - now, 2 ** 31 - 1));
   }
 
-  private startOne(key: string): void {
+  private startOne(key: string, lane: RunningReconcile['lane']): void {
     const schedule = this.schedules.get(key);
     if (!schedule) return;
     this.schedules.set(key, startSync(schedule));
+    const startedAt = this.now();
+    this.lanes.set(key, { key, startedAt, lane });
     const run = this.reconcileOne(key).then((outcome) => {
       this.running.delete(key);
+      this.lanes.delete(key);
       const current = this.schedules.get(key);
-      if (current && outcome) this.schedules.set(key, finishSync(current, outcome, this.now(), this.random(), this.options.schedule ?? defaultScheduleSettings));
-      else if (current) this.schedules.set(key, finishSync(current, 'Failed', this.now(), this.random(), this.options.schedule ?? defaultScheduleSettings));
+      const now = this.now();
+      const settings = this.options.schedule ?? defaultScheduleSettings;
+      if (current) this.schedules.set(key, finishSync(current, outcome ?? 'Failed', now, this.random(), settings, now - startedAt));
       this.wake();
     });
     this.running.set(key, run);

@@ -111,7 +111,7 @@ export async function reconcileSync(target: SyncTarget, deps: ReconcileDeps, opt
     const rendered = await renderSource({
       source: deps.source, url: spec.url, commit: head, path: spec.path, mode: spec.render,
       // The release is named after the Sync unless the spec names it.
-      helm: { valuesFiles: [], ...spec.helm, releaseName: spec.helm?.releaseName ?? identity.name },
+      helm: { valuesFiles: [], ...spec.helm, releaseName: spec.helm?.releaseName ?? identity.name }, kustomize: spec.kustomize,
       namespace: spec.namespace ?? identity.namespace, tools: deps.tools, tmpDir: deps.tmpDir,
     });
 

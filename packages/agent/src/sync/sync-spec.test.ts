@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseDuration, parseSyncSpec } from './sync-spec.js';
+import { normalizeRepoPath, parseDuration, parseSyncSpec } from './sync-spec.js';
 
 describe('parseSyncSpec', () => {
   it('fills defaults', () => {
@@ -15,6 +15,24 @@ describe('parseSyncSpec', () => {
     [{ url: 'https://x/y', interval: 'often' }, 'spec.interval'],
   ])('%j names %s', (spec, field) => {
     expect(() => parseSyncSpec(spec, 'Sync ns/x')).toThrowError(expect.objectContaining({ code: 'sync.spec', message: expect.stringContaining(field) }));
+  });
+});
+
+describe('normalizeRepoPath (spec.path, helm.chart, helm.valuesFiles)', () => {
+  // Issue 17, bug 11a: `spec.path: .` stalled with "does not exist".
+  it.each([
+    ['', ''], ['.', ''], ['./', ''], ['./x/', 'x'], ['x/.', 'x'], ['a//b/./c/', 'a/b/c'], ['./.github/x', '.github/x'], ['a-b/c-', 'a-b/c-'],
+  ])('%j -> %j', (input, path) => {
+    expect(normalizeRepoPath(input)).toEqual({ ok: true, path });
+    expect(parseSyncSpec({ url: 'https://x/y', path: input }, 'x').path).toBe(path);
+  });
+  it.each([
+    ['..', 'no ".."'], ['a/../..', 'no ".."'], ['a/..', 'no ".."'], ['/etc', 'relative'], ['-', 'start with "-"'], ['./-', 'start with "-"'],
+    ['a/--set=x', 'start with "-"'], ['a\\b', '"\\"'], ['a\nb', 'control'], ['a\u0000b', 'control'],
+  ])('%j is refused (%s)', (input, says) => {
+    const checked = normalizeRepoPath(input);
+    expect(checked.ok).toBe(false);
+    expect(checked.ok ? '' : checked.reason).toContain(says);
   });
 });
 

@@ -5,10 +5,49 @@ import { z } from 'zod';
 export const SyncApiVersion = 'ferry.dev/v1alpha1';
 export const SyncKind = 'Sync';
 
-const repoPath = z
+/**
+ * A path inside the repository, normalised (`.`, `./`, `./x/`, `a//b` -> `''`, `''`, `x`, `a/b`). It
+ * becomes an argument of helm and kustomize, so it is refused when it could mean something else:
+ * absolute, `..` anywhere, a component starting with `-` (an option), control characters or `\`.
+ */
+const repoPath = z.string().transform((p, ctx) => {
+  const checked = normalizeRepoPath(p);
+  if (checked.ok) return checked.path;
+  ctx.addIssue({ code: 'custom', message: checked.reason });
+  return z.NEVER;
+});
+/** A file inside the repository: a repoPath that is not the repository root. */
+const repoFile = repoPath.refine((p) => p !== '', 'must name a file in the repository, not its root');
+
+export type RepoPathCheck = { ok: true; path: string } | { ok: false; reason: string };
+
+/** Pure: the rules of `repoPath`, also used by the renderers as a second line of defence. */
+export function normalizeRepoPath(path: string): RepoPathCheck {
+  if (/[\u0000-\u001f\u007f]/.test(path)) return { ok: false, reason: 'must not contain control characters' };
+  if (path.includes('\\')) return { ok: false, reason: 'must not contain "\\" (use "/")' };
+  if (path.startsWith('/')) return { ok: false, reason: 'must be relative to the repository root (no leading "/")' };
+  if (path.length > 4096) return { ok: false, reason: 'longer than 4096 characters' };
+  const parts = path.split('/').filter((part) => part !== '' && part !== '.');
+  if (parts.includes('..')) return { ok: false, reason: 'must stay inside the repository (no "..")' };
+  const option = parts.find((part) => part.startsWith('-'));
+  if (option !== undefined) return { ok: false, reason: `no path component may start with "-" ("${option.slice(0, 40)}" would be read as an option by helm or kustomize)` };
+  return { ok: true, path: parts.join('/') };
+}
+
+/** Helm's own rule for release names (chartutil.ValidateReleaseName): DNS-1123 labels joined by dots, at most 53 characters. */
+export const releaseNamePattern = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+export const maxReleaseNameLength = 53;
+const releaseName = z
   .string()
-  .refine((p) => !p.split('/').includes('..'), 'must stay inside the repository (no "..")')
-  .transform((p) => p.replace(/^\.?\/+/, '').replace(/\/+$/, ''));
+  .max(maxReleaseNameLength, `at most ${maxReleaseNameLength} characters (Helm's limit)`)
+  .regex(releaseNamePattern, 'a Helm release name: lower-case letters, digits, "-" and ".", starting and ending with a letter or digit');
+
+/** A Kubernetes namespace name: a DNS-1123 label. */
+const namespaceName = z
+  .string()
+  .min(1)
+  .max(63, 'at most 63 characters')
+  .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'a namespace name: lower-case letters, digits and "-", starting and ending with a letter or digit');
 
 /** git check-ref-format's rules for one branch or tag name (a name, not a path out of refs/). */
 const refName = z
@@ -36,11 +75,20 @@ export type RenderMode = z.infer<typeof RenderMode>;
 export const HelmOptions = z.object({
   /** Chart directory in the repository; defaults to `path`. */
   chart: repoPath.optional(),
-  releaseName: z.string().min(1).optional(),
-  /** Values files in the repository, applied in order (later wins). */
-  valuesFiles: z.array(repoPath).default([]),
+  releaseName: releaseName.optional(),
+  /** Values files in the repository, applied in order (later wins). Never `-` (standard input) or a URL. */
+  valuesFiles: z.array(repoFile).max(100).default([]),
 });
 export type HelmOptions = z.infer<typeof HelmOptions>;
+
+export const KustomizeOptions = z.object({
+  /**
+   * Let kustomizations load resources, bases, components and charts from the network (http(s),
+   * git). Off by default: a render then reads only the checked-out revision.
+   */
+  allowRemoteResources: z.boolean().default(false),
+});
+export type KustomizeOptions = z.infer<typeof KustomizeOptions>;
 
 export const SyncSpec = z.object({
   url: z.string().regex(/^https?:\/\//, 'an http(s) URL'),
@@ -48,8 +96,9 @@ export const SyncSpec = z.object({
   path: repoPath.default(''),
   render: RenderMode.default('auto'),
   helm: HelmOptions.optional(),
+  kustomize: KustomizeOptions.optional(),
   /** Namespace for namespaced objects that name none. */
-  namespace: z.string().min(1).optional(),
+  namespace: namespaceName.optional(),
   prune: z.boolean().default(true),
   /** Allow a render with no objects to prune everything this Sync applied before. */
   allowEmpty: z.boolean().default(false),
