@@ -1,12 +1,15 @@
 import { FerryError } from '@ferry/manifest-model';
-import { createHash } from 'node:crypto';
+import { createHash, createHmac, randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import { mkdir, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { parse as parseLegacyUrl } from 'node:url';
 import git, { Errors, type GitHttpRequest, type GitHttpResponse, type HttpClient } from 'isomorphic-git';
 import nodeHttp from 'isomorphic-git/http/node';
+import { describeStatusLine, excerptResponseBody } from '../observability/response-excerpt.js';
+import { hostOfUrl, type GitHost } from '../sync/git-credentials-policy.js';
 import type { GitRef } from '../sync/sync-spec.js';
 
 /** Credentials for the git server, from the Sync's Secret. Never logged: they only become a header. */
@@ -14,6 +17,12 @@ export interface GitCredentials {
   username?: string;
   password?: string;
   bearerToken?: string;
+  /**
+   * The only `host:port`s these credentials may be sent to (the Secret's `ferry.dev/git-hosts`).
+   * Checked again on every request, with the parser the HTTP client uses. Unset in flag mode, where
+   * the operator supplies both the URL and the credentials.
+   */
+  hosts?: readonly GitHost[];
 }
 
 export interface SourceFile {
@@ -24,11 +33,22 @@ export interface SourceFile {
 
 /** The source port the reconcile steps use. */
 export interface GitSource {
-  /** Asks the remote which commit `ref` names (protocol v2 ls-refs): one small request. */
+  /**
+   * Asks the remote which commit `ref` names (protocol v2 ls-refs), with `credentials`; for a
+   * commit ref it still asks (an access check), so every call proves these credentials may read `url`.
+   */
   resolveRemote(url: string, ref: GitRef, credentials?: GitCredentials): Promise<string>;
-  /** Makes sure `commit` is in the local object store, fetching only what is missing. */
+  /**
+   * Makes sure `commit` is in the local object store, fetching only what is missing. The store is
+   * shared by every Sync of the URL, so a commit already present is handed out only when
+   * `credentials` proved access to `url` moments ago (see `accessProofTtlMs`); otherwise it asks
+   * the remote first. A refusal (401, 403, 404) throws before anything is read.
+   */
   fetchCommit(url: string, ref: GitRef, commit: string, credentials?: GitCredentials): Promise<void>;
-  /** Files under `path` at `commit`, read straight from the object store (no work tree). */
+  /**
+   * Files under `path` at `commit`, read straight from the object store (no work tree). Call it
+   * only after `fetchCommit` with the reader's own credentials succeeded for this commit.
+   */
   readFiles(url: string, commit: string, path: string, accept?: (path: string) => boolean): Promise<SourceFile[]>;
 }
 
@@ -44,10 +64,18 @@ export interface GitSourceOptions {
    * server that accepts the connection and then stalls holds the Sync (and a reconcile slot) forever.
    */
   idleTimeoutMs?: number;
+  /**
+   * How long a successful request with some credentials to a URL counts as proof that those
+   * credentials may read it (and so the cached objects of that URL). Default 30 s: enough to span
+   * one reconcile's ls-refs and fetch, short enough that revoked access is noticed at once.
+   */
+  accessProofTtlMs?: number;
+  now?: () => number;
 }
 
 const defaultMaxRepoBytes = 256 * 1024 * 1024;
 const defaultIdleTimeoutMs = 60_000;
+const defaultAccessProofTtlMs = 30_000;
 
 export class IsomorphicGitSource implements GitSource {
   /** One parsed-object cache shared by every read of a run (isomorphic-git's advice for speed). */
@@ -55,18 +83,34 @@ export class IsomorphicGitSource implements GitSource {
   private readonly maxRepoBytes: number;
   private readonly maxPacks: number;
   private readonly http: HttpClient;
+  /**
+   * When each (URL, credentials) pair last had a request answered successfully. Keyed by an HMAC
+   * of the Authorization value under a key that lives only in this process, so the map holds no
+   * credential and nothing on disk could be used to guess one.
+   */
+  private readonly proofs = new Map<string, number>();
+  private readonly proofKey = randomBytes(32);
+  private readonly accessProofTtlMs: number;
+  private readonly now: () => number;
 
   constructor(private readonly options: GitSourceOptions) {
     this.maxRepoBytes = options.maxRepoBytes ?? defaultMaxRepoBytes;
     this.maxPacks = options.maxPacks ?? 50;
     this.http = limitIdleTime(nodeHttp, options.idleTimeoutMs ?? defaultIdleTimeoutMs);
+    this.accessProofTtlMs = options.accessProofTtlMs ?? defaultAccessProofTtlMs;
+    this.now = options.now ?? Date.now;
   }
 
   async resolveRemote(url: string, ref: GitRef, credentials?: GitCredentials): Promise<string> {
-    if (ref.commit) return ref.commit;
+    if (ref.commit) {
+      // No ref to ask about, but the access check is the point: the commit may sit in the shared
+      // cache, fetched by another Sync with other credentials.
+      await this.proveAccess(url, credentials);
+      return ref.commit;
+    }
     const wanted = ref.branch !== undefined ? `refs/heads/${ref.branch}` : `refs/tags/${ref.tag}`;
-    const refs = await this.guard(url, () =>
-      git.listServerRefs({ http: this.http, url, headers: authHeaders(credentials), protocolVersion: 2, prefix: wanted, peelTags: true }),
+    const refs = await this.authenticated(url, credentials, (http, headers) =>
+      git.listServerRefs({ http, url, headers, protocolVersion: 2, prefix: wanted, peelTags: true }),
     );
     const found = refs.find((r) => r.ref === wanted);
     if (!found) {
@@ -77,20 +121,24 @@ export class IsomorphicGitSource implements GitSource {
 
   async fetchCommit(url: string, ref: GitRef, commit: string, credentials?: GitCredentials): Promise<void> {
     const gitdir = await this.prepare(url);
-    if (await hasCommit(gitdir, commit, this.cache)) return;
+    if (await hasCommit(gitdir, commit, this.cache)) {
+      // Present, perhaps fetched with someone else's credentials: hand it out only to proven access.
+      if (!this.hasFreshProof(url, credentials)) await this.proveAccess(url, credentials);
+      return;
+    }
     const first = !(await hasAnyRef(gitdir));
     const remoteRef = ref.branch !== undefined ? `refs/heads/${ref.branch}` : ref.tag !== undefined ? `refs/tags/${ref.tag}` : undefined;
-    await this.guard(url, () =>
+    await this.authenticated(url, credentials, (http, headers) =>
       git.fetch({
         fs,
-        http: capTransfer(this.http, this.maxRepoBytes, url),
+        http: capTransfer(http, this.maxRepoBytes, url),
         gitdir,
         remote: 'origin',
         ...(remoteRef ? { ref: remoteRef, remoteRef, singleBranch: true } : {}),
         // Depth only on the first fetch: an incremental fetch with a depth re-downloads the whole tree.
         ...(first && remoteRef ? { depth: 1 } : {}),
         tags: false,
-        headers: authHeaders(credentials),
+        headers,
         cache: this.cache,
       }),
     );
@@ -126,6 +174,42 @@ export class IsomorphicGitSource implements GitSource {
     return files;
   }
 
+  /**
+   * One small authenticated request (protocol v2 ls-refs for HEAD only). Throws source.auth on a
+   * 401/403 and source.repo-not-found on a 404, which is how servers hide private repositories.
+   */
+  private async proveAccess(url: string, credentials: GitCredentials | undefined): Promise<void> {
+    await this.authenticated(url, credentials, (http, headers) => git.listServerRefs({ http, url, headers, protocolVersion: 2, prefix: 'HEAD' }));
+  }
+
+  private proofKeyOf(url: string, credentials: GitCredentials | undefined): string {
+    const identity = createHmac('sha256', this.proofKey).update(authHeaders(credentials).authorization ?? '').digest('hex');
+    return `${url}\n${identity}`;
+  }
+
+  private hasFreshProof(url: string, credentials: GitCredentials | undefined): boolean {
+    const at = this.proofs.get(this.proofKeyOf(url, credentials));
+    return at !== undefined && this.now() - at < this.accessProofTtlMs;
+  }
+
+  /**
+   * Runs a remote operation with these credentials only, records a success as proof of access and
+   * forgets any earlier proof on failure (a rotated or revoked credential loses access at once).
+   */
+  private async authenticated<T>(url: string, credentials: GitCredentials | undefined, run: (http: HttpClient, headers: Record<string, string>) => Promise<T>): Promise<T> {
+    const key = this.proofKeyOf(url, credentials);
+    try {
+      const result = await this.guard(url, credentials, () => run(restrictHosts(this.http, credentials?.hosts), authHeaders(credentials)));
+      const now = this.now();
+      if (this.proofs.size > 1000) for (const [k, at] of this.proofs) if (now - at >= this.accessProofTtlMs) this.proofs.delete(k);
+      this.proofs.set(key, now);
+      return result;
+    } catch (error) {
+      this.proofs.delete(key);
+      throw error;
+    }
+  }
+
   private gitdirOf(url: string): string {
     const id = createHash('sha256').update(url).digest('hex').slice(0, 20);
     return join(this.options.cacheDir, `${id}.git`);
@@ -145,26 +229,70 @@ export class IsomorphicGitSource implements GitSource {
   }
 
   /** Translates isomorphic-git and network errors into FerryErrors without the credentials. */
-  private async guard<T>(url: string, run: () => Promise<T>): Promise<T> {
+  /**
+   * Translates isomorphic-git and network errors into FerryErrors without the credentials. What the
+   * server said reaches the message only as a status line and a short, one-line, redacted excerpt:
+   * the URL is the Sync author's choice, and the message ends up in the Sync's status.
+   */
+  private async guard<T>(url: string, credentials: GitCredentials | undefined, run: () => Promise<T>): Promise<T> {
     try {
       return await run();
     } catch (error) {
       if (error instanceof FerryError) throw error;
       const where = redactUrl(url);
+      const sent = credentials && authHeaders(credentials).authorization !== undefined;
       if (error instanceof Errors.HttpError) {
-        const status = (error.data as { statusCode?: number }).statusCode ?? 0;
+        const data = error.data as { statusCode?: number; statusMessage?: string; response?: unknown };
+        const status = data.statusCode ?? 0;
+        const line = describeStatusLine(status, data.statusMessage);
         if (status === 401 || status === 403) {
-          throw new FerryError('source.auth', `${where}: the git server refused the credentials (HTTP ${status})`, { hint: 'check the Secret named by spec.secretRef' });
+          throw new FerryError('source.auth', sent
+            ? `${where}: the git server refused the credentials (${line}); nothing was read from the cache or applied`
+            : `${where}: the git server requires credentials (${line}) and this Sync sends none; nothing was read from the cache or applied`, {
+            hint: sent ? 'check the Secret named by spec.secretRef: its username+password or bearerToken must be able to read this repository' : 'set spec.secretRef to a Secret with credentials that may read this repository',
+          });
         }
-        if (status === 404) throw new FerryError('source.not-found', `${where}: repository not found (HTTP 404)`, { hint: 'check spec.url' });
-        throw new FerryError('source.unavailable', `${where}: git server answered HTTP ${status}`);
+        if (status === 404) {
+          throw new FerryError('source.repo-not-found', `${where}: repository not found, or not readable with ${sent ? "this Sync's credentials" : 'no credentials'} (${line}); nothing was read from the cache or applied`, {
+            hint: sent ? 'check spec.url and that the Secret named by spec.secretRef may read it' : 'check spec.url; a private repository needs spec.secretRef',
+          });
+        }
+        const body = typeof data.response === 'string' ? excerptResponseBody(data.response) : '';
+        throw new FerryError('source.unavailable', `${where}: the git server answered ${line}${body ? `: ${body}` : ''}`);
+      }
+      if (error instanceof Errors.SmartHttpError) {
+        const response = (error.data as { response?: unknown }).response;
+        const body = typeof response === 'string' ? excerptResponseBody(response) : '';
+        throw new FerryError('source.not-git', `${where}: the server did not answer as a git smart-HTTP server${body ? `; it sent: ${body}` : ''}`, { hint: 'check spec.url: it must be the clone URL of a git repository' });
       }
       const message = error instanceof Error ? error.message : String(error);
       // Node's bare "aborted" says nothing to a reader of the Sync's status.
-      const said = message === 'aborted' ? 'the git server closed the connection in the middle of a response' : message;
+      const said = message === 'aborted' ? 'the git server closed the connection in the middle of a response' : excerptResponseBody(message);
       throw new FerryError('source.unavailable', `${where}: ${said}`);
     }
   }
+}
+
+/**
+ * Refuses, before anything is sent, a request whose URL is not on one of `hosts`. The host is read
+ * with both URL parsers (WHATWG, and node's legacy one the HTTP client connects with), so a URL
+ * that the two read differently cannot carry credentials past the allowlist.
+ */
+function restrictHosts(inner: HttpClient, hosts: readonly GitHost[] | undefined): HttpClient {
+  if (!hosts) return inner;
+  return {
+    async request(request: GitHttpRequest): Promise<GitHttpResponse> {
+      const whatwg = hostOfUrl(request.url);
+      const legacy = parseLegacyUrl(request.url);
+      const legacyHost = legacy.hostname ? hostOfUrl(`${legacy.protocol ?? ''}//${legacy.hostname.includes(':') ? `[${legacy.hostname}]` : legacy.hostname}${legacy.port ? `:${legacy.port}` : ''}`) : undefined;
+      if (!whatwg || whatwg !== legacyHost || !hosts.includes(whatwg)) {
+        throw new FerryError('sync.secret-host-denied', `${redactUrl(request.url)}: the credentials may only be sent to ${hosts.join(', ')}; nothing was sent`, {
+          hint: 'add the host to the Secret\'s ferry.dev/git-hosts annotation if this server may receive them',
+        });
+      }
+      return inner.request(request);
+    },
+  };
 }
 
 function authHeaders(credentials?: GitCredentials): Record<string, string> {

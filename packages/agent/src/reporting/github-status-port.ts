@@ -1,4 +1,5 @@
 import { FerryError } from '@ferry/manifest-model';
+import { describeStatusLine, excerptResponseBody } from '../observability/response-excerpt.js';
 import type { CommitStatus, CommitStatusPort } from './commit-status.js';
 
 export interface GitHubStatusPortOptions {
@@ -49,20 +50,44 @@ export function createGitHubStatusPort(options: GitHubStatusPortOptions): Commit
           await response.body?.cancel();
           return;
         }
-        const text = await response.text().catch(() => '');
+        const text = await readStart(response);
         if (response.status >= 500 && attempt < 2) continue;
-        const message = (() => {
+        // GitHub's JSON error names the problem in `message`; anything else is an excerpt at most.
+        const said = (() => {
           try {
-            return String((JSON.parse(text) as { message?: unknown }).message ?? text);
+            const message = (JSON.parse(text) as { message?: unknown }).message;
+            return typeof message === 'string' ? message : text;
           } catch {
             return text;
           }
         })();
+        const excerpt = excerptResponseBody(said);
         const hint = response.status === 401 || response.status === 403 || response.status === 404
           ? 'the status token needs "Commit statuses: write" on the config repository (and nothing more)'
           : undefined;
-        throw new FerryError(response.status === 401 || response.status === 403 ? 'status.auth' : 'status.failed', `${what}: HTTP ${response.status}: ${message.slice(0, 200)}`, hint ? { hint } : {});
+        throw new FerryError(response.status === 401 || response.status === 403 ? 'status.auth' : 'status.failed', `${what}: ${describeStatusLine(response.status, response.statusText)}${excerpt ? `: ${excerpt}` : ''}`, hint ? { hint } : {});
       }
     },
   };
+}
+
+/** The first 16 KiB of an error body (all an excerpt looks at); the rest is not downloaded. */
+async function readStart(response: Response): Promise<string> {
+  const reader = response.body?.getReader();
+  if (!reader) return '';
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  try {
+    while (size < 16 * 1024) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      chunks.push(value);
+      size += value.byteLength;
+    }
+  } catch {
+    // A cut connection leaves what arrived; the status line still says what happened.
+  } finally {
+    await reader.cancel().catch(() => undefined);
+  }
+  return Buffer.concat(chunks).toString('utf8');
 }

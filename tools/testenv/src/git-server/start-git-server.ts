@@ -35,6 +35,12 @@ export interface RequestLogEntry {
   protocolVersion: 0 | 2;
   /** Request body encoding, e.g. 'gzip' (native git compresses large fetch negotiations). */
   contentEncoding?: string;
+  /**
+   * Whose credentials the request carried, valid or not: the Basic user name, `bearer` for a
+   * Bearer token, `other` for another scheme; absent without an Authorization header. Lets a test
+   * prove that credentials were never sent to a server.
+   */
+  authUser?: string;
   /** HTTP status sent; 0 when the connection closed without a status line. */
   status: number;
   faults: FaultKind[];
@@ -93,6 +99,7 @@ export async function startGitServer(options: GitServerOptions = {}): Promise<Gi
       ...(target?.service && { service: target.service }),
       protocolVersion: gitProtocol?.includes('version=2') ? 2 : 0,
       ...(req.headers['content-encoding'] !== undefined && { contentEncoding: header(req, 'content-encoding') }),
+      ...(req.headers.authorization !== undefined && { authUser: presentedUser(header(req, 'authorization') ?? '') }),
       status: 0,
       faults: [],
     };
@@ -252,6 +259,15 @@ function parseGitTarget(url: URL): FaultTarget | undefined {
   const serviceName = rest === 'info/refs' ? url.searchParams.get('service') : rest;
   const service = serviceName === 'git-upload-pack' ? 'upload-pack' : serviceName === 'git-receive-pack' ? 'receive-pack' : undefined;
   return { repo, service, stage: rest.startsWith('git-') ? 'rpc' : 'advertise' };
+}
+
+/** The user an Authorization value claims to be (never the password or token). */
+function presentedUser(authorization: string): string {
+  const [scheme = '', value = ''] = authorization.split(/\s+/, 2);
+  if (scheme.toLowerCase() === 'bearer') return 'bearer';
+  if (scheme.toLowerCase() !== 'basic') return 'other';
+  const decoded = Buffer.from(value, 'base64').toString('utf8');
+  return decoded.slice(0, Math.max(0, decoded.indexOf(':')));
 }
 
 /** Returns the user name the credentials prove, or undefined. Compares in constant time. */
