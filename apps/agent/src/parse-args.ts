@@ -1,4 +1,4 @@
-import { parseDuration } from '@ferry/agent';
+import { parseDuration, parseSyncSpec } from '@ferry/agent';
 import { FerryError } from '@ferry/manifest-model';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
@@ -160,8 +160,31 @@ export function parseAgentArgs(argv: readonly string[], env: Record<string, stri
       ...(env['FERRY_GIT_PASSWORD'] ? { password: env['FERRY_GIT_PASSWORD'] } : {}),
       ...(env['FERRY_GIT_TOKEN'] ? { bearerToken: env['FERRY_GIT_TOKEN'] } : {}),
     };
+    checkSourceFlags(spec, fail);
   }
   return args;
+}
+
+/** The Sync field each source flag fills, for messages. */
+const flagOfField: Array<[RegExp, string]> = [
+  [/^spec\.url/, '--url'], [/^spec\.ref/, '--ref'], [/^spec\.path/, '--path'], [/^spec\.namespace/, '--namespace'],
+  [/^spec\.render/, '--render'], [/^spec\.helm\.chart/, '--helm-chart'], [/^spec\.helm\.valuesFiles/, '--values'], [/^spec\.timeout/, '--timeout'],
+];
+
+/**
+ * The source flags become a Sync spec, and some of its fields helm/kustomize arguments (issue 17):
+ * the same schema as a Sync object, refused here as bad flags (exit 2) naming the flag.
+ */
+function checkSourceFlags(spec: Record<string, unknown>, fail: (message: string) => never): void {
+  try {
+    parseSyncSpec(spec, 'flags');
+  } catch (error) {
+    if (!(error instanceof FerryError)) throw error;
+    const detail = error.message.replace(/^flags: /, '');
+    const field = /^(spec[\w.]*)/.exec(detail)?.[1] ?? '';
+    const flag = flagOfField.find(([pattern]) => pattern.test(field))?.[1];
+    fail(flag ? `${flag}: ${detail.slice(field.length).replace(/^:\s*/, '')} (${field})` : detail);
+  }
 }
 
 function parseRef(ref: string): Record<string, string> {
