@@ -11,7 +11,11 @@ export { checkPolicy, PolicyReason } from './core/check-policy.js';
 export type { PolicyVerdict, PromotionPolicy } from './core/check-policy.js';
 export { planPromotion, describeVersion } from './core/plan-promotion.js';
 export type { PromotionPlan, PromotionTarget, PromotionVersion, VersionSummary } from './core/plan-promotion.js';
-export { formatCommitMessage, formatPullRequest, formatPromotionBranch, parseTrailers, Trailer } from './core/format-promotion.js';
+export {
+  formatCommitMessage, formatPullRequest, formatPromotionBranch, formatReleaseHoldBranch, parseTrailers, readPromotionTrailers, Trailer,
+} from './core/format-promotion.js';
+export type { PromotionSubject, PromotionTrailers } from './core/format-promotion.js';
+export { checkBuildUrl, checkPromotionName, checkPromotionText, checkSourceCommit } from './core/promotion-input.js';
 export { formatUnifiedDiff } from './core/format-diff.js';
 export { openOrUpdatePullRequest, requestMerge, waitForMerge } from './core/pull-request-flow.js';
 export type { PullRequest, PullRequestHost, Clock, MergeMethodName } from './core/pull-request-flow.js';

@@ -1,6 +1,7 @@
 import { FerryError } from '@ferry/manifest-model';
 import { formatUnifiedDiff } from './core/format-diff.js';
-import { formatCommitMessage, formatPromotionBranch, formatPullRequest, type PromotionDescription } from './core/format-promotion.js';
+import { formatCommitMessage, formatPromotionBranch, formatPullRequest, promotionSubjectOf, type PromotionDescription } from './core/format-promotion.js';
+import { checkBranchOwner } from './check-branch-owner.js';
 import { formatPromotedImage, planPromotion, type PromotionPlan, type VersionSummary } from './core/plan-promotion.js';
 import { openOrUpdatePullRequest, requestMerge, waitForMerge, type Clock, type PullRequestHost } from './core/pull-request-flow.js';
 import type { PolicyReason } from './core/check-policy.js';
@@ -122,7 +123,7 @@ export async function promote(options: PromoteOptions): Promise<PromoteResult> {
       if (conflicts >= retry.conflicts) {
         throw new FerryError('git.conflict', `gave up after ${conflicts} rejected pushes to ${branch}: the branch keeps moving`, { hint: 'run again; nothing was changed by this run' });
       }
-      progress(`push to ${push === 'pr' ? formatPromotionBranch(options.env, resolved.target.app) : branch} was rejected (moved meanwhile); re-applying on the new head`);
+      progress(`push to ${push === 'pr' ? formatPromotionBranch(options.env, promotionSubjectOf(options, resolved.target)) : branch} was rejected (moved meanwhile); re-applying on the new head`);
       await options.clock.sleep(backoff(conflicts, retry, random));
     }
   }
@@ -181,7 +182,7 @@ async function attempt(
   pending.unconfirmed = undefined;
   const files = await repo.readFiles(base, target.files.map((f) => f.path));
   const plan = planPromotion({ target, version, files, onOlder: resolved.onOlder });
-  const prBranch = formatPromotionBranch(target.env, target.app);
+  const prBranch = formatPromotionBranch(target.env, promotionSubjectOf(options, target));
   const summary = summarise(options, resolved, plan, push === 'pr' ? prBranch : baseBranch, push);
 
   if (plan.outcome === 'refused') return { ...summary, outcome: 'refused', reason: plan.reason };
@@ -224,6 +225,8 @@ async function promoteThroughPullRequest(
   const seen = await repo.fetchBranch(prBranch);
   let pushed = true;
   if (seen !== null) {
+    // Never clobber a branch whose head is not this subject's promotion (bug: two `web` images shared one).
+    await checkBranchOwner(repo, prBranch, seen, target);
     const pending = planPromotion({ target, version, files: await repo.readFiles(seen, target.files.map((f) => f.path)), onOlder: 'skip' });
     if (pending.outcome === 'older') {
       const pr = await host.findOpenPullRequest(prBranch, environment.branch);

@@ -1,8 +1,6 @@
-import { isSameRepository, tryParseImageReference } from '@ferry/manifest-model';
-import { formatPullRequest, parseTrailers, Trailer } from './core/format-promotion.js';
+import { formatPullRequest, isSameSubject, readPromotionTrailers } from './core/format-promotion.js';
 import { planPromotion, type PromotionTarget } from './core/plan-promotion.js';
 import type { PullRequestHost } from './core/pull-request-flow.js';
-import { RollbackTrailer } from './history/promotion-records.js';
 import type { ConfigRepository } from './ports.js';
 
 export interface SettlePullRequestInput {
@@ -33,17 +31,16 @@ export async function settlePullRequestText(input: SettlePullRequestInput): Prom
     const head = await repo.resolveBranch(prBranch);
     if (head === null || head === described) return outcome;
     if ((await repo.fetchBranch(prBranch)) !== head) continue; // moved again between the two calls
-    const trailers = parseTrailers(await repo.readCommitMessage(head));
-    // Not a promotion we can describe (a rollback writes its own text; a human commit has none).
-    const promoted = trailers[Trailer.Image];
-    if (promoted === undefined || trailers[RollbackTrailer] !== undefined) return outcome;
-    const image = tryParseImageReference(promoted);
-    if (!image || !isSameRepository(image.name, target.image)) return outcome;
+    // Not a promotion of ours we can describe: a rollback writes its own text; a human commit or a
+    // damaged or forged trailer block (readPromotionTrailers is strict) is never described.
+    const trailers = readPromotionTrailers(await repo.readCommitMessage(head));
+    if (!trailers || trailers.rollbackFrom !== undefined || !isSameSubject(trailers, target)) return outcome;
+    const image = trailers.reference;
     const plan = planPromotion({ target, version: { tag: image.tag, digest: image.digest }, files: baseFiles, onOlder: 'skip' });
     if (plan.outcome !== 'change') return outcome;
     const text = formatPullRequest({
       app: target.app, env: target.env, image: target.image, from: plan.from, to: plan.to, files: plan.files,
-      sourceCommit: trailers[Trailer.SourceCommit], buildUrl: trailers[Trailer.BuildUrl],
+      sourceCommit: trailers.sourceCommit, buildUrl: trailers.buildUrl,
     });
     const pr = await host.getPullRequest(prNumber);
     if (pr.state !== 'open') return outcome;

@@ -1,7 +1,7 @@
 import { appendFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { FerryError, parseImageReference } from '@ferry/manifest-model';
-import { openGitWorkspace, promote, type PromoteResult, type WaitLiveResult } from '@ferry/promoter';
+import { checkBuildUrl, checkPromotionName, checkPromotionText, checkSourceCommit, openGitWorkspace, promote, type PromoteResult, type WaitLiveResult } from '@ferry/promoter';
 import { ExitCode, UsageError, type CliIo, type Command } from '../command.js';
 import { connectRepo, resolveRepo } from './connect-repo.js';
 import { parseClusters, runWaitLive, type WaitLiveFlags } from './wait-live-step.js';
@@ -133,6 +133,7 @@ export function parsePromoteFlags(args: string[]): PromoteFlags {
       last.key = token.value!;
     }
   }
+  checkPromotionInputs({ env: v.env, app: v.app, 'from-env': v['from-env'], 'source-commit': v['source-commit'], 'build-url': v['build-url'], image: v.image, tag: v.tag, digest: v.digest }, files);
   if (v.app && files.length) throw new UsageError('promote: give either --app or --file, not both');
   if (!v.app && !files.length) throw new UsageError('promote: give --app APP (from ferry.yaml) or --file PATH');
   if (v['from-env'] && (v.image || v.tag || v.digest)) throw new UsageError('promote: --from-env takes the version from that environment; drop --image/--tag/--digest');
@@ -157,6 +158,25 @@ export function parsePromoteFlags(args: string[]): PromoteFlags {
     push: v.push as PromoteFlags['push'], sourceCommit: v['source-commit'], buildUrl: v['build-url'],
     apiUrl: v['github-api-url'], dryRun: v['dry-run'] ?? false, json: v.json ?? false,
   };
+}
+
+/**
+ * Everything that reaches a commit trailer, a branch name or the pull request text: no control or
+ * line-breaking characters (a newline in --build-url forged a Ferry-Image trailer), names as in
+ * ferry.yaml, a commit id, an http(s) URL. Exit 2 naming the flag, before anything is fetched.
+ */
+export function checkPromotionInputs(flags: Record<string, string | undefined>, files: { path: string; key?: string }[] = []): void {
+  for (const [name, value] of Object.entries(flags)) {
+    if (value === undefined) continue;
+    if (name === 'env' || name === 'app' || name === 'from-env') checkPromotionName(value, `--${name}`);
+    else if (name === 'source-commit') checkSourceCommit(value, '--source-commit');
+    else if (name === 'build-url') checkBuildUrl(value, '--build-url');
+    else checkPromotionText(value, `--${name}`);
+  }
+  for (const file of files) {
+    checkPromotionText(file.path, '--file');
+    if (file.key !== undefined) checkPromotionText(file.key, '--key');
+  }
 }
 
 /** `90s`, `10m`, `1h30m`, `500ms`, or a bare number of seconds. */
@@ -206,6 +226,8 @@ function exitCodeOf(result: PromoteResult & { live?: WaitLiveResult | undefined 
 }
 
 export function exitCodeOfError(err: FerryError): number {
+  // A promotion branch that holds someone else's commit: refused like a policy refusal, nothing changed.
+  if (err.code.startsWith('refused.')) return PromoteExit.Refused;
   if (err.code.startsWith('target.') || err.code === 'config.not-found') return PromoteExit.NotFound;
   if (err.code.startsWith('git.') || err.code.startsWith('github.')) return PromoteExit.RemoteFailed;
   return PromoteExit.BadInput;

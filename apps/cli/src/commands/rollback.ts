@@ -1,9 +1,9 @@
 import { FerryError } from '@ferry/manifest-model';
-import { describeVersion, openGitHistory, openGitWorkspace, releaseHold, rollback, type RollbackResult } from '@ferry/promoter';
+import { checkPromotionText, describeVersion, openGitHistory, openGitWorkspace, releaseHold, rollback, type RollbackResult } from '@ferry/promoter';
 import { ExitCode, UsageError, type Command } from '../command.js';
 import { booleanFlag, parseFlags, stringFlag } from '../parse-flags.js';
 import { connectRepo, resolveRepo } from './connect-repo.js';
-import { PromoteExit, exitCodeOfError, parseDuration } from './promote.js';
+import { PromoteExit, checkPromotionInputs, exitCodeOfError, parseDuration } from './promote.js';
 import { parseClusters, runWaitLive } from './wait-live-step.js';
 
 const HELP = `Usage: ferry rollback --repo OWNER/NAME|GIT-URL --env ENV --app APP [--to VERSION]
@@ -48,6 +48,8 @@ export const rollbackCommand: Command = {
         if (!v) throw new UsageError(`rollback: --${n} is required`, 'run "ferry rollback --help" for usage');
         return v;
       }) as [string, string, string];
+      checkPromotionInputs({ env, app, to: stringFlag(flags, 'to'), reason: stringFlag(flags, 'reason'), by: stringFlag(flags, 'by') });
+      const by = stringFlag(flags, 'by') ?? defaultAuthor(io.env);
       const push = stringFlag(flags, 'push');
       if (push !== undefined && push !== 'pr' && push !== 'direct') throw new UsageError(`rollback: --push must be "pr" or "direct", not "${push}"`);
       const waitLive = booleanFlag(flags, 'wait-live');
@@ -71,7 +73,7 @@ export const rollbackCommand: Command = {
         try {
           const released = await releaseHold({
             repo: workspace, host: repo.host, app, env, push: (push as 'pr' | 'direct' | undefined) ?? (repo.host ? 'pr' : 'direct'),
-            autoMerge: booleanFlag(flags, 'auto-merge'), by: stringFlag(flags, 'by') ?? io.env['GITHUB_ACTOR'] ?? io.env['USER'],
+            autoMerge: booleanFlag(flags, 'auto-merge'), by,
           });
           io.stdout.write(json ? `${JSON.stringify({ ...released, exitCode: 0 }, null, 2)}\n` : `${released.message}\n`);
           return ExitCode.Ok;
@@ -88,7 +90,7 @@ export const rollbackCommand: Command = {
       try {
         result = await rollback({
           repo: workspace, history, host: repo.host, env, app, to: stringFlag(flags, 'to'), reason: stringFlag(flags, 'reason'),
-          by: stringFlag(flags, 'by') ?? io.env['GITHUB_ACTOR'] ?? io.env['USER'],
+          by,
           push: push as 'pr' | 'direct' | undefined, autoMerge: booleanFlag(flags, 'auto-merge') || undefined,
           waitMergedMs: waitMs,
           dryRun, now: () => new Date(),
@@ -122,3 +124,11 @@ export const rollbackCommand: Command = {
     }
   },
 };
+
+/** `--by` defaults to $GITHUB_ACTOR or $USER; a value with control characters is refused naming the variable. */
+function defaultAuthor(env: Readonly<Record<string, string | undefined>>): string | undefined {
+  const name = env['GITHUB_ACTOR'] !== undefined ? 'GITHUB_ACTOR' : 'USER';
+  const value = env[name];
+  if (value !== undefined) checkPromotionText(value, `$${name} (the default of --by)`);
+  return value;
+}

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import * as zlib from 'node:zlib';
 import type { HttpClient } from 'isomorphic-git';
 import { FerryError } from '@ferry/manifest-model';
+import { excerptResponse } from './response-excerpt.js';
 import { parsePktLines } from './receive-pack.js';
 
 /**
@@ -104,12 +105,12 @@ function demuxPackfile(answer: Buffer): Buffer {
     at += length;
     if (!inPack) {
       if (payload.toString('latin1').replace(/\n$/, '') === 'packfile') inPack = true;
-      else if (payload.toString('latin1').startsWith('ERR ')) throw new FerryError('git.failed', `server: ${payload.toString('utf8').trim()}`);
+      else if (payload.toString('latin1').startsWith('ERR ')) throw new FerryError('git.failed', `server: ${excerptResponse(payload.toString('utf8'))}`);
       continue;
     }
     const band = payload[0];
     if (band === 1) parts.push(payload.subarray(1));
-    else if (band === 3) throw new FerryError('git.failed', `server: ${payload.subarray(1).toString('utf8').trim()}`);
+    else if (band === 3) throw new FerryError('git.failed', `server: ${excerptResponse(payload.subarray(1).toString('utf8'))}`);
   }
   if (!ended) throw new FerryError('git.network', 'pack cut short (connection closed before the end)');
   return Buffer.concat(parts);

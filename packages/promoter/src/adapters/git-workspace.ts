@@ -11,6 +11,7 @@ import { FerryError } from '@ferry/manifest-model';
 import type { ConfigRepository } from '../ports.js';
 import { fetchShallowV2 } from './fetch-shallow-v2.js';
 import { sendReceivePack } from './receive-pack.js';
+import { excerptResponse } from './response-excerpt.js';
 
 export interface GitWorkspaceOptions {
   /** Smart-HTTP URL of the repository. Credentials inside it are moved to a header, never logged. */
@@ -298,7 +299,10 @@ async function edge<T>(what: string, run: () => Promise<T>): Promise<T> {
 export function translateGitError(what: string, err: unknown): FerryError {
   if (err instanceof FerryError) return err;
   const e = err as { code?: string; message?: string; data?: { statusCode?: number; statusMessage?: string; response?: string; result?: unknown } };
-  const detail = e.message?.split('\n').slice(0, 3).join(' ') ?? String(err);
+  // One short redacted line: a server's error page (or an HTML answer instead of smart HTTP) is not echoed.
+  const detail = e.code === 'SmartHttpError'
+    ? `the server did not answer with the git smart HTTP protocol (it sent: ${excerptResponse((e.data as { preview?: string } | undefined)?.preview ?? '')})`
+    : excerptResponse(e.message ?? String(err));
   if (e.code === 'GitPushError' || e.code === 'PushRejectedError') {
     return new FerryError('git.push-rejected', `${what}: rejected by the server (${detail})`, { cause: err });
   }
@@ -307,7 +311,7 @@ export function translateGitError(what: string, err: unknown): FerryError {
     if (status === 401 || status === 403) return new FerryError('git.auth', `${what}: HTTP ${status}`, { cause: err, hint: 'check the token (GITHUB_TOKEN / FERRY_GITHUB_TOKEN) and that it may read and write the repository' });
     if (status === 404) return new FerryError('git.not-found', `${what}: HTTP 404`, { cause: err, hint: 'check --repo' });
     if (status === 429 || status >= 500) return new FerryError('git.network', `${what}: HTTP ${status}`, { cause: err });
-    return new FerryError('git.failed', `${what}: HTTP ${status} ${e.data?.statusMessage ?? ''}`.trim(), { cause: err });
+    return new FerryError('git.failed', `${what}: HTTP ${status} ${excerptResponse(e.data?.statusMessage ?? '', 80)}`.trim(), { cause: err });
   }
   if (e.code === 'NotFoundError' && /could not find/i.test(detail)) {
     return new FerryError('git.not-found', `${what}: ${detail}`, { cause: err });

@@ -5,6 +5,7 @@ import { Octokit } from '@octokit/rest';
 import Bottleneck from 'bottleneck';
 import { FerryError } from '@ferry/manifest-model';
 import type { MergeMethodName, PullRequest, PullRequestHost } from '../core/pull-request-flow.js';
+import { excerptResponse } from './response-excerpt.js';
 
 export type GitHubAuth =
   | { kind: 'token'; token: string }
@@ -170,7 +171,8 @@ export function translate(what: string, err: unknown): FerryError {
   const e = err as { status?: number; message?: string; response?: { data?: { message?: string; errors?: { message?: string }[] } } };
   const apiMessage = [e.response?.data?.message, ...(e.response?.data?.errors ?? []).map((x) => x.message)].filter(Boolean).join('; ') || e.message || String(err);
   const status = e.status ?? 0;
-  const text = `${what}: ${status ? `HTTP ${status}: ` : ''}${apiMessage}`;
+  // The status line and a short, redacted, one-line excerpt: an error page is never echoed whole.
+  const text = `${what}: ${status ? `HTTP ${status}: ` : ''}${excerptResponse(apiMessage)}`;
   if (status === 422 && /already exists/i.test(apiMessage)) return new FerryError('github.pr-exists', text, { cause: err });
   if (status === 409) return new FerryError('github.head-moved', text, { cause: err });
   if (status === 405) return new FerryError('github.not-mergeable', text, { cause: err });

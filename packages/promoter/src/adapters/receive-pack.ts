@@ -1,5 +1,6 @@
 import type { HttpClient } from 'isomorphic-git';
 import { FerryError } from '@ferry/manifest-model';
+import { excerptResponse } from './response-excerpt.js';
 
 export interface RefUpdate {
   /** 40 zeros: the ref must not exist yet. */
@@ -39,18 +40,19 @@ export async function sendReceivePack(
   if (res.body) for await (const chunk of res.body as AsyncIterable<Uint8Array>) chunks.push(chunk);
   const answer = Buffer.concat(chunks);
   if (res.statusCode !== 200) {
-    throw Object.assign(new Error(`HTTP ${res.statusCode} ${res.statusMessage ?? ''}`.trim()), { code: 'HttpError', data: { statusCode: res.statusCode, statusMessage: res.statusMessage } });
+    // The status line only (the body of an error page stays out of the message).
+    throw Object.assign(new Error(`HTTP ${res.statusCode} ${excerptResponse(res.statusMessage ?? '', 80)}`.trim()), { code: 'HttpError', data: { statusCode: res.statusCode, statusMessage: res.statusMessage } });
   }
   const lines = parsePktLines(answer);
   const unpack = lines.find((l) => l.startsWith('unpack '));
   if (unpack !== 'unpack ok') {
     // A cut or garbled answer is not a verdict on our update: let the caller retry.
-    throw new FerryError('git.network', `push to ${update.ref}: ${unpack ? `server could not unpack: ${unpack}` : 'incomplete answer from receive-pack'}`);
+    throw new FerryError('git.network', `push to ${update.ref}: ${unpack ? `server could not unpack: ${excerptResponse(unpack)}` : 'incomplete answer from receive-pack'}`);
   }
   const status = lines.find((l) => l.startsWith(`ok ${update.ref}`) || l.startsWith(`ng ${update.ref}`));
   if (!status) throw new FerryError('git.network', `push to ${update.ref}: no status for the ref in the answer`);
   if (status.startsWith('ok ')) return { ok: true };
-  const reason = status.slice(`ng ${update.ref} `.length);
+  const reason = excerptResponse(status.slice(`ng ${update.ref} `.length));
   if (/hook declined|protected|denied|not allowed/i.test(reason)) {
     throw new FerryError('git.push-declined', `push to ${update.ref} declined by the server: ${reason}`, { hint: 'check branch protection and hooks on the server' });
   }

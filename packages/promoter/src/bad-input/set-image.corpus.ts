@@ -33,6 +33,12 @@ export const SET_IMAGE_CASES: SetImageCase[] = [
   { name: 'nothing to set', files: values('image: nginx:1\n'), change: { image: 'nginx' }, refused: { code: 'input.nothing-to-set', says: 'nothing to set' } },
   { name: '--new-name with a tag', files: values('image: nginx:1\n'), change: { image: 'nginx', newName: 'ghcr.io/x/nginx:3' }, refused: { code: 'input.invalid-reference', says: 'without tag or digest' } },
   { name: '--key with an empty step', files: values('image: nginx:1\n'), change: { image: 'nginx', tag: '2', key: 'image..tag' }, refused: { code: 'input.invalid-key', says: 'empty step' } },
+  { name: '--key at an integer', files: values('image:\n  repository: nginx\n  tag: 42\n'), change: { image: 'nginx', tag: '43', key: 'image.tag' }, refused: { code: 'input.key-not-string', says: '--key image.tag in values.yaml holds the integer 42, not a string', line: 3 } },
+  { name: '--key at a boolean', files: values('enabled: true\nimage: nginx:1\n'), change: { image: 'nginx', tag: '2', key: 'enabled' }, refused: { code: 'input.key-not-string', says: 'holds the boolean true', line: 1 } },
+  { name: '--key at a float (an unquoted tag 1.10)', files: values('replicas: 1\nversion: 1.10\n'), change: { image: 'nginx', tag: '1.11', key: 'version' }, refused: { code: 'input.key-not-string', says: 'holds the float 1.10', line: 2 } },
+  { name: '--key at a null writes the tag quoted where YAML would read a number', files: values('image:\n  tag: null\n'), change: { image: 'nginx', tag: '1.10', key: 'image.tag' }, edits: [2] },
+  { name: '--key at an empty value', files: values('image:\n  tag:\n'), change: { image: 'nginx', tag: '1.10', key: 'image.tag' }, edits: [2] },
+  { name: '--key at a string keeps it a string (1.10 quoted)', files: values('image:\n  tag: v1 # keep\n'), change: { image: 'nginx', tag: '1.10', key: 'image.tag' }, edits: [2] },
   { name: '--key naming a mapping', files: values('image:\n  repository: nginx\n  tag: "1"\n'), change: { image: 'nginx', tag: '2', key: 'image' }, refused: { code: 'input.key-not-scalar', says: 'is a mapping', line: 2 } },
   // Bytes that are not YAML text.
   { name: 'NUL byte', files: values('image: nginx:1\nx: a\u0000b\n'), change: nginx2, refused: { code: 'input.not-text', says: 'control character U+0000', file: 'values.yaml', line: 2 } },

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import git from 'isomorphic-git';
 import nodeHttp from 'isomorphic-git/http/node';
 import { FerryError, redactSecrets } from '@ferry/manifest-model';
+import { excerptResponse } from '../adapters/response-excerpt.js';
 
 /** One commit as history readers need it. */
 export interface HistoryCommit {
@@ -49,7 +50,7 @@ export async function openGitHistory(options: GitHistoryOptions): Promise<GitHis
       return await run();
     } catch (err) {
       const e = err as { code?: string; message?: string; data?: { statusCode?: number } };
-      const message = redactSecrets(`${what}: ${e.message ?? String(err)}`);
+      const message = `${what}: ${excerptResponse(e.message ?? String(err))}`;
       if (e.data?.statusCode === 401 || e.data?.statusCode === 403) throw new FerryError('git.auth', message, { cause: err, hint: 'check the git credentials (a token with contents: read)' });
       if (e.code === 'NotFoundError') throw new FerryError('git.not-found', message, { cause: err });
       throw new FerryError('git.network', message, { cause: err });

@@ -1,10 +1,10 @@
-import { FerryError, parseImageReference } from '@ferry/manifest-model';
-import { parseTrailers, Trailer } from '../core/format-promotion.js';
+import { FerryError, isSameRepository, parseImageReference } from '@ferry/manifest-model';
+import { readPromotionTrailers, Trailer } from '../core/promotion-trailers.js';
 import { describeVersion, type VersionSummary } from '../core/plan-promotion.js';
 import type { HistoryCommit } from './git-history.js';
 
 /** Trailer a rollback commit adds: the image it rolled back from (never chosen again as "previous"). */
-export const RollbackTrailer = 'Ferry-Rollback-From';
+export const RollbackTrailer = Trailer.RollbackFrom;
 
 /** One promotion found in history through its trailers. */
 export interface PromotionRecord {
@@ -16,20 +16,22 @@ export interface PromotionRecord {
   rollbackFrom?: string | undefined;
 }
 
-/** Promotions of `app` into `env`, newest first (squash, merge and rebase merges keep the trailers). */
-export function readPromotionRecords(log: readonly HistoryCommit[], app: string, env: string): PromotionRecord[] {
+/**
+ * Promotions of `app` into `env`, newest first (squash, merge and rebase merges keep the trailers).
+ * Only commits whose final trailer block reads strictly as a promotion count (readPromotionTrailers),
+ * and with `image`, only promotions of that repository: a record naming another image (a `--file`
+ * promotion of a same-named image, or a forged trailer) is never a version to return to.
+ */
+export function readPromotionRecords(log: readonly HistoryCommit[], app: string, env: string, image?: string): PromotionRecord[] {
   const records: PromotionRecord[] = [];
   for (const c of log) {
-    const t = parseTrailers(c.message);
-    const image = t[Trailer.Image];
-    if (t[Trailer.App] !== app || t[Trailer.Env] !== env || !image) continue;
-    let ref;
-    try {
-      ref = parseImageReference(image);
-    } catch {
-      continue; // a hand-written trailer we cannot read is not a promotion we can return to
-    }
-    records.push({ commit: c.oid, time: c.time, image, version: { tag: ref.tag, digest: ref.digest }, ...(t[RollbackTrailer] ? { rollbackFrom: t[RollbackTrailer] } : {}) });
+    const t = readPromotionTrailers(c.message);
+    if (!t || t.app !== app || t.env !== env) continue;
+    if (image !== undefined && !isSameRepository(t.reference, image)) continue;
+    records.push({
+      commit: c.oid, time: c.time, image: t.image, version: { tag: t.reference.tag, digest: t.reference.digest },
+      ...(t.rollbackFrom ? { rollbackFrom: t.rollbackFrom } : {}),
+    });
   }
   return records;
 }

@@ -1,4 +1,7 @@
 import { editYaml, FerryError, parseFerryConfig, parseYamlFile, resolveAppEnvironment } from '@ferry/manifest-model';
+import { formatReleaseHoldBranch } from '../core/format-promotion.js';
+import { markdownCode } from '../core/markdown-text.js';
+import { checkPromotionName, checkPromotionText, escapeControlCharacters } from '../core/promotion-input.js';
 import { openOrUpdatePullRequest, requestMerge, type PullRequestHost } from '../core/pull-request-flow.js';
 import type { ConfigRepository } from '../ports.js';
 
@@ -30,6 +33,9 @@ const CONFIG_FILE = 'ferry.yaml';
  */
 export async function releaseHold(options: ReleaseHoldOptions): Promise<ReleaseHoldResult> {
   const { repo, app, env } = options;
+  checkPromotionName(app, 'the app name');
+  checkPromotionName(env, 'the environment');
+  if (options.by !== undefined) checkPromotionText(options.by, 'the author (by)');
   for (let attempt = 1; ; attempt++) {
     const base = await repo.fetchDefaultBranch();
     if (base === null) throw new FerryError('target.not-found', 'the repository is empty (no default branch)', { hint: 'check --repo' });
@@ -39,7 +45,9 @@ export async function releaseHold(options: ReleaseHoldOptions): Promise<ReleaseH
     if (!hold) return { outcome: 'not-held', message: `${app} in ${env} is not on hold; nothing to release` };
     const { content } = editYaml(parseYamlFile(text, CONFIG_FILE), [{ op: 'delete', document: 0, path: ['apps', app, 'environments', env, 'hold'] }]);
     if (resolveAppEnvironment(parseFerryConfig(content, CONFIG_FILE), app, env).hold) throw new FerryError('edit.verify-failed', `${CONFIG_FILE}: the hold of ${app} in ${env} could not be removed`);
-    const message = `release the hold on ${app} in ${env}\n\nWas: ${hold.reason}${hold.by ? ` (by ${hold.by})` : ''}${options.by ? `\nReleased by: ${options.by}` : ''}\n`;
+    // The hold's reason and author come from ferry.yaml: shown on one line, never as a new paragraph.
+    const was = escapeControlCharacters(`${hold.reason}${hold.by ? ` (by ${hold.by})` : ''}`);
+    const message = `release the hold on ${app} in ${env}\n\nWas: ${was}${options.by ? `\nReleased by: ${options.by}` : ''}\n`;
     const commit = await repo.writeCommit({ parent: base.head, files: [{ path: CONFIG_FILE, content }], message });
     if (options.push === 'direct') {
       if ((await repo.pushBranch({ branch: base.branch, commit, expected: base.head })) === 'pushed') {
@@ -49,7 +57,7 @@ export async function releaseHold(options: ReleaseHoldOptions): Promise<ReleaseH
       continue;
     }
     if (!options.host) throw new FerryError('input.missing-auth', 'releasing through a pull request needs GitHub credentials', { hint: 'set FERRY_GITHUB_TOKEN, or use --push direct' });
-    const branch = `ferry/${env}/${app}-release-hold`;
+    const branch = formatReleaseHoldBranch(env, app);
     const seen = await repo.resolveBranch(branch);
     if ((await repo.pushBranch({ branch, commit, expected: seen })) === 'rejected') {
       if (attempt >= (options.attempts ?? 5)) throw new FerryError('git.conflict', `${branch} kept moving; the hold was not released`, { hint: 'run again' });
@@ -57,7 +65,7 @@ export async function releaseHold(options: ReleaseHoldOptions): Promise<ReleaseH
     }
     const opened = await openOrUpdatePullRequest(options.host, {
       head: branch, base: base.branch, title: `Release the hold on ${app} in ${env}`,
-      body: `Removes the hold on **${app}** in **${env}** from ferry.yaml; automated promotions go through again.\n\nThe hold said: ${hold.reason}${hold.by ? ` (by ${hold.by})` : ''}\n`,
+      body: `Removes the hold on **${app}** in **${env}** from ferry.yaml; automated promotions go through again.\n\nThe hold said: ${markdownCode(hold.reason)}${hold.by ? ` (by ${markdownCode(hold.by)})` : ''}\n`,
       labels: [], reviewers: [], teamReviewers: [],
     });
     const pr = { ...opened.pr, headSha: opened.pr.headSha || commit };

@@ -1,4 +1,6 @@
-import { FerryError, parseFerryConfig, resolveAppEnvironment } from '@ferry/manifest-model';
+import { FerryError, parseFerryConfig, resolveAppEnvironment, tryParseImageReference } from '@ferry/manifest-model';
+import { markdownCode } from '../core/markdown-text.js';
+import { checkPromotionName, checkPromotionText, escapeControlCharacters, findUnsafeCharacter } from '../core/promotion-input.js';
 import { describeVersion, formatPromotedImage, type VersionSummary } from '../core/plan-promotion.js';
 import { findImageOccurrences } from '../core/set-image.js';
 import { promote, type PromoteOptions, type PromoteResult } from '../promote.js';
@@ -34,6 +36,10 @@ const CONFIG_FILE = 'ferry.yaml';
  */
 export async function rollback(options: RollbackOptions): Promise<RollbackResult> {
   const { repo, app, env } = options;
+  checkPromotionName(app, 'the app name');
+  checkPromotionName(env, 'the environment');
+  if (options.reason !== undefined) checkPromotionText(options.reason, 'the rollback reason');
+  if (options.by !== undefined) checkPromotionText(options.by, 'the rollback author (by)');
   const progress = options.onProgress ?? (() => {});
   const defaultBranch = await repo.fetchDefaultBranch();
   if (defaultBranch === null) throw new FerryError('target.not-found', 'the repository is empty (no default branch)', { hint: 'check --repo' });
@@ -55,7 +61,7 @@ export async function rollback(options: RollbackOptions): Promise<RollbackResult
 
   progress(`reading the history of ${branch} for promotions of ${app} to ${env}`);
   const log = await options.history.log(branch, options.depth ?? 500);
-  const records = readPromotionRecords(log, app, env);
+  const records = readPromotionRecords(log, app, env, resolved.image);
   const target = await chooseWithFallback(options, records, current, log, resolved);
   const fromImage = formatPromotedImage(resolved.image, current[0] ?? {});
   const since = options.now().toISOString().replace(/\.\d{3}Z$/, 'Z');
@@ -76,7 +82,7 @@ export async function rollback(options: RollbackOptions): Promise<RollbackResult
         commitMessage: (message) => markCommit(message, app, env, fromImage, hold.reason),
         pullRequest: ({ title, body }) => ({
           title: title.replace(/^Promote (\S+) to (\S+): /, 'Roll back $1 in $2 to '),
-          body: `**Rollback** from \`${fromImage}\`: ${hold.reason}\n\nSets a \`hold\` on ${app} in ${env} in ferry.yaml: automated promotions are refused until it is removed.\n\n${body}`,
+          body: `**Rollback** from ${markdownCode(fromImage)}: ${markdownCode(hold.reason)}\n\nSets a \`hold\` on ${app} in ${env} in ferry.yaml: automated promotions are refused until it is removed.\n\n${body}`,
         }),
       },
     },
@@ -116,7 +122,9 @@ function markCommit(message: string, app: string, env: string, fromImage: string
   const subject = message.replace(/^promote \S+ to \S+: /, `roll back ${app} in ${env}: `);
   const paragraphs = subject.trimEnd().split('\n\n');
   const trailers = paragraphs.pop()!;
-  return `${[...paragraphs, `Rollback: ${reason}\nHold set on ${app} in ${env} (ferry.yaml).`, `${trailers}\n${RollbackTrailer}: ${fromImage}`].join('\n\n')}\n`;
+  // What the files held may not be a valid reference (a hand edit): then there is nothing to skip later.
+  const from = tryParseImageReference(fromImage) && !findUnsafeCharacter(fromImage) ? `\n${RollbackTrailer}: ${fromImage}` : '';
+  return `${[...paragraphs, `Rollback: ${escapeControlCharacters(reason)}\nHold set on ${app} in ${env} (ferry.yaml).`, `${trailers}${from}`].join('\n\n')}\n`;
 }
 
 function distinct(versions: VersionSummary[]): VersionSummary[] {

@@ -35,6 +35,7 @@ export function extractAtKey(file: YamlFile, key: string[], image?: string): Can
 }
 
 export function updateAtKey(file: YamlFile, change: ResolvedChange & { key: string[] }): YamlEditResult {
+  checkKeyHoldsText(file, change.key);
   const edits: YamlEdit[] = extractAtKey(file, change.key, change.name).map((c) => {
     const ref = tryParseImageReference(c.reference);
     if (ref && namesImage(c.reference, change)) return { op: 'set', document: c.document, path: c.yamlPath, value: applyChangeToReference(ref, change) };
@@ -67,4 +68,22 @@ function resolveKey(file: YamlFile, document: number, key: string[]) {
     } else return undefined;
   }
   return node ? { node, path } : undefined;
+}
+
+/**
+ * `--key` writes a string; it only goes where a string (or nothing) is: `replicas: 3` or
+ * `enabled: true` under a mistyped key must not silently become a tag. A tag that YAML reads as a
+ * number (`tag: 1.10`) must be quoted in the file first, which also keeps the chart from seeing 1.1.
+ */
+function checkKeyHoldsText(file: YamlFile, key: string[]): void {
+  file.documents.forEach((_, document) => {
+    const node = resolveKey(file, document, key)?.node;
+    if (!isScalar(node) || node.value === null || node.value === undefined || typeof node.value === 'string') return;
+    const type = typeof node.value === 'boolean' ? 'boolean' : typeof node.value === 'number' && Number.isInteger(node.value) ? 'integer' : typeof node.value === 'number' ? 'float' : typeof node.value;
+    const text = scalarText(file, node) ?? String(node.value);
+    throw new FerryError('input.key-not-string', `--key ${key.join('.')} in ${file.file} holds the ${type} ${text}, not a string; Ferry writes a tag or image only where a string (or nothing) is`, {
+      file: file.file, line: lineOfNode(file, node),
+      hint: `check that --key names the tag or image; if this value is a tag, quote it in the file ("${text}") and run again`,
+    });
+  });
 }
