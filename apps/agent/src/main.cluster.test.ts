@@ -57,6 +57,9 @@ describe('ferry-agent against a real API server', () => {
     await ensureNamespace(h, ns);
     const src = await createSource(h, ns, readExampleFiles('kustomize-app'));
     await kubectl(kubeconfig, ['create', 'secret', 'generic', 'git-auth', '-n', ns, `--from-literal=username=${gitUser.username}`, `--from-literal=password=${gitUser.password}`]);
+    // Opted in as git credentials for this git server only (docs/agent.md, secretRef).
+    await kubectl(kubeconfig, ['label', 'secret', 'git-auth', '-n', ns, 'ferry.dev/git-credentials=true']);
+    await kubectl(kubeconfig, ['annotate', 'secret', 'git-auth', '-n', ns, `ferry.dev/git-hosts=${new URL(src.url).host}`]);
     await createSync(ns, 'web', { url: src.url, path: 'examples/kustomize-app/overlays/staging', secretRef: { name: 'git-auth' }, timeout: '2s' });
 
     const result = await run(['sync', '--once', '--sync', `${ns}/web`, '--kubectl', kubectlPath(), '--json']);

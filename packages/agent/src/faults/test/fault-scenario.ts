@@ -60,6 +60,9 @@ export async function startFaultScenario(h: AgentHarness, kubeconfig: string, pr
   await ensureNamespace(h, ns);
   const src = await createSource(h, ns, revisionA());
   await kubectl(kubeconfig, ['create', 'secret', 'generic', 'git-auth', '-n', ns, `--from-literal=username=${credentials.username}`, `--from-literal=password=${credentials.password}`]);
+  // Opted in as git credentials for this git server only (docs/agent.md, secretRef).
+  await kubectl(kubeconfig, ['label', 'secret', 'git-auth', '-n', ns, 'ferry.dev/git-credentials=true']);
+  await kubectl(kubeconfig, ['annotate', 'secret', 'git-auth', '-n', ns, `ferry.dev/git-hosts=${new URL(src.url).host}`]);
   await createSync(kubeconfig, ns, 'app', { url: src.url, path: 'app', interval: '1s', timeout: '10s', secretRef: { name: 'git-auth' } });
   const reports: SyncReport[] = [];
   const agent = await startTestAgent(h, kubeconfig, ns, { schedule: { jitter: 0.1, backoffBaseMs: 200, backoffMaxMs: 1_000 }, ...config }, { onReport: (report) => reports.push(report) });
