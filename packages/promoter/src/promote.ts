@@ -2,12 +2,13 @@ import { FerryError } from '@ferry/manifest-model';
 import { formatUnifiedDiff } from './core/format-diff.js';
 import { formatCommitMessage, formatPromotionBranch, formatPullRequest, promotionSubjectOf, type PromotionDescription } from './core/format-promotion.js';
 import { checkBranchOwner } from './check-branch-owner.js';
-import { formatPromotedImage, planPromotion, type PromotionPlan, type VersionSummary } from './core/plan-promotion.js';
+import { findGoverningApps } from './core/find-governing-apps.js';
+import { formatPromotedImage, planPromotion, type PromotionPlan, type PromotionTarget, type PromotionVersion, type VersionSummary } from './core/plan-promotion.js';
 import { openOrUpdatePullRequest, requestMerge, waitForMerge, type Clock, type PullRequestHost } from './core/pull-request-flow.js';
 import type { PolicyReason } from './core/check-policy.js';
 import type { ConfigRepository } from './ports.js';
 import { settlePullRequestText } from './settle-pull-request.js';
-import { resolvePromotion, type PromotionRequest, type ResolvedPromotion } from './resolve-promotion.js';
+import { CONFIG_FILE, readGuards, resolvePromotion, type PromotionRequest, type ResolvedPromotion } from './resolve-promotion.js';
 
 export interface PromoteOptions extends PromotionRequest {
   repo: ConfigRepository;
@@ -99,12 +100,11 @@ export async function promote(options: PromoteOptions): Promise<PromoteResult> {
   let transient = 0;
   let attempts = 0;
 
+  // Flags and the version are checked once; every attempt resolves ferry.yaml again (resolveAttempt).
   progress('fetching ferry.yaml from the default branch');
-  const resolved = await withTransientRetry(() => resolvePromotion(options.repo, options));
-  if (options.override?.ignorePolicy) resolved.target = { ...resolved.target, policy: { allowDowngrade: true }, hold: undefined };
-  const push = options.push ?? resolved.environment.push ?? (options.host ? 'pr' : 'direct');
-  if (push === 'pr' && !options.host && !options.dryRun) throw new FerryError('input.missing', '--push pr needs GitHub access', { hint: 'set GITHUB_TOKEN (or a GitHub App) or use --push direct' });
-  const branch = resolved.environment.branch;
+  const first = await withTransientRetry(() => resolvePromotion(options.repo, options));
+  const version = first.version;
+  let resolved: ResolvedPromotion | undefined = first;
 
   // A promotion branch we moved whose pull request step has not succeeded yet: undone on failure.
   const pending: PendingBranch = { current: undefined };
@@ -117,13 +117,19 @@ export async function promote(options: PromoteOptions): Promise<PromoteResult> {
 
   async function loop(): Promise<PromoteResult> {
     for (;;) {
-      const result = await withTransientRetry(() => attempt(options, resolved, push, progress, pending, ++attempts === 1));
-      if (result !== 'conflict') return { ...result, attempts };
+      const result = await withTransientRetry(async () => {
+        attempts++;
+        // The first attempt builds on the head its resolution just read; every later one reads again.
+        const current = resolved ?? await resolveAttempt(options, version, progress);
+        resolved = undefined;
+        return attempt(options, current, progress, pending);
+      });
+      if (result.kind === 'done') return { ...result.result, attempts };
       conflicts++;
       if (conflicts >= retry.conflicts) {
-        throw new FerryError('git.conflict', `gave up after ${conflicts} rejected pushes to ${branch}: the branch keeps moving`, { hint: 'run again; nothing was changed by this run' });
+        throw new FerryError('git.conflict', `gave up after ${conflicts} rejected pushes to ${result.branch}: the branch keeps moving`, { hint: 'run again; nothing was changed by this run' });
       }
-      progress(`push to ${push === 'pr' ? formatPromotionBranch(options.env, promotionSubjectOf(options, resolved.target)) : branch} was rejected (moved meanwhile); re-applying on the new head`);
+      progress(`push to ${result.branch} was rejected (moved meanwhile); re-reading ferry.yaml and re-applying on the new head`);
       await options.clock.sleep(backoff(conflicts, retry, random));
     }
   }
@@ -144,7 +150,29 @@ export async function promote(options: PromoteOptions): Promise<PromoteResult> {
   }
 }
 
-type AttemptResult = Omit<PromoteResult, 'attempts'> | 'conflict';
+/**
+ * A retry's view of ferry.yaml: read again from the default branch's current head, so hold, policy,
+ * files, environment and governing apps are those of the head this attempt builds on (a rollback
+ * that landed meanwhile, with its hold, is seen). A ferry.yaml that became invalid or lost the app
+ * stops the promotion with that error; nothing of this run was pushed.
+ */
+async function resolveAttempt(options: PromoteOptions, version: PromotionVersion, progress: (m: string) => void): Promise<ResolvedPromotion> {
+  progress('re-reading ferry.yaml from the default branch');
+  try {
+    return await resolvePromotion(options.repo, options, version);
+  } catch (err) {
+    if (!(err instanceof FerryError) || isTransient(err)) throw err;
+    throw new FerryError(err.code, `${err.message} (ferry.yaml changed while this promotion was retrying a rejected push)`, {
+      cause: err, ...(err.file !== undefined ? { file: err.file } : {}), ...(err.line !== undefined ? { line: err.line } : {}),
+      ...(err.column !== undefined ? { column: err.column } : {}), hint: `${err.hint ? `${err.hint}; ` : ''}nothing was pushed by this run`,
+    });
+  }
+}
+
+type AttemptResult =
+  | { kind: 'done'; result: Omit<PromoteResult, 'attempts'> }
+  /** The compare-and-swap push was refused: `branch` moved meanwhile. */
+  | { kind: 'conflict'; branch: string };
 
 interface PendingBranch {
   current: { branch: string; commit: string; previous: string | null } | undefined;
@@ -152,7 +180,7 @@ interface PendingBranch {
    * A direct push whose answer was lost (cut connection): it may have landed. If the retry finds the
    * branch exactly at this commit, it did, and this is the run's result (not "unchanged").
    */
-  unconfirmed?: { commit: string; result: Omit<PromoteResult, 'attempts'> } | undefined;
+  unconfirmed?: { branch: string; commit: string; result: Omit<PromoteResult, 'attempts'> } | undefined;
 }
 
 /** Puts a promotion branch back where it was (or deletes it), only if it is still at our commit. */
@@ -167,33 +195,41 @@ async function undoBranch(repo: ConfigRepository, moved: NonNullable<PendingBran
   }
 }
 
-async function attempt(
-  options: PromoteOptions, resolved: ResolvedPromotion, push: 'pr' | 'direct', progress: (m: string) => void, pending: PendingBranch, firstAttempt: boolean,
-): Promise<AttemptResult> {
+/**
+ * One attempt on the head `resolved` was read from: every guard (hold, policy, ordering, governing
+ * apps) is checked on the files of the exact commit the push names as its expected old id.
+ */
+async function attempt(options: PromoteOptions, resolved: ResolvedPromotion, progress: (m: string) => void, pending: PendingBranch): Promise<AttemptResult> {
   const { repo } = options;
-  const { target, version, environment } = resolved;
+  const { version, environment } = resolved;
+  const push = options.push ?? environment.push ?? (options.host ? 'pr' : 'direct');
+  if (push === 'pr' && !options.host && !options.dryRun) throw new FerryError('input.missing', '--push pr needs GitHub access', { hint: 'set GITHUB_TOKEN (or a GitHub App) or use --push direct' });
   const baseBranch = environment.branch;
-  // The first attempt reuses the default branch fetched moments ago for ferry.yaml when it is the base.
-  const reuse = firstAttempt && resolved.defaultBranch.branch === baseBranch ? resolved.defaultBranch.head : undefined;
-  if (!reuse) progress(`fetching ${baseBranch}`);
-  const base = reuse ?? await repo.fetchBranch(baseBranch);
+  // On the default branch, ferry.yaml and the files are read at one commit, and the push is a
+  // compare-and-swap from that commit: no hold can land between the check and the push.
+  const onDefault = resolved.defaultBranch.branch === baseBranch;
+  if (!onDefault) progress(`fetching ${baseBranch}`);
+  const base = onDefault ? resolved.defaultBranch.head : await repo.fetchBranch(baseBranch);
   if (base === null) throw new FerryError('target.not-found', `branch ${baseBranch} of environment ${options.env} does not exist`, { hint: 'check `branch` in ferry.yaml' });
-  if (pending.unconfirmed?.commit === base) return pending.unconfirmed.result;
+  if (pending.unconfirmed?.commit === base) return { kind: 'done', result: pending.unconfirmed.result };
   pending.unconfirmed = undefined;
-  const files = await repo.readFiles(base, target.files.map((f) => f.path));
+  const files = await repo.readFiles(base, resolved.target.files.map((f) => f.path));
+  const { target, ambiguous, adopted } = applyGoverningApps(resolved, files, options.override?.ignorePolicy === true);
   const plan = planPromotion({ target, version, files, onOlder: resolved.onOlder });
-  const prBranch = formatPromotionBranch(target.env, promotionSubjectOf(options, target));
-  const summary = summarise(options, resolved, plan, push === 'pr' ? prBranch : baseBranch, push);
+  // A `--file` edit that one app governs is that app's promotion: its branch, its trailers.
+  const prBranch = formatPromotionBranch(target.env, promotionSubjectOf(adopted ? { app: target.app } : options, target));
+  const summary = summarise(options, target, plan, push === 'pr' ? prBranch : baseBranch, push);
 
-  if (plan.outcome === 'refused') return { ...summary, outcome: 'refused', reason: plan.reason };
-  if (plan.outcome !== 'change') return { ...summary, outcome: plan.outcome };
+  if (plan.outcome === 'refused') return { kind: 'done', result: { ...summary, outcome: 'refused', reason: plan.reason } };
+  if (ambiguous) throw ambiguous;
+  if (plan.outcome !== 'change') return { kind: 'done', result: { ...summary, outcome: plan.outcome } };
 
   const description: PromotionDescription = {
     app: target.app, env: target.env, image: target.image, from: plan.from, to: plan.to, files: plan.files,
     sourceCommit: options.sourceCommit, buildUrl: options.buildUrl,
   };
   const diff = plan.edits.map((e) => formatUnifiedDiff(e.path, files.get(e.path) ?? '', e.content)).join('');
-  if (options.dryRun) return { ...summary, outcome: 'dry-run', changed: true, diff, message: `dry run: would ${push === 'pr' ? `open a pull request from ${prBranch}` : `commit to ${baseBranch}`}: ${plan.message}` };
+  if (options.dryRun) return { kind: 'done', result: { ...summary, outcome: 'dry-run', changed: true, diff, message: `dry run: would ${push === 'pr' ? `open a pull request from ${prBranch}` : `commit to ${baseBranch}`}: ${plan.message}` } };
 
   const extra = options.override?.extraEdits ? await options.override.extraEdits((paths) => repo.readFiles(base, paths)) : [];
   const message = formatCommitMessage(description);
@@ -201,11 +237,36 @@ async function attempt(
   if (push === 'direct') {
     progress(`pushing ${commit.slice(0, 12)} to ${baseBranch}`);
     const promoted = { ...summary, outcome: 'promoted' as const, changed: true, commit, diff, mergeSha: commit, message: `promoted ${plan.message} (commit ${commit.slice(0, 12)} on ${baseBranch})` };
-    pending.unconfirmed = { commit, result: promoted };
-    if ((await repo.pushBranch({ branch: baseBranch, commit, expected: base })) === 'rejected') return 'conflict';
-    return promoted;
+    pending.unconfirmed = { branch: baseBranch, commit, result: promoted };
+    if ((await repo.pushBranch({ branch: baseBranch, commit, expected: base })) === 'rejected') return { kind: 'conflict', branch: baseBranch };
+    return { kind: 'done', result: promoted };
   }
-  return promoteThroughPullRequest(options, resolved, { plan, description, commit, prBranch, summary, diff, progress, pending, baseFiles: files });
+  return promoteThroughPullRequest(options, { ...resolved, target }, { plan, description, commit, prBranch, summary, diff, progress, pending, baseFiles: files });
+}
+
+/**
+ * Adds the hold and policy of every app whose ferry.yaml target the edit overlaps. `--file` takes
+ * the name, hold and policy of the one app (in the same environment) that governs its edit, so it
+ * is the same promotion as `--app`; a file several apps govern cannot be named by `--file`
+ * (`ambiguous`, thrown after the guards of all of them passed). A rollback lifts all guards.
+ */
+function applyGoverningApps(resolved: ResolvedPromotion, files: Map<string, string | null>, ignorePolicy: boolean): { target: PromotionTarget; ambiguous?: FerryError; adopted?: boolean } {
+  const own = resolved.target;
+  if (ignorePolicy) return { target: { ...own, policy: { allowDowngrade: true }, hold: undefined } };
+  if (resolved.governors.length === 0) return { target: own };
+  const governing = findGoverningApps({ image: own.image, files: own.files, contents: files, apps: resolved.governors });
+  if (governing.length === 0) return { target: own };
+  const guards = governing.map(({ app, env, policy, hold }) => ({ app, env, policy, hold }));
+  if (!resolved.adoptGovernor) return { target: { ...own, guards } };
+  const [only] = governing;
+  if (governing.length === 1 && only!.env === own.env) return { target: { ...own, app: only!.app, policy: only!.policy, hold: only!.hold }, adopted: true };
+  const names = governing.map((g) => `${g.app} (environment ${g.env})`).join(', ');
+  return {
+    target: { ...own, guards },
+    ambiguous: new FerryError('input.ambiguous', `${own.files.map((f) => f.path).join(', ')} ${own.files.length === 1 ? 'is' : 'are'} governed in ferry.yaml by ${names}, not by one app of environment ${own.env}`, {
+      file: CONFIG_FILE, hint: `promote with --app and the environment that lists the file (e.g. --env ${only!.env} --app ${only!.app}); nothing was pushed`,
+    }),
+  };
 }
 
 async function promoteThroughPullRequest(
@@ -227,16 +288,21 @@ async function promoteThroughPullRequest(
   if (seen !== null) {
     // Never clobber a branch whose head is not this subject's promotion (bug: two `web` images shared one).
     await checkBranchOwner(repo, prBranch, seen, target);
-    const pending = planPromotion({ target, version, files: await repo.readFiles(seen, target.files.map((f) => f.path)), onOlder: 'skip' });
+    const seenFiles = await repo.readFiles(seen, [...target.files.map((f) => f.path), CONFIG_FILE]);
+    if (!options.override?.ignorePolicy) {
+      const refused = await refusePendingChange(options, resolved, { seen, seenFiles, prBranch, summary, progress });
+      if (refused) return { kind: 'done', result: refused };
+    }
+    const pending = planPromotion({ target, version, files: seenFiles, onOlder: 'skip' });
     if (pending.outcome === 'older') {
       const pr = await host.findOpenPullRequest(prBranch, environment.branch);
-      return { ...summary, outcome: 'older', message: `a newer version is already pending on ${prBranch}${pr ? ` (#${pr.number})` : ''}: ${pending.message}`, ...(pr ? { pullRequest: { number: pr.number, url: pr.url, action: 'unchanged' as const } } : {}) };
+      return { kind: 'done', result: { ...summary, outcome: 'older', message: `a newer version is already pending on ${prBranch}${pr ? ` (#${pr.number})` : ''}: ${pending.message}`, ...(pr ? { pullRequest: { number: pr.number, url: pr.url, action: 'unchanged' as const } } : {}) } };
     }
     pushed = pending.outcome !== 'unchanged';
   }
   if (pushed) {
     progress(`pushing ${ctx.commit.slice(0, 12)} to ${prBranch}`);
-    if ((await repo.pushBranch({ branch: prBranch, commit: ctx.commit, expected: seen })) === 'rejected') return 'conflict';
+    if ((await repo.pushBranch({ branch: prBranch, commit: ctx.commit, expected: seen })) === 'rejected') return { kind: 'conflict', branch: prBranch };
     // Keep the first "previous": a retry after a transient failure sees our own commit as the head.
     ctx.pending.current = { branch: prBranch, commit: ctx.commit, previous: ctx.pending.current?.previous ?? seen };
   }
@@ -274,16 +340,47 @@ async function promoteThroughPullRequest(
     else if (waited.outcome === 'closed') Object.assign(result, { outcome: 'closed', message: `pull request #${pr.number} was closed without merging` });
     else Object.assign(result, { outcome: 'timeout', message: `pull request #${pr.number} was not merged within ${Math.round(options.waitMergedMs / 1000)}s` });
   }
-  return result;
+  return { kind: 'done', result };
 }
 
-function summarise(options: PromoteOptions, resolved: ResolvedPromotion, plan: PromotionPlan, branch: string, push: 'pr' | 'direct'): Omit<PromoteResult, 'attempts'> {
+/**
+ * A pull request still open from the promotion branch whose ferry.yaml differs from the base's
+ * (a `ferry rollback --push pr` sets a hold there) is a pending change to the guards themselves: if
+ * its hold or policy refuses this promotion, force-updating the branch would throw that change
+ * away, so the promotion is refused and pushes nothing. A branch with no open pull request is left
+ * over (merged or closed) and is replaced as before.
+ */
+async function refusePendingChange(
+  options: PromoteOptions, resolved: ResolvedPromotion,
+  ctx: { seen: string; seenFiles: Map<string, string | null>; prBranch: string; summary: Omit<PromoteResult, 'attempts'>; progress: (m: string) => void },
+): Promise<Omit<PromoteResult, 'attempts'> | undefined> {
+  const { target, version, environment } = resolved;
+  const text = ctx.seenFiles.get(CONFIG_FILE);
+  if (text === null || text === undefined || text === resolved.configText) return undefined;
+  const apps = [{ app: target.app, env: target.env }, ...(target.guards ?? []).map(({ app, env }) => ({ app, env }))];
+  const guards = readGuards(text, apps);
+  if (!guards?.length) return undefined;
+  const plan = planPromotion({ target: { ...target, policy: {}, hold: undefined, guards }, version, files: ctx.seenFiles, onOlder: resolved.onOlder });
+  if (plan.outcome !== 'refused') return undefined;
+  const pr = await options.host!.findOpenPullRequest(ctx.prBranch, environment.branch);
+  if (!pr) {
+    ctx.progress(`${ctx.prBranch} holds a ferry.yaml that would refuse this promotion, but no pull request is open from it: replacing it`);
+    return undefined;
+  }
+  return {
+    ...ctx.summary, outcome: 'refused', reason: plan.reason, changed: false, files: [],
+    pullRequest: { number: pr.number, url: pr.url, action: 'unchanged' },
+    message: `pull request #${pr.number} (${ctx.prBranch}, ${ctx.seen.slice(0, 12)}) is pending with a ferry.yaml that refuses this promotion: ${plan.message}`,
+  };
+}
+
+function summarise(options: PromoteOptions, target: PromotionTarget, plan: PromotionPlan, branch: string, push: 'pr' | 'direct'): Omit<PromoteResult, 'attempts'> {
   const files = 'files' in plan
     ? plan.files.map((f) => ({ path: f.path, changes: f.changes.map((c) => ({ line: c.line, field: c.yamlPath.join('.'), old: c.old, new: c.new })) }))
     : [];
   return {
     outcome: 'unchanged', changed: false, message: plan.message,
-    app: resolved.target.app, env: options.env, image: formatPromotedImage(resolved.target.image, plan.to),
+    app: target.app, env: options.env, image: formatPromotedImage(target.image, plan.to),
     from: plan.from, to: plan.to, branch, push, files,
   };
 }

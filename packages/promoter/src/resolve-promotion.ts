@@ -1,5 +1,6 @@
 import { FerryError, isSameRepository, parseFerryConfig, resolveAppEnvironment, type FerryConfig } from '@ferry/manifest-model';
-import type { PromotionTarget, PromotionVersion } from './core/plan-promotion.js';
+import { normalizeRepoPath, type GoverningApp } from './core/find-governing-apps.js';
+import type { PromotionGuard, PromotionTarget, PromotionVersion } from './core/plan-promotion.js';
 import { findImageOccurrences } from './core/set-image.js';
 import type { ConfigRepository } from './ports.js';
 
@@ -34,18 +35,30 @@ export interface ResolvedPromotion {
   /** Older than what is in place: a late build is a no-op; an explicit copy from an env is refused. */
   onOlder: 'skip' | 'refuse';
   configFound: boolean;
-  /** The default branch as fetched to read ferry.yaml; the first attempt reuses it when it is the base. */
+  /** ferry.yaml as read (null without one), to tell a pending change to it on a promotion branch. */
+  configText: string | null;
+  /**
+   * Apps whose environment lists one of the target files for the same image repository (`--app`:
+   * the other apps). Those whose target the edit overlaps (`findGoverningApps`, on the base files)
+   * add their hold and policy to the promotion.
+   */
+  governors: GoverningApp[];
+  /** `--file`: the promotion is the one app that governs its edit (name, hold, policy), if any. */
+  adoptGovernor: boolean;
+  /** The default branch as fetched to read ferry.yaml; an attempt on that branch builds on exactly this head. */
   defaultBranch: { branch: string; head: string };
 }
 
-const CONFIG_FILE = 'ferry.yaml';
+export const CONFIG_FILE = 'ferry.yaml';
 
 /**
  * Reads ferry.yaml from the default branch (when present) and turns the request into a target,
- * a version and environment settings. `--from-env` reads the source environment's files.
+ * a version and environment settings. `--from-env` reads the source environment's files, unless
+ * `pinned` gives the version an earlier resolution chose (a retry re-reads ferry.yaml, not the version).
  */
-export async function resolvePromotion(repo: ConfigRepository, request: PromotionRequest): Promise<ResolvedPromotion> {
-  const { config, defaultBranch } = await readConfig(repo);
+export async function resolvePromotion(repo: ConfigRepository, request: PromotionRequest, pinned?: PromotionVersion): Promise<ResolvedPromotion> {
+  const { config, text, defaultBranch } = await readConfig(repo);
+  const configText = text;
   if (request.app !== undefined) {
     if (!config) throw new FerryError('config.not-found', `--app ${request.app} needs ${CONFIG_FILE} at the root of the repository's default branch`, { hint: 'add ferry.yaml (docs/ferry-yaml.md) or use --file PATH --image NAME' });
     const resolved = resolveAppEnvironment(config, request.app, request.env);
@@ -55,27 +68,70 @@ export async function resolvePromotion(repo: ConfigRepository, request: Promotio
     const target: PromotionTarget = {
       app: request.app, env: request.env, image: resolved.image, files: resolved.files, policy: resolved.policy, hold: resolved.hold,
     };
-    const version = request.fromEnv !== undefined ? await readEnvironmentVersion(repo, config, request.app, request.fromEnv) : versionFromImage(request);
-    return { target, version, environment: resolved.environment, onOlder: request.fromEnv !== undefined ? 'refuse' : 'skip', configFound: true, defaultBranch };
+    const version = pinned ?? (request.fromEnv !== undefined ? await readEnvironmentVersion(repo, config, request.app, request.fromEnv) : versionFromImage(request));
+    const governors = findCandidateGovernors(config, resolved.environment.branch, resolved.image, resolved.files)
+      .filter((g) => g.app !== request.app || g.env !== request.env);
+    return {
+      target, version, environment: resolved.environment, onOlder: request.fromEnv !== undefined ? 'refuse' : 'skip', configFound: true,
+      configText, governors, adoptGovernor: false, defaultBranch,
+    };
   }
 
   if (!request.files?.length) throw new FerryError('input.missing', 'pass --app APP or --file PATH', { hint: 'ferry promote --help' });
   if (request.fromEnv !== undefined) throw new FerryError('input.conflict', '--from-env needs --app (the source files come from ferry.yaml)', { hint: 'use --app APP --from-env ENV' });
   if (!request.image) throw new FerryError('input.missing', '--file needs --image NAME[:TAG][@DIGEST]');
-  const environment = config?.environments[request.env];
+  const environment = config?.environments[request.env] ?? { branch: defaultBranch.branch, autoMerge: false, mergeMethod: 'squash', labels: [], reviewers: [], teamReviewers: [] };
   const app = appNameOf(request.image.name);
   const target: PromotionTarget = { app, env: request.env, image: request.image.name, files: request.files, policy: {} };
   return {
-    target, version: versionFromImage(request), onOlder: 'skip', configFound: config !== null, defaultBranch,
-    environment: environment ?? { branch: defaultBranch.branch, autoMerge: false, mergeMethod: 'squash', labels: [], reviewers: [], teamReviewers: [] },
+    target, version: pinned ?? versionFromImage(request), onOlder: 'skip', configFound: config !== null, configText, defaultBranch,
+    governors: config ? findCandidateGovernors(config, environment.branch, request.image.name, request.files) : [], adoptGovernor: true, environment,
   };
 }
 
-async function readConfig(repo: ConfigRepository): Promise<{ config: FerryConfig | null; defaultBranch: { branch: string; head: string } }> {
+/**
+ * The hold and policy that a ferry.yaml text (a pending change on a promotion branch) sets for
+ * these apps and environments; null when the text is not a valid ferry.yaml (the base branch's one rules).
+ */
+export function readGuards(text: string, apps: { app: string; env: string }[]): PromotionGuard[] | null {
+  let config: FerryConfig;
+  try {
+    config = parseFerryConfig(text, CONFIG_FILE);
+  } catch {
+    return null;
+  }
+  return apps.flatMap(({ app, env }) => {
+    if (!config.apps[app]?.environments[env] || !config.environments[env]) return [];
+    const { policy, hold } = resolveAppEnvironment(config, app, env);
+    return [{ app, env, policy, hold }];
+  });
+}
+
+/**
+ * Every (app, environment) of ferry.yaml whose environment lives on `branch` and lists one of
+ * `files` (paths as the workspace reads them) for the same image repository: the file on that
+ * branch is theirs whatever `--env` the caller names.
+ */
+function findCandidateGovernors(config: FerryConfig, branch: string, image: string, files: { path: string }[]): GoverningApp[] {
+  const paths = new Set(files.map((f) => normalizeRepoPath(f.path)));
+  const found: GoverningApp[] = [];
+  for (const [app, appConfig] of Object.entries(config.apps)) {
+    if (!isSameRepository(appConfig.image, image)) continue;
+    for (const env of Object.keys(appConfig.environments)) {
+      if (config.environments[env]?.branch !== branch) continue;
+      const resolved = resolveAppEnvironment(config, app, env);
+      if (!resolved.files.some((f) => paths.has(normalizeRepoPath(f.path)))) continue;
+      found.push({ app, env, policy: resolved.policy, hold: resolved.hold, files: resolved.files });
+    }
+  }
+  return found;
+}
+
+async function readConfig(repo: ConfigRepository): Promise<{ config: FerryConfig | null; text: string | null; defaultBranch: { branch: string; head: string } }> {
   const defaultBranch = await repo.fetchDefaultBranch();
   if (defaultBranch === null) throw new FerryError('target.not-found', 'the repository is empty (no default branch)', { hint: 'check --repo' });
-  const text = (await repo.readFiles(defaultBranch.head, [CONFIG_FILE])).get(CONFIG_FILE);
-  return { config: text === null || text === undefined ? null : parseFerryConfig(text, CONFIG_FILE), defaultBranch };
+  const text = (await repo.readFiles(defaultBranch.head, [CONFIG_FILE])).get(CONFIG_FILE) ?? null;
+  return { config: text === null ? null : parseFerryConfig(text, CONFIG_FILE), text, defaultBranch };
 }
 
 function versionFromImage(request: PromotionRequest): PromotionVersion {

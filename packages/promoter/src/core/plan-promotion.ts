@@ -1,5 +1,5 @@
 import { FerryError } from '@ferry/manifest-model';
-import { checkPolicy, type PolicyReason, type PromotionPolicy } from './check-policy.js';
+import { checkPolicy, type PolicyReason, type PolicyVerdict, type PromotionPolicy } from './check-policy.js';
 import { planSetImage, type FileInput, type FilePlan, type ImageOccurrence } from './set-image.js';
 
 /** Where an image lives in one environment: from ferry.yaml (`--app`) or from flags (`--file`). */
@@ -9,6 +9,19 @@ export interface PromotionTarget {
   /** Image repository to find, e.g. ghcr.io/acme/web (tag/digest ignored). */
   image: string;
   files: { path: string; key?: string | undefined }[];
+  policy: PromotionPolicy;
+  hold?: { reason: string; by?: string | undefined } | undefined;
+  /**
+   * Other apps of ferry.yaml whose targets this edit overlaps (`findGoverningApps`): each one's
+   * hold and policy must allow the promotion too, so a shared file is as guarded as its strictest app.
+   */
+  guards?: PromotionGuard[] | undefined;
+}
+
+/** The hold and policy of one app in one environment, as ferry.yaml says. */
+export interface PromotionGuard {
+  app: string;
+  env: string;
   policy: PromotionPolicy;
   hold?: { reason: string; by?: string | undefined } | undefined;
 }
@@ -71,10 +84,7 @@ export function planPromotion(input: PlanPromotionInput): PromotionPlan {
   const occurrences = plans.flatMap((p) => p.occurrences);
   const from = distinctVersions(occurrences);
 
-  const verdict = checkPolicy({
-    policy: target.policy, hold: target.hold, newTag: version.tag,
-    currentTags: occurrences.map((o) => o.tag), onOlder: input.onOlder,
-  });
+  const verdict = checkGuards(target, version, occurrences, input.onOlder);
   if (verdict.outcome === 'refused') return { outcome: 'refused', reason: verdict.reason, from, to, message: verdict.message };
 
   if (verdict.outcome === 'older') return { outcome: 'older', files: plans, from, to, message: verdict.message };
@@ -87,6 +97,27 @@ export function planPromotion(input: PlanPromotionInput): PromotionPlan {
     outcome: 'change', files: plans, edits, from, to,
     message: `${target.app} in ${target.env}: ${describeVersions(from)} -> ${describeVersion(to)}`,
   };
+}
+
+/**
+ * The target's own policy and hold, then every governing app's: the first refusal wins, then
+ * "older" (a late build is a no-op if any of them would not downgrade), else allowed.
+ */
+function checkGuards(target: PromotionTarget, version: PromotionVersion, occurrences: ImageOccurrence[], onOlder: 'skip' | 'refuse'): PolicyVerdict {
+  const currentTags = occurrences.map((o) => o.tag);
+  const verdicts = [
+    checkPolicy({ policy: target.policy, hold: target.hold, newTag: version.tag, currentTags, onOlder }),
+    ...(target.guards ?? []).map((guard): PolicyVerdict => {
+      const verdict = checkPolicy({ policy: guard.policy, hold: guard.hold, newTag: version.tag, currentTags, onOlder });
+      if (verdict.outcome !== 'refused') return verdict;
+      return { ...verdict, message: `app "${guard.app}" (environment ${guard.env}) in ferry.yaml governs the image in ${describeFiles(target)}: ${verdict.message}` };
+    }),
+  ];
+  return verdicts.find((v) => v.outcome === 'refused') ?? verdicts.find((v) => v.outcome === 'older') ?? { outcome: 'allowed' };
+}
+
+function describeFiles(target: PromotionTarget): string {
+  return target.files.map((f) => f.path).join(', ');
 }
 
 /** `1.4.2`, `1.4.2@sha256:0123abcd`, or `sha256:0123abcd` for digest-only. */
