@@ -64,7 +64,7 @@ describe('promotion branches are per identity, and never clobber another subject
   }
 
   const openPulls = (name: string) => [...world.github.state.repos.get(name)?.pulls.values() ?? []].filter((p) => p.state === 'open');
-  const receivePacks = (name: string) => world.git.requests.filter((r) => r.repo === name && r.service === 'git-receive-pack').length;
+  const receivePacks = (name: string) => world.git.requests.filter((r) => r.repo === name && r.service === 'receive-pack').length;
 
   it('two images both named web (--file) get two branches and two pull requests', async () => {
     const { name, url } = await newRepo();
@@ -117,6 +117,7 @@ describe('promotion branches are per identity, and never clobber another subject
     await world.pushFiles(name, 'ferry/staging/web', { 'envs/staging/web.yaml': deploymentYaml('web', 'ghcr.io/other-team/web:9.9.9') }, { message });
     const before = await readRefs(path);
     const pushesBefore = receivePacks(name);
+    expect(pushesBefore).toBeGreaterThan(0); // the hand-made push above was counted
     let caught: unknown;
     try {
       await promoteIn(name, { env: 'staging', app: 'web', image: { name: 'ghcr.io/acme/web', tag: '1.1.0' } });

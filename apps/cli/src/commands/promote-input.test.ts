@@ -78,7 +78,7 @@ describe('forged promotion inputs are refused at the command line (exit 2, nothi
     expect(result.stderr).toContain('hint: ');
     expect(await readRefs(path)).toBe(before);
     expect(requestsTo(name)).toBe(requests);
-    expect(world.github.state.repos.get(name)?.pulls.size ?? 0).toBe(0);
+    expect(world.github.state.repos.get(name)?.pulls.length ?? 0).toBe(0);
   });
 
   it.each([
