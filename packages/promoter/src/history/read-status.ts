@@ -72,7 +72,7 @@ export async function readEnvironmentStatus(options: ReadStatusOptions): Promise
 
   const appStatus: AppVersion[] = apps.map((app) => {
     const resolved = resolveAppEnvironment(config, app, env);
-    const last = readPromotionRecords(log, app, env)[0];
+    const last = readPromotionRecords(log, app, env, resolved.image)[0];
     return {
       app, image: resolved.image, versions: atHead.get(app) ?? [],
       ...(last ? { promoted: { commit: last.commit, time: last.time, ...(last.rollbackFrom ? { rollbackFrom: last.rollbackFrom } : {}) } } : {}),
