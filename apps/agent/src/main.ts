@@ -90,9 +90,11 @@ function flagTarget(source: NonNullable<AgentArgs['source']>): SyncTarget {
     ...(source.bearerToken !== undefined ? { bearerToken: source.bearerToken } : {}),
   };
   return {
-    identity: { name: source.name, namespace: source.stateNamespace },
+    // kind 'flags': an inventory and owner labels of their own, never shared with a Sync object.
+    identity: { name: source.name, namespace: source.stateNamespace, kind: 'flags' },
     spec,
     fromObject: false,
+    ...(source.adoptInventory !== undefined ? { adoptInventory: source.adoptInventory } : {}),
     ...(Object.keys(credentials).length ? { credentials } : {}),
   };
 }

@@ -1,4 +1,4 @@
-import { parseDuration, parseSyncSpec } from '@ferry/agent';
+import { UnrecordedSourceId, defaultFlagName, parseDuration, parseSyncSpec } from '@ferry/agent';
 import { FerryError } from '@ferry/manifest-model';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
@@ -28,6 +28,8 @@ export interface AgentArgs {
   source?: {
     name: string;
     stateNamespace: string;
+    /** `--adopt-inventory ID`: take over the inventory recorded for the source with this id. */
+    adoptInventory?: string;
     spec: Record<string, unknown>;
     username?: string;
     password?: string;
@@ -49,8 +51,11 @@ Selection:
     --namespace NS        namespace for objects that name none (default: --state-namespace)
     --render MODE         auto | plain | kustomize | helm (default auto)
     --helm-chart DIR      chart directory (helm); --values FILE (repeatable) values files in the repo
-    --name NAME           the source's name in owner labels and its inventory (default "cli")
-    --state-namespace NS  where the inventory ConfigMap lives (default "default")
+    --name NAME           the source's name in owner labels and its inventory ConfigMap
+                          ferry-flags-inventory-NAME (default cli-<hash of url, path, --namespace>)
+    --state-namespace NS  where the inventory ConfigMap lives (default "default"; must exist)
+    --adopt-inventory ID  take over an inventory written for another source, on purpose (the
+                          refusal prints the ID); its objects the new source lacks are pruned
     --no-prune            never delete objects removed from the source
     --allow-empty         allow a render with no objects (prunes everything)
     --allow-delete-all-namespaces
@@ -83,7 +88,7 @@ export function parseAgentArgs(argv: readonly string[], env: Record<string, stri
       sync: { type: 'string' }, 'sync-namespace': { type: 'string' },
       url: { type: 'string' }, ref: { type: 'string' }, path: { type: 'string' }, namespace: { type: 'string' },
       render: { type: 'string' }, 'helm-chart': { type: 'string' }, values: { type: 'string', multiple: true },
-      name: { type: 'string' }, 'state-namespace': { type: 'string' }, 'no-prune': { type: 'boolean' },
+      name: { type: 'string' }, 'state-namespace': { type: 'string' }, 'adopt-inventory': { type: 'string' }, 'no-prune': { type: 'boolean' },
       'allow-empty': { type: 'boolean' }, 'allow-delete-all-namespaces': { type: 'boolean' }, timeout: { type: 'string' },
       kubeconfig: { type: 'string' }, context: { type: 'string' }, concurrency: { type: 'string' },
       'health-timeout': { type: 'string' }, kubectl: { type: 'string' }, helm: { type: 'string' },
@@ -131,6 +136,10 @@ export function parseAgentArgs(argv: readonly string[], env: Record<string, stri
   const reporter = parseReporterConfig(values, env);
   if (reporter && command === 'sync') args.reporter = reporter;
 
+  if (values.url === undefined) {
+    const flagOnly = (['name', 'state-namespace', 'adopt-inventory'] as const).find((flag) => values[flag] !== undefined);
+    if (flagOnly) fail(`--${flagOnly} applies to a source given by flags (--url) only; a Sync object's inventory is named after the Sync`);
+  }
   if (values.sync !== undefined) {
     const parts = values.sync.split('/');
     if (parts.length > 2 || parts.some((p) => p === '')) fail(`--sync ${values.sync}: expected NAME or NAMESPACE/NAME`);
@@ -140,6 +149,15 @@ export function parseAgentArgs(argv: readonly string[], env: Record<string, stri
     args.selection = values['sync-namespace'] ? { namespace: values['sync-namespace'] } : {};
   } else {
     const stateNamespace = values['state-namespace'] ?? 'default';
+    if (!isDnsLabel(stateNamespace)) fail(`--state-namespace ${JSON.stringify(stateNamespace)}: not a namespace name (${dnsLabelRule})`);
+    const name = values.name ?? defaultFlagName(values.url ?? '', values.path ?? '', values.namespace);
+    if (values.name !== undefined && !isSourceName(values.name)) {
+      fail(`--name ${JSON.stringify(values.name)}: not a valid name (${sourceNameRule}); it names the owner labels and the inventory ConfigMap ferry-flags-inventory-NAME`);
+    }
+    const adopt = values['adopt-inventory'];
+    if (adopt !== undefined && adopt !== UnrecordedSourceId && !/^[0-9a-f]{12}$/.test(adopt)) {
+      fail(`--adopt-inventory ${JSON.stringify(adopt)}: expected the 12-hex source id (or "${UnrecordedSourceId}") that a refusal to take over an inventory printed`);
+    }
     const spec: Record<string, unknown> = {
       url: values.url,
       ref: parseRef(values.ref ?? 'main'),
@@ -153,8 +171,9 @@ export function parseAgentArgs(argv: readonly string[], env: Record<string, stri
       ...(values['helm-chart'] || values.values ? { helm: { ...(values['helm-chart'] ? { chart: values['helm-chart'] } : {}), valuesFiles: values.values ?? [] } } : {}),
     };
     args.source = {
-      name: values.name ?? 'cli',
+      name,
       stateNamespace,
+      ...(adopt !== undefined ? { adoptInventory: adopt } : {}),
       spec,
       ...(env['FERRY_GIT_USERNAME'] ? { username: env['FERRY_GIT_USERNAME'] } : {}),
       ...(env['FERRY_GIT_PASSWORD'] ? { password: env['FERRY_GIT_PASSWORD'] } : {}),
@@ -185,6 +204,19 @@ function checkSourceFlags(spec: Record<string, unknown>, fail: (message: string)
     const flag = flagOfField.find(([pattern]) => pattern.test(field))?.[1];
     fail(flag ? `${flag}: ${detail.slice(field.length).replace(/^:\s*/, '')} (${field})` : detail);
   }
+}
+
+const dnsLabelRule = 'lower-case letters, digits and "-", starting and ending with a letter or digit, at most 63 characters';
+const sourceNameRule = 'lower-case letters, digits, "-" and ".", starting and ending with a letter or digit, at most 63 characters';
+
+/** A namespace name (RFC 1123 label). */
+function isDnsLabel(text: string): boolean {
+  return text.length <= 63 && /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(text);
+}
+
+/** A flag-mode name: a label value (at most 63) that also makes a valid ConfigMap name (RFC 1123 subdomain). */
+function isSourceName(text: string): boolean {
+  return text.length <= 63 && /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/.test(text);
 }
 
 function parseRef(ref: string): Record<string, string> {

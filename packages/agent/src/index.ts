@@ -5,7 +5,10 @@ export { ApplyStage, compareForApply, compareForDelete, groupByStage, stageOf } 
 export { assessHealth } from './plan/assess-health.js';
 export type { Health, HealthState } from './plan/assess-health.js';
 export { deepEqual, differsFromLive, listChangedPaths, normalizeForCompare } from './plan/compare-objects.js';
-export { decodeInventory, encodeInventory, uniqueRefs } from './plan/inventory.js';
+export {
+  canonicalRepoUrl, checkInventoryOwner, decodeInventory, defaultFlagName, describeSource, encodeInventory, inventorySource, sameSource, sourceId, UnrecordedSourceId, uniqueRefs,
+} from './plan/inventory.js';
+export type { InventorySource } from './plan/inventory.js';
 export { checkPruneGuards, decidePrune, findPruneCandidates } from './plan/plan-prune.js';
 export type { PruneDecision, PruneGuardOptions } from './plan/plan-prune.js';
 export { parseManifestFile, parseManifests } from './render/parse-manifests.js';
@@ -28,7 +31,7 @@ export type { OutcomeSummary, SyncCondition, SyncOutcome, SyncStatus } from './r
 export { classifyError } from './reconcile/classify-error.js';
 export type { ObjectAction, ObjectChange } from './reconcile/apply-objects.js';
 export type { PruneResult } from './reconcile/prune-objects.js';
-export { InventoryLabel, inventoryName, loadSyncState } from './reconcile/inventory-store.js';
+export { checkInventoryWritable, describeInventory, InventoryLabel, inventoryName, loadSyncState } from './reconcile/inventory-store.js';
 export type { SyncState } from './reconcile/inventory-store.js';
 export { formatDescription, repositoryOf, statusOfReport } from './reporting/commit-status.js';
 export type { CommitState, CommitStatus, CommitStatusPort } from './reporting/commit-status.js';

@@ -8,6 +8,7 @@ import { FerryError } from '@ferry/manifest-model';
 import type { KubeApi } from '../adapters/kube-client.js';
 import { isInvalidSync, loadSyncTargets } from '../adapters/sync-store.js';
 import type { KubeObject, ObjectRef } from '../plan/kube-object.js';
+import { inventorySource, sameSource } from '../plan/inventory.js';
 import { classifyError } from '../reconcile/classify-error.js';
 import { loadSyncState } from '../reconcile/inventory-store.js';
 import { hashSpec, reconcileSync, reportInvalidSync, type ReconcileDeps, type SyncReport } from '../reconcile/reconcile-sync.js';
@@ -258,7 +259,9 @@ export class SyncDaemon {
       } else {
         const before = await loadSyncState(this.deps.kube, identity);
         let taken: ObjectRef[] = [];
-        if (!loaded.spec.suspend && before.inventory.length) {
+        // Not in an inventory recorded for another source: the reconcile refuses it (InventoryConflict).
+        const foreign = before.source !== undefined && !sameSource(before.source, inventorySource('Sync', loaded.spec.url, loaded.spec.path));
+        if (!loaded.spec.suspend && before.inventory.length && !foreign) {
           taken = await takeOwnershipOfForeignEdits(this.deps.kube, before.inventory, ownerSelector(identity), this.options.concurrency).catch((error: unknown) => {
             log.warn('could not take over kubectl-edited fields', { error: classifyError(error).message });
             return [];

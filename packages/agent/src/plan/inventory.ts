@@ -1,4 +1,5 @@
 import { FerryError } from '@ferry/manifest-model';
+import { createHash } from 'node:crypto';
 import type { ObjectRef } from './kube-object.js';
 import { formatObjectKey } from './kube-object.js';
 
@@ -31,4 +32,110 @@ export function uniqueRefs(refs: readonly ObjectRef[]): ObjectRef[] {
   const byKey = new Map<string, ObjectRef>();
   for (const ref of refs) byKey.set(formatObjectKey(ref), ref);
   return [...byKey.values()];
+}
+
+/**
+ * The source an inventory belongs to, recorded on its ConfigMap. A reconcile of another source never
+ * takes the inventory over silently (it would prune the objects of the source that wrote it).
+ */
+export interface InventorySource {
+  /** `Sync`: a Sync object; `flags`: `ferry-agent sync --url` (flag mode). */
+  kind: 'Sync' | 'flags';
+  /** The repository URL without credentials, query or fragment (see canonicalRepoUrl). */
+  url: string;
+  /** The directory in the repository, normalised; '' for the root. */
+  path: string;
+}
+
+/** What `--adopt-inventory` / the adopt annotation names for an inventory that records no source. */
+export const UnrecordedSourceId = 'unrecorded';
+
+/**
+ * The repository URL as recorded and compared: no user or password, query or fragment (they may
+ * carry tokens), lower-case scheme and host, no default port, no trailing `/` or `.git`. So
+ * `https://user:tok@Git.example.com:443/acme/config.git/` and `https://git.example.com/acme/config`
+ * are one repository. A URL that does not parse is kept as given, minus anything before an `@`.
+ */
+export function canonicalRepoUrl(url: string): string {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return url.replace(/^[^/]*@/, '').replace(/[?#].*$/, '').replace(/(\.git)?\/*$/, '');
+  }
+  parsed.username = '';
+  parsed.password = '';
+  parsed.search = '';
+  parsed.hash = '';
+  const path = parsed.pathname.replace(/\/+$/, '').replace(/\.git$/, '').replace(/\/+$/, '');
+  return `${parsed.protocol}//${parsed.host}${path}`;
+}
+
+/** `.`, `./x/`, `a//b` -> '', `x`, `a/b`: the same directory written differently is one source. */
+export function normalizeSourcePath(path: string): string {
+  return path.split('/').filter((part) => part !== '' && part !== '.').join('/');
+}
+
+export function inventorySource(kind: InventorySource['kind'], url: string, path: string): InventorySource {
+  return { kind, url: canonicalRepoUrl(url), path: normalizeSourcePath(path) };
+}
+
+export function sameSource(a: InventorySource, b: InventorySource): boolean {
+  return a.kind === b.kind && a.url === b.url && a.path === b.path;
+}
+
+/** A short, stable id of a source: what a user names to adopt an inventory on purpose. */
+export function sourceId(source: InventorySource | undefined): string {
+  if (!source) return UnrecordedSourceId;
+  return createHash('sha256').update(`${source.kind}\n${source.url}\n${source.path}`).digest('hex').slice(0, 12);
+}
+
+export function describeSource(source: InventorySource | undefined): string {
+  if (!source) return 'an unrecorded source (written by a ferry-agent older than source records)';
+  const kind = source.kind === 'flags' ? 'flag mode (ferry-agent sync --url)' : 'a Sync object';
+  return `${kind}, ${source.url}, path "${source.path || '.'}" (source id ${sourceId(source)})`;
+}
+
+/**
+ * The default `--name` of flag mode: derived from the source (URL, path and `--namespace` when
+ * given), so two deploys of different repositories never share an inventory by default.
+ */
+export function defaultFlagName(url: string, path: string, namespace?: string): string {
+  const digest = createHash('sha256').update(`${canonicalRepoUrl(url)}\n${normalizeSourcePath(path)}\n${namespace ?? ''}`).digest('hex');
+  return `cli-${digest.slice(0, 12)}`;
+}
+
+export interface InventoryOwnerCheck {
+  /** The inventory as loaded: whether its ConfigMap exists and the source it records. */
+  exists: boolean;
+  recorded?: InventorySource | undefined;
+  /** The source of this reconcile. */
+  current: InventorySource;
+  /** Where the inventory lives, for the message: `namespace/name` of its ConfigMap. */
+  inventory: string;
+  /** The source id the user named to adopt the inventory on purpose (flag or annotation). */
+  adopt?: string | undefined;
+  /** True when this owner has applied before (a Sync object whose status names a revision). */
+  appliedBefore: boolean;
+  /** How to adopt, for the hint: `--adopt-inventory ID` or the kubectl annotate command. */
+  howToAdopt: (id: string) => string;
+}
+
+/**
+ * Decides whether this reconcile may use the inventory. New (no ConfigMap) or recorded for this
+ * source: yes. Recorded for another source: only when the user named that source's id. Recorded for
+ * no source (an older agent wrote it): yes for an owner that applied before (its own inventory, now
+ * recorded), else only on purpose. Throws `inventory.foreign` (Stalled) otherwise, before any write.
+ */
+export function checkInventoryOwner(check: InventoryOwnerCheck): 'new' | 'own' | 'adopted' {
+  if (!check.exists) return 'new';
+  if (check.recorded && sameSource(check.recorded, check.current)) return 'own';
+  if (!check.recorded && check.appliedBefore) return 'own';
+  const id = sourceId(check.recorded);
+  if (check.adopt === id) return 'adopted';
+  throw new FerryError(
+    'inventory.foreign',
+    `inventory ${check.inventory} belongs to another source: it was written by ${describeSource(check.recorded)}; this reconcile is ${describeSource(check.current)}. Nothing was applied or pruned: taking it over would prune the objects of the other source`,
+    { hint: `if this source replaces the other one on purpose (a repository move), ${check.howToAdopt(id)}: the objects the inventory lists become this source's, and those it does not render are pruned. Otherwise use another name` },
+  );
 }

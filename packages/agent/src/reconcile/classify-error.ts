@@ -26,6 +26,9 @@ export function classifyError(error: unknown): ClassifiedError {
   if (error.code === 'apply.forbidden' || error.code === 'kube.forbidden') return stalled(AgentReason.Forbidden);
   if (error.code === 'apply.invalid' || error.code === 'kube.invalid' || error.code === 'kube.immutable') return stalled(AgentReason.ValidationFailed);
   if (area === 'guard') return stalled(AgentReason.PruneBlocked);
+  if (error.code === 'inventory.foreign') return stalled(AgentReason.InventoryConflict);
+  // A missing state namespace, a corrupt inventory: a human must fix them; retrying changes nothing.
+  if (area === 'inventory') return stalled(AgentReason.InvalidConfig);
   if (area === 'render' || area === 'plan') return stalled(AgentReason.BuildFailed);
   if (area === 'sync' || error.code === 'kube.config') return stalled(AgentReason.InvalidConfig);
   if (area === 'source') {

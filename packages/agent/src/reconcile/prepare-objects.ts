@@ -1,7 +1,7 @@
 import { FerryError } from '@ferry/manifest-model';
 import type { KubeObject, ObjectRef, RenderedObject } from '../plan/kube-object.js';
 import { describeObject, formatObjectKey, groupOf, toObjectRef } from '../plan/kube-object.js';
-import { ownerLabels, type SyncIdentity } from '../sync/labels.js';
+import { withOwnerLabels, type SyncIdentity } from '../sync/labels.js';
 
 export type Scope = 'Namespaced' | 'Cluster';
 /** Discovery lookup; undefined when the server does not know the kind. */
@@ -48,7 +48,7 @@ export async function prepareObjects(rendered: readonly RenderedObject[], sync: 
         hint: 'check apiVersion and kind, or add the CustomResourceDefinition to the repository',
       });
     }
-    const metadata = { ...object.metadata, labels: { ...object.metadata.labels, ...ownerLabels(sync) } };
+    const metadata = { ...object.metadata, labels: withOwnerLabels(object.metadata.labels, sync) };
     if (scope === 'Namespaced') metadata.namespace = object.metadata.namespace || defaultNamespace;
     else delete metadata.namespace;
     const ready: KubeObject = { ...object, metadata };

@@ -1,15 +1,15 @@
 import { createHash } from 'node:crypto';
 import type { GitCredentials, GitSource } from '../adapters/git-source.js';
-import { KubeApiError, type KubeApi } from '../adapters/kube-client.js';
+import type { KubeApi } from '../adapters/kube-client.js';
 import { renderSource, type RenderTools } from '../adapters/renderers/render-source.js';
 import type { ObjectRef } from '../plan/kube-object.js';
-import { uniqueRefs } from '../plan/inventory.js';
+import { checkInventoryOwner, inventorySource, sameSource, uniqueRefs } from '../plan/inventory.js';
 import { checkPruneGuards, findPruneCandidates } from '../plan/plan-prune.js';
 import { SyncApiVersion, SyncKind, parseDuration, type SyncSpec } from '../sync/sync-spec.js';
-import { ownerSelector, type SyncIdentity } from '../sync/labels.js';
+import { AdoptInventoryAnnotation, ownerKindOf, ownerSelector, type SyncIdentity } from '../sync/labels.js';
 import { applyObjects, type ObjectChange } from './apply-objects.js';
 import { classifyError } from './classify-error.js';
-import { loadSyncMarker, loadSyncState, saveSyncState, type SyncState } from './inventory-store.js';
+import { checkInventoryWritable, describeInventory, loadSyncMarker, loadSyncState, saveSyncState, type SyncState } from './inventory-store.js';
 import { prepareObjects, type PreparedObject } from './prepare-objects.js';
 import { pruneObjects, type PruneResult } from './prune-objects.js';
 import { AgentReason, summarizeStatus, type OutcomeSummary, type SyncOutcome, type SyncStatus } from './sync-status.js';
@@ -25,6 +25,11 @@ export interface SyncTarget {
   generation?: number;
   status?: SyncStatus;
   credentials?: GitCredentials;
+  /**
+   * The source id (printed by an `inventory.foreign` refusal) of an inventory this target may take
+   * over on purpose: `--adopt-inventory ID`, or the Sync's `ferry.dev/adopt-inventory` annotation.
+   */
+  adoptInventory?: string;
 }
 
 export interface ReconcileDeps {
@@ -80,6 +85,8 @@ export async function reconcileSync(target: SyncTarget, deps: ReconcileDeps, opt
     inventorySize: target.status?.inventorySize ?? 0, status: target.status ?? {}, statusWritten: false, durationMs: 0,
   };
   let state: SyncState | undefined;
+  // Recorded on the inventory with every write below; compared with what it records before any.
+  const source = inventorySource(ownerKindOf(identity), spec.url, spec.path);
   let appliedSoFar: ObjectRef[] = [];
   let summary: OutcomeSummary;
   try {
@@ -94,13 +101,23 @@ export async function reconcileSync(target: SyncTarget, deps: ReconcileDeps, opt
     const generationSeen = target.generation === undefined || target.status?.observedGeneration === target.generation;
     if (!options.force && !options.dryRun && generationSeen) {
       const marker = await loadSyncMarker(deps.kube, identity);
-      if (marker.healthy && marker.lastAppliedRevision === head && marker.specHash === specHash) {
+      if (marker.healthy && marker.lastAppliedRevision === head && marker.specHash === specHash && marker.source && sameSource(marker.source, source)) {
         report.inventorySize = marker.inventorySize ?? report.inventorySize;
         summary = { outcome: 'Unchanged', reason: AgentReason.ReconciliationSucceeded, message: `revision ${short(head)} is applied and healthy; the remote head is unchanged`, attemptedRevision: head, appliedRevision: head, inventorySize: report.inventorySize };
         return await finish(target, deps, options, report, summary, started);
       }
     }
     state = await loadSyncState(deps.kube, identity);
+    // Whose inventory this is, and whether it can be written at all: both before the first write.
+    checkInventoryOwner({
+      exists: state.exists ?? true, recorded: state.source, current: source, inventory: describeInventory(identity), adopt: target.adoptInventory,
+      // Applied, not attempted: a refusal records an attempt, and must not turn into consent next time.
+      appliedBefore: Boolean(target.status?.lastAppliedRevision),
+      howToAdopt: (id) => (target.fromObject
+        ? `annotate the Sync: kubectl annotate sync ${identity.name} -n ${identity.namespace} ${AdoptInventoryAnnotation}=${id}`
+        : `re-run with --adopt-inventory ${id}`),
+    });
+    if (!state.exists) await checkInventoryWritable(deps.kube, identity);
     report.inventorySize = state.inventory.length;
     if (!options.dryRun) await deps.reporter?.applying(target, head);
     await deps.source.fetchCommit(spec.url, spec.ref, head, target.credentials);
@@ -131,15 +148,10 @@ export async function reconcileSync(target: SyncTarget, deps: ReconcileDeps, opt
       beforeWrites: async (refs) => {
         const ahead = uniqueRefs([...before.inventory, ...refs]);
         if (ahead.length === before.inventory.length) return;
-        const next = { ...before, inventory: ahead, healthy: false };
-        try {
-          await saveSyncState(deps.kube, identity, next, before);
-        } catch (error) {
-          // The inventory's namespace is created by this very revision (flag mode only: a Sync object
-          // lives in its namespace). Then the writes are recorded after the apply, as they go.
-          if (error instanceof KubeApiError && error.statusCode === 404 && error.detailsKind === 'namespaces') return;
-          throw error;
-        }
+        const next = { ...before, source, inventory: ahead, healthy: false };
+        // A failed write-ahead stops the apply before its first write (the state namespace was checked
+        // above, so a missing one never gets here): no object is ever written that no inventory names.
+        await saveSyncState(deps.kube, identity, next, before);
         state = next;
       },
     });
@@ -153,8 +165,8 @@ export async function reconcileSync(target: SyncTarget, deps: ReconcileDeps, opt
     // Track new objects before pruning, so a crash from here on never leaves them unknown.
     const grown = uniqueRefs([...state.inventory, ...appliedSoFar]);
     if (grown.length > state.inventory.length) {
-      await saveSyncState(deps.kube, identity, { ...state, inventory: grown, healthy: false }, state);
-      state = { ...state, inventory: grown, healthy: false };
+      await saveSyncState(deps.kube, identity, { ...state, source, inventory: grown, healthy: false }, state);
+      state = { ...state, source, inventory: grown, healthy: false };
     }
     appliedSoFar = [];
 
@@ -166,7 +178,7 @@ export async function reconcileSync(target: SyncTarget, deps: ReconcileDeps, opt
     // health
     const timeoutMs = options.healthTimeoutMs ?? parseDuration(spec.timeout);
     const health = await waitHealthy(deps.kube, changes.map((c) => ({ ref: c.ref, ...(c.health ? { health: c.health } : {}) })), { timeoutMs, concurrency });
-    await saveSyncState(deps.kube, identity, { inventory, lastAppliedRevision: head, specHash, healthy: health.healthy && !report.prune.failed.length }, state);
+    await saveSyncState(deps.kube, identity, { source, inventory, lastAppliedRevision: head, specHash, healthy: health.healthy && !report.prune.failed.length }, state);
 
     const counts = describeCounts(report);
     if (report.prune.failed.length) {
@@ -184,7 +196,7 @@ export async function reconcileSync(target: SyncTarget, deps: ReconcileDeps, opt
     // Objects written before the failure must be remembered, or a later prune could never remove them.
     if (state && appliedSoFar.length && !options.dryRun) {
       const grown = uniqueRefs([...state.inventory, ...appliedSoFar]);
-      await saveSyncState(deps.kube, identity, { ...state, inventory: grown, healthy: false }, state).catch(() => undefined);
+      await saveSyncState(deps.kube, identity, { ...state, source, inventory: grown, healthy: false }, state).catch(() => undefined);
       report.inventorySize = grown.length;
     }
   }

@@ -10,6 +10,8 @@ export const AgentReason = {
   Forbidden: 'Forbidden',
   /** A prune guard refused the revision (empty render, every Namespace deleted). */
   PruneBlocked: 'PruneBlocked',
+  /** The inventory belongs to another source (or cannot be written); nothing was applied or pruned. */
+  InventoryConflict: 'InventoryConflict',
   /** The server's dry-run rejected an object; nothing was applied. */
   ValidationFailed: 'ValidationFailed',
   /** Health timed out or an object failed; the revision is applied. */

@@ -1,31 +1,60 @@
 /**
  * Labels and annotations the agent reads or writes on managed objects. Documented in docs/agent.md.
  */
-/** Owner labels: an object is ours to prune only while both still name this Sync. */
+/** Owner labels: an object is ours to prune only while they all still name this Sync. */
 export const OwnerNameLabel = 'ferry.dev/sync-name';
 export const OwnerNamespaceLabel = 'ferry.dev/sync-namespace';
+/**
+ * `ferry.dev/owner-kind: flags` marks an object applied by `ferry-agent sync --url` (flag mode).
+ * Objects of Sync objects never carry it, so a Sync `default/cli` and a flag-mode run named `cli`
+ * with its state in `default` are two different owners (distinct namespaces of names).
+ */
+export const OwnerKindLabel = 'ferry.dev/owner-kind';
 /** `ferry.dev/prune: disabled` keeps an object in the cluster when it leaves the repository. */
 export const PruneAnnotation = 'ferry.dev/prune';
 export const PruneDisabled = 'disabled';
 /** `ferry.dev/recreate: enabled` lets the agent delete and recreate an object on an immutable-field error. */
 export const RecreateAnnotation = 'ferry.dev/recreate';
 export const RecreateEnabled = 'enabled';
+/**
+ * `ferry.dev/adopt-inventory: <source id>` on a Sync object lets it take over an inventory recorded
+ * for another source (a repository move), once: the value must name the source id the refusal printed.
+ */
+export const AdoptInventoryAnnotation = 'ferry.dev/adopt-inventory';
 /** The server-side apply field manager. */
 export const FieldManager = 'ferry-agent';
+
+/** Who owns an inventory and the objects it lists: a Sync object, or a flag-mode run. */
+export type OwnerKind = 'Sync' | 'flags';
 
 export interface SyncIdentity {
   name: string;
   namespace: string;
+  /** Absent: a Sync object. `flags`: `ferry-agent sync --url` (state in its inventory only). */
+  kind?: OwnerKind;
+}
+
+export function ownerKindOf(sync: SyncIdentity): OwnerKind {
+  return sync.kind ?? 'Sync';
 }
 
 export function ownerLabels(sync: SyncIdentity): Record<string, string> {
-  return { [OwnerNameLabel]: sync.name, [OwnerNamespaceLabel]: sync.namespace };
+  return { [OwnerNameLabel]: sync.name, [OwnerNamespaceLabel]: sync.namespace, ...(ownerKindOf(sync) === 'flags' ? { [OwnerKindLabel]: 'flags' } : {}) };
+}
+
+/** An object's labels with the owner labels set; a kind label the source wrote itself never survives. */
+export function withOwnerLabels(labels: Record<string, string> | undefined, sync: SyncIdentity): Record<string, string> {
+  const { [OwnerKindLabel]: _fromSource, ...rest } = labels ?? {};
+  return { ...rest, ...ownerLabels(sync) };
 }
 
 export function ownerSelector(sync: SyncIdentity): string {
-  return `${OwnerNameLabel}=${sync.name},${OwnerNamespaceLabel}=${sync.namespace}`;
+  // `!=` also matches objects without the label: every object a Sync object ever applied.
+  const kind = ownerKindOf(sync) === 'flags' ? `${OwnerKindLabel}=flags` : `${OwnerKindLabel}!=flags`;
+  return `${OwnerNameLabel}=${sync.name},${OwnerNamespaceLabel}=${sync.namespace},${kind}`;
 }
 
 export function isOwnedBy(labels: Record<string, string> | undefined, sync: SyncIdentity): boolean {
-  return labels?.[OwnerNameLabel] === sync.name && labels?.[OwnerNamespaceLabel] === sync.namespace;
+  return labels?.[OwnerNameLabel] === sync.name && labels?.[OwnerNamespaceLabel] === sync.namespace
+    && (labels?.[OwnerKindLabel] === 'flags') === (ownerKindOf(sync) === 'flags');
 }

@@ -51,7 +51,7 @@ export async function createSource(h: AgentHarness, name: string, files: Record<
 
 /** A flag-mode target: no Sync object; state in the inventory ConfigMap of `namespace`. */
 export function flagTarget(name: string, namespace: string, spec: SyncSpecInput): SyncTarget {
-  return { identity: { name, namespace }, spec: parseSyncSpec(spec, 'test'), fromObject: false };
+  return { identity: { name, namespace, kind: 'flags' }, spec: parseSyncSpec(spec, 'test'), fromObject: false };
 }
 
 export function runSync(h: AgentHarness, target: SyncTarget, options: ReconcileOptions = {}): Promise<SyncReport> {
