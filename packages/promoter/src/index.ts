@@ -16,6 +16,7 @@ export {
 } from './core/format-promotion.js';
 export type { PromotionSubject, PromotionTrailers } from './core/format-promotion.js';
 export { checkBuildUrl, checkPromotionName, checkPromotionText, checkSourceCommit } from './core/promotion-input.js';
+export { markdownCode, markdownText } from './core/markdown-text.js';
 export { formatUnifiedDiff } from './core/format-diff.js';
 export { openOrUpdatePullRequest, requestMerge, waitForMerge } from './core/pull-request-flow.js';
 export type { PullRequest, PullRequestHost, Clock, MergeMethodName } from './core/pull-request-flow.js';

@@ -1,7 +1,7 @@
 import { appendFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { FerryError, parseImageReference } from '@ferry/manifest-model';
-import { checkBuildUrl, checkPromotionName, checkPromotionText, checkSourceCommit, openGitWorkspace, promote, type PromoteResult, type WaitLiveResult } from '@ferry/promoter';
+import { checkBuildUrl, checkPromotionName, checkPromotionText, checkSourceCommit, markdownCode, markdownText, openGitWorkspace, promote, type PromoteResult, type WaitLiveResult } from '@ferry/promoter';
 import { ExitCode, UsageError, type CliIo, type Command } from '../command.js';
 import { connectRepo, resolveRepo } from './connect-repo.js';
 import { parseClusters, runWaitLive, type WaitLiveFlags } from './wait-live-step.js';
@@ -254,16 +254,18 @@ async function writeGitHubActions(io: CliIo, r: PromoteResult & { live?: WaitLiv
   }
   const summary = io.env['GITHUB_STEP_SUMMARY'];
   if (summary) {
-    const rows = r.files.flatMap((f) => f.changes.map((c) => `| \`${f.path}\` | ${c.line} | \`${c.field}\` | \`${c.old}\` | \`${c.new}\` |`));
+    // Paths, keys and values come from the repository: code spans, inert in the rendered summary.
+    const cell = (text: string) => markdownCode(text, { inTable: true });
+    const rows = r.files.flatMap((f) => f.changes.map((c) => `| ${cell(f.path)} | ${c.line} | ${cell(c.field)} | ${cell(c.old)} | ${cell(c.new)} |`));
     const md = [
       `### ferry promote: ${r.app} → ${r.env}`,
       '',
-      r.message,
+      markdownText(r.message),
       '',
       ...(rows.length ? ['| File | Line | Field | From | To |', '|---|---|---|---|---|', ...rows, ''] : []),
       ...(r.pullRequest ? [`Pull request: ${r.pullRequest.url}`, ''] : []),
       ...(r.mergeSha ? [`Merge sha: \`${r.mergeSha}\``, ''] : []),
-      ...(r.live ? [`Live: **${r.live.outcome}**: ${r.live.message}`, ''] : []),
+      ...(r.live ? [`Live: **${r.live.outcome}**: ${markdownText(r.live.message)}`, ''] : []),
     ].join('\n');
     await appendFile(summary, `${md}\n`);
   }

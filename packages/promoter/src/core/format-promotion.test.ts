@@ -4,7 +4,7 @@ import { FerryError, parseImageReference } from '@ferry/manifest-model';
 import {
   formatCommitMessage, formatPromotionBranch, formatPullRequest, formatReleaseHoldBranch, parseTrailers, readPromotionTrailers, type PromotionDescription,
 } from './format-promotion.js';
-import { markdownCode } from './markdown-text.js';
+import { markdownCode, markdownText } from './markdown-text.js';
 
 const digest = `sha256:${'ab'.repeat(32)}`;
 const description: PromotionDescription = {
@@ -111,6 +111,10 @@ describe('formatPullRequest renders user and repository text inert', () => {
     expect(markdownCode('`x`')).toBe('`` `x` ``');
     expect(markdownCode('line\nbreak')).toBe('`line\\nbreak`');
     expect(markdownCode('')).toBe('` `');
+  });
+
+  it('escapes plain text for a job summary: no link, image, HTML, mention or line break survives', () => {
+    expect(markdownText('promoted <img src=x> [a](b) @acme/all *x*\nnext')).toBe('promoted \\<img src=x\\> \\[a\\]\\(b\\) \\@acme/all \\*x\\*\\\\nnext');
   });
 });
 

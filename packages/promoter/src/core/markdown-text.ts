@@ -20,3 +20,11 @@ export function markdownCode(text: string, options: { inTable?: boolean } = {}):
 export function markdownLink(url: string): string {
   return `<${new URL(url).href}>`;
 }
+
+/**
+ * One line of plain text in Markdown (a job summary's message): control characters escaped and
+ * every character Markdown or HTML could act on backslash-escaped, so it renders as written.
+ */
+export function markdownText(text: string): string {
+  return escapeControlCharacters(text).replace(/[\\`*_{}[\]()#+!|<>~@&]/g, '\\$&');
+}
