@@ -40,8 +40,9 @@ Promote an image into the config repo: one commit (or one pull request) per prom
                       one containing it) applied and healthy; fails with the agent's own reason
   --clusters A,B      clusters --wait-live waits for (default: those that reported on the commit before the merge)
   --timeout DURATION  how long --wait-merged / --wait-live wait in all: 90s, 10m, 1h30m (default 30m)
-  --source-commit SHA build's source commit, recorded in the commit message and trailers
-  --build-url URL     build's URL, recorded likewise
+  --source-commit SHA build's source commit (4-64 lower-case hex), recorded in the commit message and trailers
+  --build-url URL     build's http(s) URL, recorded likewise (linked in the PR body)
+                      No flag may hold control or line-breaking characters; ENV and APP are ferry.yaml names.
   --github-api-url U  GitHub Enterprise API, e.g. https://ghe.example.com/api/v3
   --dry-run           print the diff that would be committed; touch nothing remote
   --json              print the result as JSON on stdout
