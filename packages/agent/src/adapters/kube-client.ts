@@ -3,6 +3,7 @@ import * as http from 'node:http';
 import * as https from 'node:https';
 import type { KubeObject, ObjectRef } from '../plan/kube-object.js';
 import { describeObject, groupOf } from '../plan/kube-object.js';
+import type { DiscoveredKind, Discovery } from '../plan/search-kinds.js';
 import { FieldManager } from '../sync/labels.js';
 import { loadInCluster, loadKubeconfig, type KubeConnection } from './load-kubeconfig.js';
 
@@ -23,6 +24,8 @@ export interface KubeApi {
   mergePatch(ref: ObjectRef, patch: unknown, options?: { subresource?: 'status' }): Promise<KubeObject>;
   /** Forget cached discovery (after a CRD was established). */
   forgetDiscovery(): void;
+  /** Every kind the server serves, at each group's preferred version (a label search over all kinds). Optional. */
+  discoverKinds?(): Promise<Discovery>;
 }
 
 /** A Kubernetes API error, translated at this edge; `code` is stable. */
@@ -97,6 +100,24 @@ export class KubeClient implements KubeApi {
 
   forgetDiscovery(): void {
     this.discovery.clear();
+  }
+
+  async discoverKinds(): Promise<Discovery> {
+    const groups = await this.request<{ groups?: Array<{ preferredVersion?: { groupVersion?: string } }> }>('GET', '/apis');
+    const versions = ['v1', ...(groups.groups ?? []).flatMap((g) => (g.preferredVersion?.groupVersion ? [g.preferredVersion.groupVersion] : []))];
+    const kinds: DiscoveredKind[] = [];
+    const failed: string[] = [];
+    for (const apiVersion of versions) {
+      try {
+        const list = await this.request<{ resources?: Array<{ name: string; kind: string; namespaced: boolean; verbs?: string[] }> }>('GET', apiBase(apiVersion));
+        for (const r of list.resources ?? []) if (!r.name.includes('/')) kinds.push({ apiVersion, kind: r.kind, namespaced: r.namespaced, verbs: r.verbs ?? [] });
+      } catch (error) {
+        // An aggregated API that is down (503) must not hide every other kind.
+        if (!(error instanceof KubeApiError)) throw error;
+        failed.push(apiVersion);
+      }
+    }
+    return { kinds, failed };
   }
 
   async scopeOf(apiVersion: string, kind: string): Promise<'Namespaced' | 'Cluster' | undefined> {

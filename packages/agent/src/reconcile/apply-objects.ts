@@ -4,9 +4,10 @@ import { KubeApiError, type KubeApi } from '../adapters/kube-client.js';
 import { groupByStage } from '../plan/apply-order.js';
 import { assessHealth, type Health } from '../plan/assess-health.js';
 import { canonicalJson, differsFromLive, listChangedPaths, normalizeForCompare } from '../plan/compare-objects.js';
-import type { KubeObject, ObjectRef } from '../plan/kube-object.js';
+import type { KubeObject, ObjectMeta, ObjectRef } from '../plan/kube-object.js';
+import { decideOwnership, ownershipConflictError, withOwnershipMarks, type Ownership } from '../plan/plan-ownership.js';
 import { describeObject, formatObjectKey, groupOf, toObjectRef } from '../plan/kube-object.js';
-import { RecreateAnnotation, RecreateEnabled } from '../sync/labels.js';
+import { RecreateAnnotation, RecreateEnabled, type SyncIdentity } from '../sync/labels.js';
 import { mapLimit, settleLimit } from './map-limit.js';
 import type { PreparedObject } from './prepare-objects.js';
 
@@ -38,8 +39,10 @@ export interface ApplyOptions {
    * the middle of the writes never leaves an object it created unknown to a later prune.
    */
   beforeWrites?: (refs: readonly ObjectRef[]) => Promise<void>;
+  /** The Sync applying: an object another Sync owns is a conflict, and nothing is applied. */
+  sync: SyncIdentity;
   /**
-   * Label selector of this Sync's objects: live objects are then read with one LIST per kind and
+   * Label selector of objects any Sync owns: live objects are then read with one LIST per kind and
    * namespace instead of one GET per object (1,000 objects: 2 requests instead of 1,000).
    */
   ownerSelector?: string;
@@ -87,32 +90,65 @@ export async function applyObjects(kube: KubeApi, objects: readonly PreparedObje
 /** Dry-runs objects and compares with live; collects every rejection into one error. */
 async function checkAll(kube: KubeApi, items: readonly PreparedObject[], options: ApplyOptions, defer: (item: PreparedObject, error: unknown) => boolean): Promise<Checked[]> {
   const listed = options.ownerSelector ? await listOwned(kube, items, options.ownerSelector, options.concurrency) : { objects: new Map<string, LiveDigest>(), groups: new Set<string>() };
-  const settled = await settleLimit(items, options.concurrency, async (item): Promise<Checked> => {
+  const conflicts: Array<{ index: number; ref: ObjectRef; owner: Partial<SyncIdentity>; source?: { file: string; line: number } }> = [];
+  const settled = await settleLimit(items, options.concurrency, async (prepared): Promise<Checked | undefined> => {
+    // Listed objects are current as of the list, which holds every object any Sync owns. An object
+    // missing from its kind's list is new or carries no owner labels: the dry-run tells which (a
+    // dry-run create has no resourceVersion), so a first sync of 1,000 new objects reads none of them.
+    const inListedGroup = listed.groups.has(groupKey(prepared.ref));
+    const digest = listed.objects.get(formatObjectKey(prepared.ref));
+    let live: KubeObject | undefined;
+    let read = false;
+    const readLive = async () => {
+      if (!read) live = await kube.get(prepared.ref);
+      read = true;
+      return live;
+    };
+    let ownership: Ownership | undefined = digest ? decideOwnership(digest.meta, options.sync) : inListedGroup ? undefined : decideOwnership((await readLive())?.metadata, options.sync);
+    if (ownership?.state === 'conflict') return conflict(prepared, ownership);
+    let item = markOwnership(prepared, ownership);
     let dryRun: KubeObject;
     try {
       dryRun = await kube.apply(item.object, { dryRun: true });
+      if (!ownership && dryRun.metadata.resourceVersion) {
+        // It exists but no Sync owns it: this Sync adopts it; dry-run it again with the mark.
+        ownership = decideOwnership((await readLive())?.metadata, options.sync);
+        if (ownership.state === 'conflict') return conflict(prepared, ownership);
+        item = markOwnership(prepared, ownership);
+        if (item !== prepared) dryRun = await kube.apply(item.object, { dryRun: true });
+      }
     } catch (error) {
-      if (defer(item, error)) return { item, deferred: true };
-      if (error instanceof KubeApiError && error.code === 'kube.immutable' && item.object.metadata.annotations?.[RecreateAnnotation] === RecreateEnabled) {
-        return { item, change: { ref: item.ref, action: 'recreate' } };
+      if (defer(prepared, error)) return { item: prepared, deferred: true };
+      if (error instanceof KubeApiError && error.code === 'kube.immutable' && prepared.object.metadata.annotations?.[RecreateAnnotation] === RecreateEnabled) {
+        ownership ??= decideOwnership((await readLive())?.metadata, options.sync);
+        if (ownership.state === 'conflict') return conflict(prepared, ownership);
+        return { item: markOwnership(prepared, ownership), change: { ref: prepared.ref, action: 'recreate' } };
       }
       throw error;
     }
-    // Listed objects are current as of the list. An object missing from its kind's list is new or
-    // not yet ours: either way it must be applied, so a sync skips reading it (1,000 new objects:
-    // 1,000 fewer requests); a diff reads it to tell create from adopt.
-    const inListedGroup = listed.groups.has(groupKey(item.ref));
-    const digest = listed.objects.get(formatObjectKey(item.ref));
     if (digest && digest.hash === digestOf(dryRun)) return { item, change: { ref: item.ref, action: 'unchanged', health: digest.health } };
-    const live = digest || !inListedGroup || options.dryRun ? await kube.get(item.ref) : undefined;
+    if (digest || !inListedGroup || options.dryRun || dryRun.metadata.resourceVersion) await readLive();
     if (!live) return { item, change: { ref: item.ref, action: 'create', health: assessHealth(dryRun) } };
     if (!differsFromLive(dryRun, live)) return { item, change: { ref: item.ref, action: 'unchanged', health: assessHealth(live) } };
     const paths = listChangedPaths(normalizeForCompare(live), normalizeForCompare(dryRun));
     return { item, change: { ref: item.ref, action: 'configure', paths, health: assessHealth(dryRun) } };
   });
+  function conflict(item: PreparedObject, ownership: Extract<Ownership, { state: 'conflict' }>): undefined {
+    conflicts.push({ index: items.indexOf(item), ref: item.ref, owner: ownership.owner, ...(item.source ? { source: item.source } : {}) });
+    return undefined;
+  }
+  // Another Sync's object wins over every other rejection: applying any of this revision would be wrong.
+  if (conflicts.length) throw ownershipConflictError(conflicts.sort((x, y) => x.index - y.index), options.sync);
   const failures = settled.flatMap((s, index) => (s.ok ? [] : [{ item: items[index] as PreparedObject, error: s.error }]));
   if (failures.length) throw rejectionError(failures);
   return settled.map((s) => (s as { ok: true; value: Checked }).value);
+}
+
+/** The item with its object marked for its ownership (adopted), or the item itself when unchanged. */
+function markOwnership(item: PreparedObject, ownership: Ownership | undefined): PreparedObject {
+  if (!ownership) return item;
+  const object = withOwnershipMarks(item.object, ownership);
+  return object === item.object ? item : { ...item, object };
 }
 
 /** Live objects of this Sync, one LIST per apiVersion/kind/namespace; kinds it may not list are skipped. */
@@ -120,10 +156,11 @@ function groupKey(ref: ObjectRef): string {
   return `${ref.apiVersion}|${ref.kind}|${ref.namespace}`;
 }
 
-/** What is kept of a listed live object: a hash to compare with the dry-run, and its health. */
+/** What is kept of a listed live object: a hash to compare with the dry-run, its health, and who owns it. */
 interface LiveDigest {
   hash: string;
   health: Health;
+  meta: Pick<ObjectMeta, 'labels' | 'annotations'>;
 }
 
 function digestOf(object: KubeObject): string {
@@ -150,7 +187,10 @@ async function listOwned(kube: KubeApi, items: readonly PreparedObject[], select
     listedGroups.add((worthListing[index] as [string, unknown])[0]);
     // Only a digest is kept per object (5,000 full objects cost tens of MB); a changed object is
     // read again for its diff.
-    for (const object of list.value) objects.set(formatObjectKey(toObjectRef(object)), { hash: digestOf(object), health: assessHealth(object) });
+    for (const object of list.value) {
+      const { labels, annotations } = object.metadata;
+      objects.set(formatObjectKey(toObjectRef(object)), { hash: digestOf(object), health: assessHealth(object), meta: { ...(labels ? { labels } : {}), ...(annotations ? { annotations } : {}) } });
+    }
   });
   return { objects, groups: listedGroups };
 }

@@ -25,6 +25,7 @@ export function classifyError(error: unknown): ClassifiedError {
   const [area] = error.code.split('.');
   if (error.code === 'apply.forbidden' || error.code === 'kube.forbidden') return stalled(AgentReason.Forbidden);
   if (error.code === 'apply.invalid' || error.code === 'kube.invalid' || error.code === 'kube.immutable') return stalled(AgentReason.ValidationFailed);
+  if (error.code === 'apply.ownership-conflict') return stalled(AgentReason.OwnershipConflict);
   if (area === 'guard') return stalled(AgentReason.PruneBlocked);
   if (error.code === 'inventory.foreign') return stalled(AgentReason.InventoryConflict);
   // A missing state namespace, a corrupt inventory: a human must fix them; retrying changes nothing.

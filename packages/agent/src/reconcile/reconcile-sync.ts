@@ -2,16 +2,17 @@ import { createHash } from 'node:crypto';
 import type { GitCredentials, GitSource } from '../adapters/git-source.js';
 import type { KubeApi } from '../adapters/kube-client.js';
 import { renderSource, type RenderTools } from '../adapters/renderers/render-source.js';
-import type { ObjectRef } from '../plan/kube-object.js';
+import { describeObject, formatObjectKey, type ObjectRef } from '../plan/kube-object.js';
 import { checkInventoryOwner, inventorySource, sameSource, uniqueRefs } from '../plan/inventory.js';
 import { checkPruneGuards, findPruneCandidates } from '../plan/plan-prune.js';
 import { SyncApiVersion, SyncKind, parseDuration, type SyncSpec } from '../sync/sync-spec.js';
-import { AdoptInventoryAnnotation, ownerKindOf, ownerSelector, type SyncIdentity } from '../sync/labels.js';
+import { AdoptInventoryAnnotation, AnyOwnerSelector, ownerKindOf, type SyncIdentity } from '../sync/labels.js';
 import { applyObjects, type ObjectChange } from './apply-objects.js';
 import { classifyError } from './classify-error.js';
 import { checkInventoryWritable, describeInventory, loadSyncMarker, loadSyncState, saveSyncState, type SyncState } from './inventory-store.js';
 import { prepareObjects, type PreparedObject } from './prepare-objects.js';
 import { pruneObjects, type PruneResult } from './prune-objects.js';
+import { recoverInventory } from './recover-inventory.js';
 import { AgentReason, summarizeStatus, type OutcomeSummary, type SyncOutcome, type SyncStatus } from './sync-status.js';
 import { describeUnhealthy, waitHealthy } from './wait-healthy.js';
 import type { SyncReporter } from '../reporting/sync-reporter.js';
@@ -135,14 +136,28 @@ export async function reconcileSync(target: SyncTarget, deps: ReconcileDeps, opt
     // plan
     const prepared = await prepareObjects(rendered.objects, identity, spec.namespace ?? identity.namespace, (v, k) => deps.kube.scopeOf(v, k));
     const desired = prepared.map((p) => p.ref);
-    checkPruneGuards(state.inventory, desired, spec);
-    const candidates = spec.prune ? findPruneCandidates(state.inventory, desired) : [];
     const concurrency = options.concurrency ?? 16;
+    // A lost inventory (deleted by hand; or this Sync's first run): find what still carries this
+    // Sync's owner labels, so nothing it applied is silently forgotten. What the revision no longer
+    // has is kept this time and recorded: nothing is deleted on a guessed inventory.
+    let recoveredKept: ObjectRef[] = [];
+    if (spec.prune && state.inventory.length === 0) {
+      const namespaces = [identity.namespace, spec.namespace ?? identity.namespace, ...desired.map((r) => r.namespace)].filter((n) => n !== '');
+      const recovered = await recoverInventory(deps.kube, identity, { namespaces, concurrency });
+      if (recovered.refs.length) {
+        state = { ...state, inventory: recovered.refs };
+        recoveredKept = findPruneCandidates(recovered.refs, desired);
+      }
+    }
+    checkPruneGuards(state.inventory, desired, spec);
+    const kept = new Set(recoveredKept.map(formatObjectKey));
+    const candidates = spec.prune ? findPruneCandidates(state.inventory, desired).filter((ref) => !kept.has(formatObjectKey(ref))) : [];
+    const recoveredSkips = recoveredKept.map((ref) => ({ ref, action: 'block' as const, reason: `${describeObject(ref)} carries this Sync's owner labels but the inventory was missing: kept and recorded; a later revision without it prunes it` }));
 
     // apply
     const before = state;
     const changes = await applyObjects(deps.kube, prepared, {
-      concurrency, dryRun: options.dryRun ?? false, onApplied: (c) => appliedSoFar.push(c.ref), ownerSelector: ownerSelector(identity),
+      concurrency, dryRun: options.dryRun ?? false, onApplied: (c) => appliedSoFar.push(c.ref), sync: identity, ownerSelector: AnyOwnerSelector,
       // Write-ahead: the inventory names every object before it is written. A crash (SIGKILL, API
       // server gone) between two writes then leaves no object a later revision could not prune.
       beforeWrites: async (refs) => {
@@ -158,6 +173,7 @@ export async function reconcileSync(target: SyncTarget, deps: ReconcileDeps, opt
     report.changes = changes.map(({ health: _health, ...rest }) => rest);
     if (options.dryRun) {
       report.prune = await pruneObjects(deps.kube, candidates, identity, { concurrency, dryRun: true });
+      report.prune.skipped.push(...recoveredSkips);
       const changed = report.changes.filter((c) => c.action !== 'unchanged').length + report.prune.deleted.length;
       summary = { outcome: changed ? 'Applied' : 'Unchanged', reason: AgentReason.Progressing, message: `dry run of ${short(head)}: ${describeCounts(report)}` };
       return await finish(target, deps, options, report, summary, started);
@@ -172,7 +188,9 @@ export async function reconcileSync(target: SyncTarget, deps: ReconcileDeps, opt
 
     // prune
     report.prune = await pruneObjects(deps.kube, candidates, identity, { concurrency });
-    const inventory = uniqueRefs([...desired, ...report.prune.failed.map((f) => f.ref)]);
+    report.prune.skipped.push(...recoveredSkips);
+    // Blocked prunes stay in the inventory (still ours): a later sync deletes them once allowed.
+    const inventory = uniqueRefs([...desired, ...report.prune.failed.map((f) => f.ref), ...report.prune.skipped.filter((s) => s.action === 'block').map((s) => s.ref)]);
     report.inventorySize = inventory.length;
 
     // health
@@ -251,7 +269,12 @@ function describeCounts(report: SyncReport): string {
   const parts = [`${count('create')} created`, `${count('configure')} configured`, `${count('unchanged')} unchanged`];
   if (count('recreate')) parts.push(`${count('recreate')} recreated`);
   parts.push(`${report.prune.deleted.length} pruned`);
-  if (report.prune.skipped.length) parts.push(`${report.prune.skipped.length} kept (not ours or prune disabled)`);
+  const skipped = (action: string) => report.prune.skipped.filter((s) => (s.action ?? 'skip') === action);
+  if (skipped('skip').length) parts.push(`${skipped('skip').length} kept (not ours or prune disabled)`);
+  if (skipped('release').length) parts.push(`${skipped('release').length} released (adopted or protected, not deleted)`);
+  const blocked = skipped('block');
+  // The first reason says what to do (annotate to allow, or wait for the next revision).
+  if (blocked.length) parts.push(`${blocked.length} not pruned: ${blocked[0]?.reason}${blocked.length > 1 ? ` (and ${blocked.length - 1} more)` : ''}`);
   return parts.join(', ');
 }
 

@@ -12,6 +12,8 @@ export const AgentReason = {
   PruneBlocked: 'PruneBlocked',
   /** The inventory belongs to another source (or cannot be written); nothing was applied or pruned. */
   InventoryConflict: 'InventoryConflict',
+  /** An object of the revision belongs to another Sync (its owner labels name it); nothing was applied. */
+  OwnershipConflict: 'OwnershipConflict',
   /** The server's dry-run rejected an object; nothing was applied. */
   ValidationFailed: 'ValidationFailed',
   /** Health timed out or an object failed; the revision is applied. */

@@ -13,6 +13,17 @@ export const OwnerKindLabel = 'ferry.dev/owner-kind';
 /** `ferry.dev/prune: disabled` keeps an object in the cluster when it leaves the repository. */
 export const PruneAnnotation = 'ferry.dev/prune';
 export const PruneDisabled = 'disabled';
+/**
+ * `ferry.dev/prune: allow-data-loss` lets a prune delete an object whose deletion destroys data
+ * (a PersistentVolumeClaim, a PersistentVolume, a Namespace holding PVCs, a StatefulSet that deletes
+ * its PVCs with it); without it such a prune is blocked and reported.
+ */
+export const PruneAllowDataLoss = 'allow-data-loss';
+/**
+ * `ferry.dev/adopted: "true"`, set by the agent: the object existed, without owner labels, before this
+ * Sync first applied it. A prune then releases it (removes the owner labels) instead of deleting it.
+ */
+export const AdoptedAnnotation = 'ferry.dev/adopted';
 /** `ferry.dev/recreate: enabled` lets the agent delete and recreate an object on an immutable-field error. */
 export const RecreateAnnotation = 'ferry.dev/recreate';
 export const RecreateEnabled = 'enabled';
@@ -52,6 +63,23 @@ export function ownerSelector(sync: SyncIdentity): string {
   // `!=` also matches objects without the label: every object a Sync object ever applied.
   const kind = ownerKindOf(sync) === 'flags' ? `${OwnerKindLabel}=flags` : `${OwnerKindLabel}!=flags`;
   return `${OwnerNameLabel}=${sync.name},${OwnerNamespaceLabel}=${sync.namespace},${kind}`;
+}
+
+/** Selects objects that any Sync owns (the name label exists). */
+export const AnyOwnerSelector = OwnerNameLabel;
+
+/** The owner an object's labels name (as far as they do), or undefined when it carries no owner label. */
+export function ownerOf(labels: Record<string, string> | undefined): Partial<SyncIdentity> | undefined {
+  const name = labels?.[OwnerNameLabel];
+  const namespace = labels?.[OwnerNamespaceLabel];
+  if (name === undefined && namespace === undefined) return undefined;
+  return { ...(name !== undefined ? { name } : {}), ...(namespace !== undefined ? { namespace } : {}), ...(labels?.[OwnerKindLabel] === 'flags' ? { kind: 'flags' as const } : {}) };
+}
+
+/** How people read an owner in messages: `Sync ns/name`, or `flag-mode run name (state in ns)`. */
+export function describeOwner(owner: Partial<SyncIdentity>): string {
+  if (owner.kind === 'flags') return `flag-mode run ${owner.name ?? '?'} (state in ${owner.namespace ?? '?'})`;
+  return `Sync ${owner.namespace ?? '?'}/${owner.name ?? '?'}`;
 }
 
 export function isOwnedBy(labels: Record<string, string> | undefined, sync: SyncIdentity): boolean {
