@@ -185,6 +185,20 @@ describe('inventories belong to one source', () => {
     expect(await listConfigMaps(ns)).toEqual(['b']);
   });
 
+  it('after an upgrade, objects an older agent applied in flag mode (no kind label) are not taken silently by the new default name', async () => {
+    const ns = uniqueName('own-upgrade');
+    await ensureNamespace(h, ns);
+    const src = await createSource(h, ns, { 'app/a.yaml': configMap('a', { v: '2' }) });
+    // What an older agent left: the object with owner labels of name `cli`, and its inventory.
+    await h.kube.apply({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'a', namespace: ns, labels: { 'ferry.dev/sync-name': 'cli', 'ferry.dev/sync-namespace': ns } }, data: { v: '1' } });
+    await h.kube.apply({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'ferry-inventory-cli', namespace: ns, labels: { 'ferry.dev/inventory-of': 'cli' } }, data: { inventory: `v1 ConfigMap ${ns} a` } });
+    const result = await agent(['sync', '--once', '--url', src.url, '--path', 'app', '--namespace', ns, '--state-namespace', ns]);
+    expect(result.code, result.output).toBe(3);
+    expect(result.output).toContain(`ConfigMap ${ns}/a belongs to Sync ${ns}/cli`);
+    expect(result.output).toContain('ferry.dev/owner-kind=flags');
+    expect((await getConfigMap(h, ns, 'a'))?.data).toEqual({ v: '1' });
+  });
+
   it.each([
     ['upper case', 'Team1'],
     ['a slash', 'team/1'],
