@@ -11,6 +11,7 @@ FROM node:${NODE_VERSION}-bookworm-slim AS build
 WORKDIR /src
 COPY package.json package-lock.json tsconfig*.json ./
 COPY packages/manifest-model/package.json packages/manifest-model/
+COPY packages/git-http/package.json packages/git-http/
 COPY packages/agent/package.json packages/agent/
 COPY packages/promoter/package.json packages/promoter/
 COPY apps/agent/package.json apps/agent/
@@ -18,6 +19,7 @@ COPY apps/cli/package.json apps/cli/
 COPY tools/testenv/package.json tools/testenv/
 RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY packages/manifest-model packages/manifest-model
+COPY packages/git-http packages/git-http
 COPY packages/agent packages/agent
 COPY apps/agent apps/agent
 RUN npx tsc -b apps/agent
@@ -27,6 +29,7 @@ FROM node:${NODE_VERSION}-bookworm-slim AS deps
 WORKDIR /app
 COPY package.json package-lock.json ./
 COPY packages/manifest-model/package.json packages/manifest-model/
+COPY packages/git-http/package.json packages/git-http/
 COPY packages/agent/package.json packages/agent/
 COPY apps/agent/package.json apps/agent/
 RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund --workspace @ferry/agent-app --include-workspace-root=false
@@ -56,6 +59,8 @@ COPY --from=deps /app/node_modules ./node_modules
 COPY --from=build /src/package.json ./
 COPY --from=build /src/packages/manifest-model/package.json ./packages/manifest-model/
 COPY --from=build /src/packages/manifest-model/dist ./packages/manifest-model/dist
+COPY --from=build /src/packages/git-http/package.json ./packages/git-http/
+COPY --from=build /src/packages/git-http/dist ./packages/git-http/dist
 COPY --from=build /src/packages/agent/package.json ./packages/agent/
 COPY --from=build /src/packages/agent/dist ./packages/agent/dist
 COPY --from=build /src/packages/agent/crds ./packages/agent/crds

@@ -1,56 +1,21 @@
 import { FerryError } from '@ferry/manifest-model';
+import {
+  classifyGitError, createGitHttpClient, describeStatusLine, excerptResponseBody, gitAuthHeaders, readRawObject, redactUrl, resolveRemoteRef,
+} from '@ferry/git-http';
 import { createHash, createHmac, randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
-import { Agent as HttpAgent } from 'node:http';
-import { Agent as HttpsAgent } from 'node:https';
 import { mkdir, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { parse as parseLegacyUrl } from 'node:url';
 import git, { Errors, type GitHttpRequest, type GitHttpResponse, type HttpClient } from 'isomorphic-git';
-import nodeHttp from 'isomorphic-git/http/node';
-import { describeStatusLine, excerptResponseBody } from '../observability/response-excerpt.js';
+import type { GitCredentials, GitSource, SourceFile } from '../ports.js';
 import { hostOfUrl, type GitHost } from '../sync/git-credentials-policy.js';
 import type { GitRef } from '../sync/sync-spec.js';
 
-/** Credentials for the git server, from the Sync's Secret. Never logged: they only become a header. */
-export interface GitCredentials {
-  username?: string;
-  password?: string;
-  bearerToken?: string;
-  /**
-   * The only `host:port`s these credentials may be sent to (the Secret's `ferry.dev/git-hosts`).
-   * Checked again on every request, with the parser the HTTP client uses. Unset in flag mode, where
-   * the operator supplies both the URL and the credentials.
-   */
-  hosts?: readonly GitHost[];
-}
-
-export interface SourceFile {
-  /** Repository-relative path. */
-  path: string;
-  content: Buffer;
-}
-
-/** The source port the reconcile steps use. */
-export interface GitSource {
-  /**
-   * Asks the remote which commit `ref` names (protocol v2 ls-refs), with `credentials`; for a
-   * commit ref it still asks (an access check), so every call proves these credentials may read `url`.
-   */
-  resolveRemote(url: string, ref: GitRef, credentials?: GitCredentials): Promise<string>;
-  /**
-   * Makes sure `commit` is in the local object store, fetching only what is missing. The store is
-   * shared by every Sync of the URL, so a commit already present is handed out only when
-   * `credentials` proved access to `url` moments ago (see `accessProofTtlMs`); otherwise it asks
-   * the remote first. A refusal (401, 403, 404) throws before anything is read.
-   */
-  fetchCommit(url: string, ref: GitRef, commit: string, credentials?: GitCredentials): Promise<void>;
-  /**
-   * Files under `path` at `commit`, read straight from the object store (no work tree). Call it
-   * only after `fetchCommit` with the reader's own credentials succeeded for this commit.
-   */
-  readFiles(url: string, commit: string, path: string, accept?: (path: string) => boolean): Promise<SourceFile[]>;
-}
+// The port and its types live in ports.ts, URL redaction in @ferry/git-http; re-exported for the
+// importers that still name this file.
+export type { GitCredentials, GitSource, SourceFile } from '../ports.js';
+export { redactUrl } from '@ferry/git-http';
 
 export interface GitSourceOptions {
   /** Where bare repositories are cached, one per URL. */
@@ -96,7 +61,7 @@ export class IsomorphicGitSource implements GitSource {
   constructor(private readonly options: GitSourceOptions) {
     this.maxRepoBytes = options.maxRepoBytes ?? defaultMaxRepoBytes;
     this.maxPacks = options.maxPacks ?? 50;
-    this.http = limitIdleTime(nodeHttp, options.idleTimeoutMs ?? defaultIdleTimeoutMs);
+    this.http = createGitHttpClient({ idleTimeoutMs: options.idleTimeoutMs ?? defaultIdleTimeoutMs });
     this.accessProofTtlMs = options.accessProofTtlMs ?? defaultAccessProofTtlMs;
     this.now = options.now ?? Date.now;
   }
@@ -109,14 +74,11 @@ export class IsomorphicGitSource implements GitSource {
       return ref.commit;
     }
     const wanted = ref.branch !== undefined ? `refs/heads/${ref.branch}` : `refs/tags/${ref.tag}`;
-    const refs = await this.authenticated(url, credentials, (http, headers) =>
-      git.listServerRefs({ http, url, headers, protocolVersion: 2, prefix: wanted, peelTags: true }),
-    );
-    const found = refs.find((r) => r.ref === wanted);
-    if (!found) {
+    const found = await this.authenticated(url, credentials, (http, headers) => resolveRemoteRef({ http, url, headers, ref: wanted }));
+    if (found === null) {
       throw new FerryError('source.ref-not-found', `${redactUrl(url)} has no ${wanted}`, { hint: 'check spec.ref: the branch or tag must exist on the remote' });
     }
-    return found.peeled ?? found.oid;
+    return found;
   }
 
   async fetchCommit(url: string, ref: GitRef, commit: string, credentials?: GitCredentials): Promise<void> {
@@ -174,16 +136,21 @@ export class IsomorphicGitSource implements GitSource {
     return files;
   }
 
+  /** The raw commit object of a fetched commit, for signature checks (call after `fetchCommit`). */
+  async readCommit(url: string, commit: string): Promise<string> {
+    return readCachedCommit(this.options.cacheDir, url, commit);
+  }
+
   /**
    * One small authenticated request (protocol v2 ls-refs for HEAD only). Throws source.auth on a
    * 401/403 and source.repo-not-found on a 404, which is how servers hide private repositories.
    */
   private async proveAccess(url: string, credentials: GitCredentials | undefined): Promise<void> {
-    await this.authenticated(url, credentials, (http, headers) => git.listServerRefs({ http, url, headers, protocolVersion: 2, prefix: 'HEAD' }));
+    await this.authenticated(url, credentials, (http, headers) => resolveRemoteRef({ http, url, headers, ref: 'HEAD' }));
   }
 
   private proofKeyOf(url: string, credentials: GitCredentials | undefined): string {
-    const identity = createHmac('sha256', this.proofKey).update(authHeaders(credentials).authorization ?? '').digest('hex');
+    const identity = createHmac('sha256', this.proofKey).update(gitAuthHeaders(credentials).authorization ?? '').digest('hex');
     return `${url}\n${identity}`;
   }
 
@@ -199,7 +166,7 @@ export class IsomorphicGitSource implements GitSource {
   private async authenticated<T>(url: string, credentials: GitCredentials | undefined, run: (http: HttpClient, headers: Record<string, string>) => Promise<T>): Promise<T> {
     const key = this.proofKeyOf(url, credentials);
     try {
-      const result = await this.guard(url, credentials, () => run(restrictHosts(this.http, credentials?.hosts), authHeaders(credentials)));
+      const result = await this.guard(url, credentials, () => run(restrictHosts(this.http, credentials?.hosts), gitAuthHeaders(credentials)));
       const now = this.now();
       if (this.proofs.size > 1000) for (const [k, at] of this.proofs) if (now - at >= this.accessProofTtlMs) this.proofs.delete(k);
       this.proofs.set(key, now);
@@ -211,8 +178,7 @@ export class IsomorphicGitSource implements GitSource {
   }
 
   private gitdirOf(url: string): string {
-    const id = createHash('sha256').update(url).digest('hex').slice(0, 20);
-    return join(this.options.cacheDir, `${id}.git`);
+    return cachedRepositoryDir(this.options.cacheDir, url);
   }
 
   private async prepare(url: string): Promise<string> {
@@ -228,7 +194,6 @@ export class IsomorphicGitSource implements GitSource {
     return gitdir;
   }
 
-  /** Translates isomorphic-git and network errors into FerryErrors without the credentials. */
   /**
    * Translates isomorphic-git and network errors into FerryErrors without the credentials. What the
    * server said reaches the message only as a status line and a short, one-line, redacted excerpt:
@@ -238,39 +203,70 @@ export class IsomorphicGitSource implements GitSource {
     try {
       return await run();
     } catch (error) {
-      if (error instanceof FerryError) throw error;
-      const where = redactUrl(url);
-      const sent = credentials && authHeaders(credentials).authorization !== undefined;
-      if (error instanceof Errors.HttpError) {
-        const data = error.data as { statusCode?: number; statusMessage?: string; response?: unknown };
-        const status = data.statusCode ?? 0;
-        const line = describeStatusLine(status, data.statusMessage);
-        if (status === 401 || status === 403) {
-          throw new FerryError('source.auth', sent
-            ? `${where}: the git server refused the credentials (${line}); nothing was read from the cache or applied`
-            : `${where}: the git server requires credentials (${line}) and this Sync sends none; nothing was read from the cache or applied`, {
-            hint: sent ? 'check the Secret named by spec.secretRef: its username+password or bearerToken must be able to read this repository' : 'set spec.secretRef to a Secret with credentials that may read this repository',
-          });
-        }
-        if (status === 404) {
-          throw new FerryError('source.repo-not-found', `${where}: repository not found, or not readable with ${sent ? "this Sync's credentials" : 'no credentials'} (${line}); nothing was read from the cache or applied`, {
-            hint: sent ? 'check spec.url and that the Secret named by spec.secretRef may read it' : 'check spec.url; a private repository needs spec.secretRef',
-          });
-        }
-        const body = typeof data.response === 'string' ? excerptResponseBody(data.response) : '';
-        throw new FerryError('source.unavailable', `${where}: the git server answered ${line}${body ? `: ${body}` : ''}`);
-      }
-      if (error instanceof Errors.SmartHttpError) {
-        const response = (error.data as { response?: unknown }).response;
-        const body = typeof response === 'string' ? excerptResponseBody(response) : '';
-        throw new FerryError('source.not-git', `${where}: the server did not answer as a git smart-HTTP server${body ? `; it sent: ${body}` : ''}`, { hint: 'check spec.url: it must be the clone URL of a git repository' });
-      }
-      const message = error instanceof Error ? error.message : String(error);
-      // Node's bare "aborted" says nothing to a reader of the Sync's status.
-      const said = message === 'aborted' ? 'the git server closed the connection in the middle of a response' : excerptResponseBody(message);
-      throw new FerryError('source.unavailable', `${where}: ${said}`);
+      throw translateSourceError(url, credentials, error);
     }
   }
+}
+
+/** Codes: source.auth, source.repo-not-found (both stall the Sync), source.not-git, source.unavailable (retried). */
+function translateSourceError(url: string, credentials: GitCredentials | undefined, error: unknown): FerryError {
+  const failure = classifyGitError(error);
+  const where = redactUrl(url);
+  const sent = credentials && gitAuthHeaders(credentials).authorization !== undefined;
+  switch (failure.kind) {
+    case 'ferry':
+      return failure.error;
+    case 'http-status': {
+      const { status } = failure;
+      const line = describeStatusLine(status, failure.statusMessage);
+      if (status === 401 || status === 403) {
+        return new FerryError('source.auth', sent
+          ? `${where}: the git server refused the credentials (${line}); nothing was read from the cache or applied`
+          : `${where}: the git server requires credentials (${line}) and this Sync sends none; nothing was read from the cache or applied`, {
+          hint: sent ? 'check the Secret named by spec.secretRef: its username+password or bearerToken must be able to read this repository' : 'set spec.secretRef to a Secret with credentials that may read this repository',
+        });
+      }
+      if (status === 404) {
+        return new FerryError('source.repo-not-found', `${where}: repository not found, or not readable with ${sent ? "this Sync's credentials" : 'no credentials'} (${line}); nothing was read from the cache or applied`, {
+          hint: sent ? 'check spec.url and that the Secret named by spec.secretRef may read it' : 'check spec.url; a private repository needs spec.secretRef',
+        });
+      }
+      const body = failure.response !== undefined ? excerptResponseBody(failure.response) : '';
+      return new FerryError('source.unavailable', `${where}: the git server answered ${line}${body ? `: ${body}` : ''}`);
+    }
+    case 'not-smart-http': {
+      const body = excerptResponseBody(failure.response);
+      return new FerryError('source.not-git', `${where}: the server did not answer as a git smart-HTTP server${body ? `; it sent: ${body}` : ''}`, { hint: 'check spec.url: it must be the clone URL of a git repository' });
+    }
+    case 'stalled':
+    case 'push-rejected':
+    case 'not-found':
+    case 'permanent':
+    case 'transport': {
+      // Node's bare "aborted" says nothing to a reader of the Sync's status.
+      const said = failure.message === 'aborted' ? 'the git server closed the connection in the middle of a response' : excerptResponseBody(failure.message);
+      return new FerryError('source.unavailable', `${where}: ${said}`);
+    }
+  }
+}
+
+/** Where the bare repository of `url` is cached under `cacheDir`: one per URL, shared by every Sync of it. */
+function cachedRepositoryDir(cacheDir: string, url: string): string {
+  return join(cacheDir, `${createHash('sha256').update(url).digest('hex').slice(0, 20)}.git`);
+}
+
+/**
+ * The raw commit object (headers, signature, message) of `commit` from the cache of `url`, for
+ * signature checks. The cache is the one `IsomorphicGitSource` with the same `cacheDir` fills.
+ */
+export async function readCachedCommit(cacheDir: string, url: string, commit: string): Promise<string> {
+  const gitdir = cachedRepositoryDir(cacheDir, url);
+  if (!(await stat(join(gitdir, 'HEAD')).catch(() => undefined))) {
+    throw new FerryError('source.verify-cache', `the fetched repository ${redactUrl(url)} is not in the git cache ${cacheDir}`);
+  }
+  const raw = await readRawObject({ gitdir, oid: commit });
+  if (raw.type !== 'commit') throw new FerryError('source.verify-object', `${commit} is a ${raw.type}, not a commit`);
+  return raw.text;
 }
 
 /**
@@ -293,66 +289,6 @@ function restrictHosts(inner: HttpClient, hosts: readonly GitHost[] | undefined)
       return inner.request(request);
     },
   };
-}
-
-function authHeaders(credentials?: GitCredentials): Record<string, string> {
-  // Sent up front: isomorphic-git's onAuth costs a 401 round trip on every request.
-  if (credentials?.bearerToken) return { authorization: `Bearer ${credentials.bearerToken}` };
-  if (credentials?.username !== undefined || credentials?.password !== undefined) {
-    const basic = Buffer.from(`${credentials.username ?? ''}:${credentials.password ?? ''}`).toString('base64');
-    return { authorization: `Basic ${basic}` };
-  }
-  return {};
-}
-
-/**
- * Aborts a request when the server sends nothing for `idleMs`: before the response headers, or
- * between two chunks of the body. The socket is destroyed, so a stalled server costs nothing more.
- * Requests go through agents of our own: Node's global agent closes any socket idle for 5 s, so a
- * server that needs 6 s to start a big pack failed every fetch ("Request timed out").
- */
-function limitIdleTime(inner: HttpClient, idleMs: number): HttpClient {
-  // Keep-alive as the global agent does (a poll is several requests); idle pooled sockets are unref'd.
-  const agents = { http: new HttpAgent({ keepAlive: true }), https: new HttpsAgent({ keepAlive: true }) };
-  return {
-    async request(request: GitHttpRequest): Promise<GitHttpResponse> {
-      const agent = request.agent ?? (request.url.startsWith('https:') ? agents.https : agents.http);
-      const abort = new AbortController();
-      const signal = request.signal ? AbortSignal.any([request.signal, abort.signal]) : abort.signal;
-      // guard() turns it into source.unavailable, prefixed with the repository URL.
-      const stalled = () => new Error(`the git server sent nothing for ${formatSeconds(idleMs)}`);
-      const withDeadline = async <T>(work: Promise<T>): Promise<T> => {
-        let timer: NodeJS.Timeout | undefined;
-        const expired = new Promise<never>((_resolve, reject) => {
-          timer = setTimeout(() => {
-            abort.abort();
-            reject(stalled());
-          }, idleMs);
-        });
-        try {
-          return await Promise.race([work, expired]);
-        } finally {
-          clearTimeout(timer);
-        }
-      };
-      const response = await withDeadline(inner.request({ ...request, agent, signal }));
-      const body = response.body;
-      if (!body) return response;
-      async function* guarded(): AsyncIterableIterator<Uint8Array> {
-        const iterator = (body as AsyncIterableIterator<Uint8Array>)[Symbol.asyncIterator]();
-        for (;;) {
-          const next = await withDeadline(iterator.next());
-          if (next.done) return;
-          yield next.value;
-        }
-      }
-      return { ...response, body: guarded() };
-    },
-  };
-}
-
-function formatSeconds(ms: number): string {
-  return ms % 1000 === 0 ? `${ms / 1000} s` : `${(ms / 1000).toFixed(1)} s`;
 }
 
 /** Counts response bytes and aborts the transfer once it exceeds the cap. */
@@ -393,10 +329,6 @@ async function hasAnyRef(gitdir: string): Promise<boolean> {
   if (shallow) return true;
   const packs = await readdir(join(gitdir, 'objects', 'pack')).catch(() => [] as string[]);
   return packs.length > 0;
-}
-
-export function redactUrl(url: string): string {
-  return url.replace(/(\/\/)[^/@]*@/, '$1***@');
 }
 
 /** Writes files into a directory (for kustomize and helm, which read from disk). */

@@ -1,5 +1,5 @@
 import { FerryError } from '@ferry/manifest-model';
-import { describeStatusLine, excerptResponseBody } from '../observability/response-excerpt.js';
+import { describeStatusLine, excerptResponseBody } from '@ferry/git-http';
 import type { CommitStatus, CommitStatusPort } from './commit-status.js';
 
 export interface GitHubStatusPortOptions {

@@ -5,13 +5,9 @@
  * again (the daemon re-checks every interval).
  */
 import { FerryError } from '@ferry/manifest-model';
-import git from 'isomorphic-git';
-import * as fs from 'node:fs';
-import { readdir } from 'node:fs/promises';
-import { join } from 'node:path';
 import { createHash } from 'node:crypto';
-import type { KubeApi } from '../adapters/kube-client.js';
-import type { SyncTarget } from '../reconcile/reconcile-sync.js';
+import { readCachedCommit } from '../adapters/git-source.js';
+import type { KubeApi, SyncTarget } from '../ports.js';
 import { splitSignedCommit, verifyCommitSignature, type SignatureTools, type TrustedKeys } from './verify-commit-signature.js';
 
 export interface VerifySpec {
@@ -22,33 +18,14 @@ export type CommitVerifier = (target: SyncTarget, commit: string, verify: Verify
 
 export function createCommitVerifier(kube: KubeApi, options: { cacheDir: string } & SignatureTools): CommitVerifier {
   const verified = new Set<string>();
-  const gitdirs = new Map<string, string>();
-
-  // The git source keeps one bare repository per URL under cacheDir, its origin set to the URL.
-  const gitdirOf = async (url: string): Promise<string> => {
-    const known = gitdirs.get(url);
-    if (known) return known;
-    for (const name of await readdir(options.cacheDir).catch(() => [] as string[])) {
-      if (!name.endsWith('.git')) continue;
-      const gitdir = join(options.cacheDir, name);
-      const origin = await git.getConfig({ fs, gitdir, path: 'remote.origin.url' }).catch(() => undefined);
-      if (origin === url) {
-        gitdirs.set(url, gitdir);
-        return gitdir;
-      }
-    }
-    throw new FerryError('source.verify-cache', `the fetched repository ${url} is not in the git cache ${options.cacheDir}`);
-  };
-
   return async (target, commit, verify) => {
     const keys = await readTrustedKeys(kube, target.identity.namespace, verify.secretRef.name);
     const cacheKey = `${target.spec.url}|${commit}|${createHash('sha256').update(JSON.stringify(keys)).digest('hex')}`;
     if (verified.has(cacheKey)) return;
     // The raw object, split here: isomorphic-git's own `payload` is wrong for SSH signatures (it
     // keeps part of the header and the signature).
-    const raw = await git.readObject({ fs, gitdir: await gitdirOf(target.spec.url), oid: commit, format: 'content' });
-    if (raw.type !== 'commit') throw new FerryError('source.verify-object', `${commit} is a ${raw.type}, not a commit`);
-    await verifyCommitSignature(splitSignedCommit(Buffer.from(raw.object as Uint8Array).toString('utf8')), keys, options, `commit ${commit.slice(0, 12)}`);
+    const raw = await readCachedCommit(options.cacheDir, target.spec.url, commit);
+    await verifyCommitSignature(splitSignedCommit(raw), keys, options, `commit ${commit.slice(0, 12)}`);
     verified.add(cacheKey);
   };
 }

@@ -1,17 +1,14 @@
-import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
-import { Agent as HttpAgent } from 'node:http';
-import { Agent as HttpsAgent } from 'node:https';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import git, { type HttpClient, type TreeEntry } from 'isomorphic-git';
-import nodeHttp from 'isomorphic-git/http/node';
+import git, { type TreeEntry } from 'isomorphic-git';
+import {
+  classifyGitError, createGitHttpClient, emptyPack, excerptResponse, fetchShallowV2, gitAuthHeaders, readFileAtCommit,
+  redactUrl, requireCompleteRefListing, resolveRemoteRef, sendReceivePack, ZERO_OID,
+} from '@ferry/git-http';
 import { FerryError } from '@ferry/manifest-model';
 import type { ConfigRepository } from '../ports.js';
-import { fetchShallowV2 } from './fetch-shallow-v2.js';
-import { sendReceivePack } from './receive-pack.js';
-import { excerptResponse } from './response-excerpt.js';
 
 export interface GitWorkspaceOptions {
   /** Smart-HTTP URL of the repository. Credentials inside it are moved to a header, never logged. */
@@ -26,7 +23,6 @@ export interface GitWorkspaceOptions {
   now?: () => Date;
 }
 
-const ZERO_OID = '0'.repeat(40);
 const DEFAULT_AUTHOR = { name: 'ferry', email: 'ferry@users.noreply.github.com' };
 
 /**
@@ -40,7 +36,7 @@ export async function openGitWorkspace(options: GitWorkspaceOptions): Promise<Co
   const dir = await mkdtemp(join(options.tmpDir ?? tmpdir(), 'ferry-promote-'));
   const gitdir = join(dir, '.git');
   const cache = {};
-  const http = withCompleteRefListing(withTimeout(nodeHttp, options.requestTimeoutMs ?? 60_000));
+  const http = requireCompleteRefListing(createGitHttpClient({ idleTimeoutMs: options.requestTimeoutMs ?? 60_000 }));
   const author = options.author ?? DEFAULT_AUTHOR;
   const now = options.now ?? (() => new Date());
   await git.init({ fs, dir, bare: false, defaultBranch: 'ferry-scratch' });
@@ -95,10 +91,8 @@ export async function openGitWorkspace(options: GitWorkspaceOptions): Promise<Co
   };
 
 
-  const resolveBranch = (branch: string): Promise<string | null> => edge(`list refs of ${url}`, async () => {
-    const refs = await git.listServerRefs({ http, url, headers: { ...headers }, prefix: `refs/heads/${branch}`, protocolVersion: 2 });
-    return refs.find((r) => r.ref === `refs/heads/${branch}`)?.oid ?? null;
-  });
+  const resolveBranch = (branch: string): Promise<string | null> =>
+    edge(`list refs of ${url}`, () => resolveRemoteRef({ http, url, headers, ref: `refs/heads/${branch}` }));
 
   const modeOf = async (commit: string, path: string): Promise<string | undefined> => {
     const segments = normalizePath(path).split('/');
@@ -133,20 +127,18 @@ export async function openGitWorkspace(options: GitWorkspaceOptions): Promise<Co
       const files = new Map<string, string | null>();
       for (const path of paths) {
         try {
-          const { blob } = await git.readBlob({ fs, gitdir, oid: commit, filepath: normalizePath(path), cache });
+          const blob = await readFileAtCommit({ gitdir, commit, path: normalizePath(path), cache });
           // A link's blob is the path it names: editing it would replace the link with a file.
-          if ((await modeOf(commit, path)) === '120000') {
+          if (blob !== null && (await modeOf(commit, path)) === '120000') {
             throw new FerryError('input.symlink', `${path} is a symbolic link in the repository; Ferry edits regular files only`, {
               file: path, hint: 'point ferry.yaml (or --file) at the file the link names',
             });
           }
-          files.set(path, Buffer.from(blob).toString('utf8'));
+          files.set(path, blob === null ? null : Buffer.from(blob).toString('utf8'));
         } catch (err) {
-          // NotFoundError names "<commit>:<path>" for a missing path, a bare id for a missing object.
-          const e = err as { code?: string; data?: { what?: string } };
-          if (e.code !== 'NotFoundError') throw translateGitError(`read ${path}`, err);
-          if (!e.data?.what?.includes(':')) throw new FerryError('git.network', `read ${path}: object ${e.data?.what ?? '?'} missing from the fetched pack`, { cause: err });
-          files.set(path, null);
+          const failure = classifyGitError(err);
+          if (failure.kind === 'not-found') throw new FerryError('git.network', `read ${path}: object ${failure.what ?? '?'} missing from the fetched pack`, { cause: err });
+          throw translateGitError(`read ${path}`, err);
         }
       }
       return files;
@@ -228,62 +220,7 @@ function splitCredentials(rawUrl: string, auth: GitWorkspaceOptions['auth']): { 
     parsed.username = '';
     parsed.password = '';
   }
-  const headers: Record<string, string> = { 'user-agent': 'ferry-promote' };
-  if (credentials) headers['authorization'] = `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64')}`;
-  return { url: parsed.toString(), headers };
-}
-
-/** A pack with no objects: the header and trailer git expects when an update needs nothing new. */
-function emptyPack(): Uint8Array {
-  const header = Buffer.from([0x50, 0x41, 0x43, 0x4b, 0, 0, 0, 2, 0, 0, 0, 0]);
-  return new Uint8Array(Buffer.concat([header, createHash('sha1').update(header).digest()]));
-}
-
-/**
- * isomorphic-git reads a truncated protocol v2 ls-refs answer as "no refs", which would turn a
- * cut connection into "branch not found". A complete answer ends with a flush packet; insist on it.
- */
-function withCompleteRefListing(http: HttpClient): HttpClient {
-  return {
-    async request(req) {
-      if (req.method !== 'POST' || !req.url.endsWith('/git-upload-pack') || !req.body) return http.request(req);
-      const sent: Uint8Array[] = [];
-      for await (const chunk of req.body as AsyncIterable<Uint8Array>) sent.push(chunk);
-      const requestBody = Buffer.concat(sent);
-      const res = await http.request({ ...req, body: [new Uint8Array(requestBody)] as unknown as AsyncIterableIterator<Uint8Array> });
-      if (!requestBody.includes('command=ls-refs') || !res.body || res.statusCode !== 200) return res;
-      const received: Uint8Array[] = [];
-      for await (const chunk of res.body as AsyncIterable<Uint8Array>) received.push(chunk);
-      const answer = Buffer.concat(received);
-      if (answer.length < 4 || answer.subarray(answer.length - 4).toString('latin1') !== '0000') {
-        throw new FerryError('git.network', `incomplete ref listing from ${redactUrl(req.url)} (connection cut?)`);
-      }
-      return { ...res, body: [new Uint8Array(answer)] as unknown as AsyncIterableIterator<Uint8Array> };
-    },
-  };
-}
-
-/**
- * Bounds every request by `timeoutMs`, through keep-alive agents of our own: Node's global agent
- * drops a socket silent for 5 s, so a server that needs 6 s to start a pack failed every try.
- */
-function withTimeout(http: HttpClient, timeoutMs: number): HttpClient {
-  const agents = { http: new HttpAgent({ keepAlive: true }), https: new HttpsAgent({ keepAlive: true }) };
-  return {
-    async request(req) {
-      const controller = new AbortController();
-      const timer = setTimeout(() => controller.abort(), timeoutMs);
-      const agent = req.agent ?? (req.url.startsWith('https:') ? agents.https : agents.http);
-      try {
-        return await http.request({ ...req, agent, signal: controller.signal });
-      } catch (err) {
-        if (controller.signal.aborted) throw new FerryError('git.network', `no answer from ${redactUrl(req.url)} within ${timeoutMs} ms`, { cause: err });
-        throw err;
-      } finally {
-        clearTimeout(timer);
-      }
-    },
-  };
+  return { url: parsed.toString(), headers: { 'user-agent': 'ferry-promote', ...gitAuthHeaders(credentials) } };
 }
 
 /** Runs one remote operation, translating isomorphic-git errors to FerryError at the edge. */
@@ -295,42 +232,35 @@ async function edge<T>(what: string, run: () => Promise<T>): Promise<T> {
   }
 }
 
-/** Codes: git.push-rejected (someone moved the ref), git.auth, git.not-found, git.network (transient), git.failed. */
+/**
+ * Codes: git.push-rejected (someone moved the ref), git.auth, git.not-found, git.network
+ * (transient), git.failed. What a server said reaches the message only as a short excerpt.
+ */
 export function translateGitError(what: string, err: unknown): FerryError {
-  if (err instanceof FerryError) return err;
-  const e = err as { code?: string; message?: string; data?: { statusCode?: number; statusMessage?: string; response?: string; result?: unknown } };
-  // One short redacted line: a server's error page (or an HTML answer instead of smart HTTP) is not echoed.
-  const detail = e.code === 'SmartHttpError'
-    ? `the server did not answer with the git smart HTTP protocol (it sent: ${excerptResponse((e.data as { preview?: string } | undefined)?.preview ?? '')})`
-    : excerptResponse(e.message ?? String(err));
-  if (e.code === 'GitPushError' || e.code === 'PushRejectedError') {
-    return new FerryError('git.push-rejected', `${what}: rejected by the server (${detail})`, { cause: err });
-  }
-  if (e.code === 'HttpError') {
-    const status = e.data?.statusCode ?? 0;
-    if (status === 401 || status === 403) return new FerryError('git.auth', `${what}: HTTP ${status}`, { cause: err, hint: 'check the token (GITHUB_TOKEN / FERRY_GITHUB_TOKEN) and that it may read and write the repository' });
-    if (status === 404) return new FerryError('git.not-found', `${what}: HTTP 404`, { cause: err, hint: 'check --repo' });
-    if (status === 429 || status >= 500) return new FerryError('git.network', `${what}: HTTP ${status}`, { cause: err });
-    return new FerryError('git.failed', `${what}: HTTP ${status} ${excerptResponse(e.data?.statusMessage ?? '', 80)}`.trim(), { cause: err });
-  }
-  if (e.code === 'NotFoundError' && /could not find/i.test(detail)) {
-    return new FerryError('git.not-found', `${what}: ${detail}`, { cause: err });
-  }
-  if (e.code && PERMANENT_CODES.has(e.code)) return new FerryError('git.failed', `${what}: ${detail}`, { cause: err });
-  // Cut connections, resets and truncated packs surface under many names; all are worth a retry.
-  return new FerryError('git.network', `${what}: ${detail}`, { cause: err });
-}
-
-/** isomorphic-git errors that a retry cannot fix. */
-const PERMANENT_CODES = new Set(['NoRefspecError', 'InvalidRefNameError', 'InvalidFilepathError', 'MissingParameterError', 'UnknownTransportError', 'UrlParseError', 'RemoteCapabilityError']);
-
-function redactUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    u.username = '';
-    u.password = '';
-    return `${u.origin}${u.pathname}`;
-  } catch {
-    return '(url)';
+  const failure = classifyGitError(err);
+  const cause = { cause: err };
+  switch (failure.kind) {
+    case 'ferry':
+      return failure.error;
+    case 'stalled':
+      return new FerryError('git.network', `no answer from ${redactUrl(failure.url)} within ${failure.idleMs} ms`, cause);
+    case 'push-rejected':
+      return new FerryError('git.push-rejected', `${what}: rejected by the server (${excerptResponse(failure.message)})`, cause);
+    case 'http-status': {
+      const status = failure.status;
+      if (status === 401 || status === 403) return new FerryError('git.auth', `${what}: HTTP ${status}`, { ...cause, hint: 'check the token (GITHUB_TOKEN / FERRY_GITHUB_TOKEN) and that it may read and write the repository' });
+      if (status === 404) return new FerryError('git.not-found', `${what}: HTTP 404`, { ...cause, hint: 'check --repo' });
+      if (status === 429 || status >= 500) return new FerryError('git.network', `${what}: HTTP ${status}`, cause);
+      return new FerryError('git.failed', `${what}: HTTP ${status} ${excerptResponse(failure.statusMessage ?? '', 80)}`.trim(), cause);
+    }
+    case 'not-smart-http':
+      // An HTML answer instead of smart HTTP (a login proxy, say) is not echoed.
+      return new FerryError('git.network', `${what}: the server did not answer with the git smart HTTP protocol (it sent: ${excerptResponse(failure.preview)})`, cause);
+    case 'not-found':
+      return new FerryError(/could not find/i.test(failure.message) ? 'git.not-found' : 'git.network', `${what}: ${excerptResponse(failure.message)}`, cause);
+    case 'permanent':
+      return new FerryError('git.failed', `${what}: ${excerptResponse(failure.message)}`, cause);
+    case 'transport':
+      return new FerryError('git.network', `${what}: ${excerptResponse(failure.message)}`, cause);
   }
 }

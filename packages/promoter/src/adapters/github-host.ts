@@ -5,7 +5,7 @@ import { Octokit } from '@octokit/rest';
 import Bottleneck from 'bottleneck';
 import { FerryError } from '@ferry/manifest-model';
 import type { MergeMethodName, PullRequest, PullRequestHost } from '../core/pull-request-flow.js';
-import { excerptResponse } from './response-excerpt.js';
+import { excerptResponse } from '@ferry/git-http';
 
 export type GitHubAuth =
   | { kind: 'token'; token: string }

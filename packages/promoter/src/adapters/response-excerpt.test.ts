@@ -9,8 +9,7 @@ import { FerryError } from '@ferry/manifest-model';
 import { expectNoSecrets, TEST_GITHUB_TOKEN } from '@ferry/testenv';
 import { connectGitHubHost } from './github-host.js';
 import { openGitWorkspace } from './git-workspace.js';
-import { sendReceivePack } from './receive-pack.js';
-import { EXCERPT_MAX, excerptResponse } from './response-excerpt.js';
+import { EXCERPT_MAX, excerptResponse, sendReceivePack } from '@ferry/git-http';
 
 const OID = 'a'.repeat(40);
 const page = [

@@ -3,9 +3,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import git from 'isomorphic-git';
-import nodeHttp from 'isomorphic-git/http/node';
-import { FerryError, redactSecrets } from '@ferry/manifest-model';
-import { excerptResponse } from '../adapters/response-excerpt.js';
+import { classifyGitError, createGitHttpClient, excerptResponse, gitAuthHeaders, readFileAtCommit, redactUrl } from '@ferry/git-http';
+import { FerryError } from '@ferry/manifest-model';
 
 /** One commit as history readers need it. */
 export interface HistoryCommit {
@@ -36,9 +35,8 @@ export interface GitHistoryOptions {
  * then incrementally (no depth on later fetches: isomorphic-git would re-download the tree).
  */
 export async function openGitHistory(options: GitHistoryOptions): Promise<GitHistory> {
-  const headers: Record<string, string> = options.auth
-    ? { authorization: `Basic ${Buffer.from(`${options.auth.username}:${options.auth.password}`).toString('base64')}` }
-    : {};
+  const headers = gitAuthHeaders(options.auth);
+  const http = createGitHttpClient();
   const dir = await mkdtemp(join(options.tmpDir ?? tmpdir(), 'ferry-history-'));
   const cache = {};
   const fetchedDepth = new Map<string, number>();
@@ -49,10 +47,11 @@ export async function openGitHistory(options: GitHistoryOptions): Promise<GitHis
     try {
       return await run();
     } catch (err) {
-      const e = err as { code?: string; message?: string; data?: { statusCode?: number } };
-      const message = `${what}: ${excerptResponse(e.message ?? String(err))}`;
-      if (e.data?.statusCode === 401 || e.data?.statusCode === 403) throw new FerryError('git.auth', message, { cause: err, hint: 'check the git credentials (a token with contents: read)' });
-      if (e.code === 'NotFoundError') throw new FerryError('git.not-found', message, { cause: err });
+      const failure = classifyGitError(err);
+      const message = `${what}: ${excerptResponse(failure.kind === 'ferry' ? failure.error.message : failure.message)}`;
+      if (failure.kind === 'http-status' && (failure.status === 401 || failure.status === 403)) throw new FerryError('git.auth', message, { cause: err, hint: 'check the git credentials (a token with contents: read)' });
+      // A branch that does not exist (yet); a missing repository answers HTTP 404 and stays an error.
+      if (failure.kind === 'not-found') throw new FerryError('git.not-found', message, { cause: err });
       throw new FerryError('git.network', message, { cause: err });
     }
   };
@@ -62,8 +61,8 @@ export async function openGitHistory(options: GitHistoryOptions): Promise<GitHis
       const known = fetchedDepth.get(branch);
       const remoteRef = `refs/remotes/origin/${branch}`;
       try {
-        await edge(`fetch ${branch} from ${redactSecrets(options.url)}`, () => git.fetch({
-          fs, http: nodeHttp, gitdir: dir, cache, remote: 'origin', headers: { ...headers }, ref: branch,
+        await edge(`fetch ${branch} from ${redactUrl(options.url)}`, () => git.fetch({
+          fs, http, gitdir: dir, cache, remote: 'origin', headers: { ...headers }, ref: branch,
           singleBranch: true, tags: false, ...(known === undefined || known < depth ? { depth } : {}),
         }));
       } catch (err) {
@@ -77,12 +76,9 @@ export async function openGitHistory(options: GitHistoryOptions): Promise<GitHis
     async readFiles(commit, paths) {
       const out = new Map<string, string | null>();
       for (const path of paths) {
-        try {
-          const { blob } = await git.readBlob({ fs, gitdir: dir, cache, oid: commit, filepath: path });
-          out.set(path, Buffer.from(blob).toString('utf8'));
-        } catch {
-          out.set(path, null);
-        }
+        // Anything unreadable counts as absent: history readers skip what they cannot use.
+        const blob = await readFileAtCommit({ gitdir: dir, commit, path, cache }).catch(() => null);
+        out.set(path, blob === null ? null : Buffer.from(blob).toString('utf8'));
       }
       return out;
     },

@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import * as zlib from 'node:zlib';
 import type { HttpClient } from 'isomorphic-git';
 import { FerryError } from '@ferry/manifest-model';
+import { endsWithFlush, FLUSH_PKT, parsePktLines, pktLine } from './pkt-line.js';
 import { excerptResponse } from './response-excerpt.js';
-import { parsePktLines } from './receive-pack.js';
 
 /**
  * The first, shallow fetch of a branch over protocol v2, indexed with Node's native zlib and
@@ -27,8 +27,8 @@ export async function fetchShallowV2(
   if (!branch) return 'unsupported';
 
   const body = Buffer.concat([
-    pkt('command=fetch\n'), pkt('agent=ferry\n'), Buffer.from('0001'),
-    pkt(`want ${wanted.oid}\n`), pkt('deepen 1\n'), pkt('ofs-delta\n'), pkt('no-progress\n'), pkt('done\n'), Buffer.from('0000'),
+    pktLine('command=fetch\n'), pktLine('agent=ferry\n'), Buffer.from('0001'),
+    pktLine(`want ${wanted.oid}\n`), pktLine('deepen 1\n'), pktLine('ofs-delta\n'), pktLine('no-progress\n'), pktLine('done\n'), Buffer.from(FLUSH_PKT),
   ]);
   const answer = await post(http, options, body);
   const pack = demuxPackfile(answer);
@@ -46,7 +46,7 @@ export async function fetchShallowV2(
 
 async function lsRefs(http: HttpClient, options: { url: string; headers: Record<string, string>; ref: string }) {
   const prefix = options.ref === 'HEAD' ? 'HEAD' : `refs/heads/${options.ref}`;
-  const body = Buffer.concat([pkt('command=ls-refs\n'), pkt('agent=ferry\n'), Buffer.from('0001'), pkt('symrefs\n'), pkt(`ref-prefix ${prefix}\n`), Buffer.from('0000')]);
+  const body = Buffer.concat([pktLine('command=ls-refs\n'), pktLine('agent=ferry\n'), Buffer.from('0001'), pktLine('symrefs\n'), pktLine(`ref-prefix ${prefix}\n`), Buffer.from(FLUSH_PKT)]);
   let answer: Buffer;
   try {
     answer = await post(http, options, body);
@@ -57,7 +57,7 @@ async function lsRefs(http: HttpClient, options: { url: string; headers: Record<
     return 'unsupported' as const;
   }
   // A complete ls-refs answer ends with a flush; a v0 server answers something else entirely.
-  if (answer.length < 4 || answer.subarray(answer.length - 4).toString('latin1') !== '0000') return 'unsupported' as const;
+  if (!endsWithFlush(answer)) return 'unsupported' as const;
   return parsePktLines(answer).map((line) => {
     const [oid, name, ...attrs] = line.split(' ');
     const symref = attrs.find((a) => a.startsWith('symref-target:'))?.slice('symref-target:'.length);
@@ -239,9 +239,4 @@ function crc32(data: Buffer): number {
   let c = 0xffffffff;
   for (const byte of data) c = CRC_TABLE[(c ^ byte) & 0xff]! ^ (c >>> 8);
   return (c ^ 0xffffffff) >>> 0;
-}
-
-function pkt(text: string): Buffer {
-  const payload = Buffer.from(text, 'utf8');
-  return Buffer.concat([Buffer.from((payload.length + 4).toString(16).padStart(4, '0')), payload]);
 }

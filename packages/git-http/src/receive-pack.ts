@@ -1,5 +1,7 @@
+import { createHash } from 'node:crypto';
 import type { HttpClient } from 'isomorphic-git';
 import { FerryError } from '@ferry/manifest-model';
+import { FLUSH_PKT, parsePktLines, pktLine } from './pkt-line.js';
 import { excerptResponse } from './response-excerpt.js';
 
 export interface RefUpdate {
@@ -10,7 +12,8 @@ export interface RefUpdate {
   ref: string;
 }
 
-const ZERO_OID = '0'.repeat(40);
+/** The object id that stands for "no object": as `old`, the ref must not exist; as `new`, delete it. */
+export const ZERO_OID = '0'.repeat(40);
 
 /**
  * One smart-HTTP receive-pack request: our ref updates with the old ids *we* based them on (git
@@ -24,7 +27,7 @@ export async function sendReceivePack(
 ): Promise<{ ok: true } | { ok: false; reason: string }> {
   const { update } = options;
   const command = pktLine(`${update.old} ${update.new} ${update.ref}\0report-status${update.new === ZERO_OID ? ' delete-refs' : ''} agent=ferry\n`);
-  const body = Buffer.concat([command, Buffer.from('0000'), ...(options.pack && update.new !== ZERO_OID ? [Buffer.from(options.pack)] : [])]);
+  const body = Buffer.concat([command, Buffer.from(FLUSH_PKT), ...(options.pack && update.new !== ZERO_OID ? [Buffer.from(options.pack)] : [])]);
   const res = await http.request({
     url: `${options.url.replace(/\/+$/, '')}/git-receive-pack`,
     method: 'POST',
@@ -59,25 +62,8 @@ export async function sendReceivePack(
   return { ok: false, reason };
 }
 
-function pktLine(text: string): Buffer {
-  const payload = Buffer.from(text, 'utf8');
-  return Buffer.concat([Buffer.from((payload.length + 4).toString(16).padStart(4, '0')), payload]);
-}
-
-/** pkt-line payloads without trailing newlines; stops at a flush or at the end of the data. */
-export function parsePktLines(data: Buffer): string[] {
-  const lines: string[] = [];
-  let at = 0;
-  while (at + 4 <= data.length) {
-    const length = parseInt(data.subarray(at, at + 4).toString('latin1'), 16);
-    if (Number.isNaN(length)) break;
-    if (length === 0) {
-      at += 4;
-      continue;
-    }
-    if (length < 4 || at + length > data.length) break;
-    lines.push(data.subarray(at + 4, at + length).toString('utf8').replace(/\n$/, ''));
-    at += length;
-  }
-  return lines;
+/** A pack with no objects: the header and trailer git expects when an update needs nothing new. */
+export function emptyPack(): Uint8Array {
+  const header = Buffer.from([0x50, 0x41, 0x43, 0x4b, 0, 0, 0, 2, 0, 0, 0, 0]);
+  return new Uint8Array(Buffer.concat([header, createHash('sha1').update(header).digest()]));
 }
