@@ -27,6 +27,8 @@ export default [
           { sourceTag: 'type:model', onlyDependOnLibsWithTags: ['type:model'] },
           { sourceTag: 'scope:promoter', notDependOnLibsWithTags: ['scope:agent'] },
           { sourceTag: 'scope:agent', notDependOnLibsWithTags: ['scope:promoter'] },
+          // The shared git package: manifest-model, isomorphic-git and node only (no Git host, no promoter or agent).
+          { sourceTag: 'scope:git', onlyDependOnLibsWithTags: ['type:model'], allowedExternalImports: ['isomorphic-git', 'isomorphic-git/*'] },
           { sourceTag: 'type:domain', onlyDependOnLibsWithTags: ['type:model', 'type:domain'] },
           { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:model', 'type:domain'] },
           { sourceTag: 'type:tools', onlyDependOnLibsWithTags: ['type:model', 'type:domain', 'type:tools'] },
