@@ -1,5 +1,5 @@
 import {
-  IsomorphicGitSource, KubeClient, isInvalidSync, loadSyncTargets, parseSyncSpec, reconcileSync, reportInvalidSync,
+  IsomorphicGitSource, KubeClient, isInvalidSync, loadSyncTargets, parseSyncSpec, reconcileSync, reportInvalidSync, sourceRenderer,
   type ReconcileDeps, type SyncReport, type SyncTarget,
 } from '@ferry/agent';
 import { FerryError } from '@ferry/manifest-model';
@@ -41,7 +41,8 @@ export async function main(argv: string[], io: Io): Promise<number> {
     const deps: ReconcileDeps = {
       kube,
       source: new IsomorphicGitSource({ cacheDir: args.cacheDir, maxRepoBytes: args.maxRepoBytes }),
-      tools: { ...(args.kubectl ? { kubectl: args.kubectl } : {}), ...(args.helm ? { helm: args.helm } : {}) },
+      renderer: sourceRenderer,
+      tools: args.tools,
       tmpDir: args.tmpDir,
       ...(args.reporter ? { reporter: await buildReporter(args.reporter, (line) => io.stderr.write(`${line}\n`)) } : {}),
     };

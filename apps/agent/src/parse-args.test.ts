@@ -8,7 +8,7 @@ const env = { KUBECONFIG: '/k/config:/k/other', FERRY_KUBECTL: '/bin/kubectl', F
 describe('parseAgentArgs', () => {
   it('reads a single source from flags', () => {
     const args = parseAgentArgs(['sync', '--once', '--url', 'https://git/acme/c.git', '--ref', 'tag:v1', '--path', 'apps/web', '--namespace', 'web', '--values', 'a.yaml', '--values', 'b.yaml', '--no-prune'], env);
-    expect(args).toMatchObject({ command: 'sync', kubeconfig: '/k/config', kubectl: '/bin/kubectl' });
+    expect(args).toMatchObject({ command: 'sync', kubeconfig: '/k/config', tools: { kubectl: '/bin/kubectl' } });
     expect(args.source).toMatchObject({
       name: defaultFlagName('https://git/acme/c.git', 'apps/web', 'web'), stateNamespace: 'default', bearerToken: 'tok',
       spec: { url: 'https://git/acme/c.git', ref: { tag: 'v1' }, path: 'apps/web', namespace: 'web', prune: false, helm: { valuesFiles: ['a.yaml', 'b.yaml'] } },

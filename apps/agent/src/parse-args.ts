@@ -1,9 +1,8 @@
-import { UnrecordedSourceId, defaultFlagName, parseDuration, parseSyncSpec } from '@ferry/agent';
+import { UnrecordedSourceId, defaultFlagName, parseSyncSpec, renderModes, type RenderTools } from '@ferry/agent';
 import { FerryError } from '@ferry/manifest-model';
-import { homedir } from 'node:os';
-import { join } from 'node:path';
-import { parseArgs } from 'node:util';
-import { REPORTER_OPTIONS, REPORTER_USAGE, parseReporterConfig, type ReporterConfig } from './reporter-config.js';
+import { readAgentEnv } from './agent-env.js';
+import { readDuration, readReconcileFlags, readSharedSettings, toolEnvUsage, toolFlagsUsage, usageFailure, type Fail } from './agent-flags.js';
+import { REPORTER_USAGE, type ReporterConfig } from './reporter-config.js';
 
 export interface AgentArgs {
   command: 'sync' | 'diff';
@@ -11,10 +10,10 @@ export interface AgentArgs {
   force: boolean;
   kubeconfig?: string;
   context?: string;
-  /** In-cluster API server address, from KUBERNETES_SERVICE_HOST/_PORT. */
+  /** In-cluster API server address, from KUBERNETES_SERVICE_HOST/_PORT (cluster-access.ts). */
   inCluster?: { host: string; port: string };
-  kubectl?: string;
-  helm?: string;
+  /** Binaries the renderers run (`--kubectl`, `--helm`, ...). */
+  tools: RenderTools;
   cacheDir: string;
   tmpDir: string;
   concurrency: number;
@@ -49,7 +48,7 @@ Selection:
     --ref REF             branch (default main), tag:NAME, or a 40-hex commit
     --path DIR            directory in the repository (default: root)
     --namespace NS        namespace for objects that name none (default: --state-namespace)
-    --render MODE         auto | plain | kustomize | helm (default auto)
+    --render MODE         ${renderModes.join(' | ')} (default auto)
     --helm-chart DIR      chart directory (helm); --values FILE (repeatable) values files in the repo
     --name NAME           the source's name in owner labels and its inventory ConfigMap
                           ferry-flags-inventory-NAME (default cli-<hash of url, path, --namespace>)
@@ -69,7 +68,7 @@ Options:
   --force                 render and dry-run even when the remote head is unchanged (drift check)
   --concurrency N         parallel API requests (default 16)
   --health-timeout DUR    override the Sync's spec.timeout
-  --kubectl PATH / --helm PATH   binaries for kustomize and Helm ($FERRY_KUBECTL, $FERRY_HELM)
+  ${toolFlagsUsage}   binaries the renderers run (${toolEnvUsage})
   --cache-dir DIR         git object cache (default ~/.cache/ferry-agent)
   --max-repo-size MB      refuse bigger repositories (default 256)
 
@@ -78,27 +77,10 @@ Exit codes: 0 ok, 1 diff found changes, 2 usage, 3 stalled, 4 unhealthy, 5 trans
 `;
 
 /** Parses argv and the environment once; everything below gets plain values. */
-export function parseAgentArgs(argv: readonly string[], env: Record<string, string | undefined>): AgentArgs {
-  const { values, positionals } = parseArgs({
-    args: [...argv],
-    allowPositionals: true,
-    strict: true,
-    options: {
-      once: { type: 'boolean' }, all: { type: 'boolean' }, json: { type: 'boolean' }, force: { type: 'boolean' },
-      sync: { type: 'string' }, 'sync-namespace': { type: 'string' },
-      url: { type: 'string' }, ref: { type: 'string' }, path: { type: 'string' }, namespace: { type: 'string' },
-      render: { type: 'string' }, 'helm-chart': { type: 'string' }, values: { type: 'string', multiple: true },
-      name: { type: 'string' }, 'state-namespace': { type: 'string' }, 'adopt-inventory': { type: 'string' }, 'no-prune': { type: 'boolean' },
-      'allow-empty': { type: 'boolean' }, 'allow-delete-all-namespaces': { type: 'boolean' }, timeout: { type: 'string' },
-      kubeconfig: { type: 'string' }, context: { type: 'string' }, concurrency: { type: 'string' },
-      'health-timeout': { type: 'string' }, kubectl: { type: 'string' }, helm: { type: 'string' },
-      'cache-dir': { type: 'string' }, 'max-repo-size': { type: 'string' }, help: { type: 'boolean', short: 'h' },
-      ...REPORTER_OPTIONS,
-    },
-  });
-  const fail = (message: string): never => {
-    throw new FerryError('usage', message, { hint: 'run `ferry-agent --help`' });
-  };
+export function parseAgentArgs(argv: readonly string[], rawEnv: Record<string, string | undefined>): AgentArgs {
+  const { values, positionals } = readReconcileFlags(argv);
+  const env = readAgentEnv(rawEnv);
+  const fail = usageFailure('ferry-agent --help');
   if (values.help) throw new FerryError('usage.help', usage);
   const command = positionals[0];
   if (command !== 'sync' && command !== 'diff') return fail(`unknown command ${command ?? '(none)'}: expected sync or diff`);
@@ -106,35 +88,26 @@ export function parseAgentArgs(argv: readonly string[], env: Record<string, stri
   if (command === 'sync' && !values.once) fail('sync needs --once (the long-running daemon is not part of this release)');
   const chosen = [values.sync !== undefined, values.all === true, values.url !== undefined].filter(Boolean).length;
   if (chosen !== 1) fail('choose exactly one of --sync NAME, --all or --url URL');
-  const concurrency = Number(values.concurrency ?? '16');
-  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 256) fail('--concurrency must be an integer from 1 to 256');
-  const maxRepoMb = Number(values['max-repo-size'] ?? '256');
-  if (!(maxRepoMb > 0)) fail('--max-repo-size must be a positive number of MB');
+  const shared = readSharedSettings(values, env, fail);
   const healthTimeout = values['health-timeout'];
-  if (healthTimeout !== undefined && !/^(\d+(ms|s|m|h))+$/.test(healthTimeout)) fail('--health-timeout must be a duration such as 30s or 2m');
+  const healthTimeoutMs = healthTimeout !== undefined ? readDuration('health-timeout', healthTimeout, fail) : undefined;
 
   const args: AgentArgs = {
     command,
     json: values.json ?? false,
     force: values.force ?? false,
-    cacheDir: values['cache-dir'] ?? env['FERRY_CACHE_DIR'] ?? join(homedir(), '.cache', 'ferry-agent'),
-    tmpDir: env['TMPDIR'] ?? '/tmp',
-    concurrency,
-    maxRepoBytes: Math.round(maxRepoMb * 1024 * 1024),
+    cacheDir: shared.cacheDir,
+    tmpDir: shared.tmpDir,
+    concurrency: shared.concurrency,
+    maxRepoBytes: shared.maxRepoBytes,
+    tools: shared.tools,
   };
-  const kubeconfig = values.kubeconfig ?? env['KUBECONFIG'];
-  if (kubeconfig) args.kubeconfig = kubeconfig.split(':')[0] as string;
-  else if (env['KUBERNETES_SERVICE_HOST'] && env['KUBERNETES_SERVICE_PORT']) {
-    args.inCluster = { host: env['KUBERNETES_SERVICE_HOST'], port: env['KUBERNETES_SERVICE_PORT'] };
-  }
-  if (values.context) args.context = values.context;
-  const kubectl = values.kubectl ?? env['FERRY_KUBECTL'];
-  if (kubectl) args.kubectl = kubectl;
-  const helm = values.helm ?? env['FERRY_HELM'];
-  if (helm) args.helm = helm;
-  if (healthTimeout) args.healthTimeoutMs = parseDuration(healthTimeout);
-  const reporter = parseReporterConfig(values, env);
-  if (reporter && command === 'sync') args.reporter = reporter;
+  // No cluster access is not refused here: `sync` and `diff` report it when they connect (kube.config, exit 3).
+  if (shared.access && 'kubeconfigPath' in shared.access) args.kubeconfig = shared.access.kubeconfigPath;
+  else if (shared.access) args.inCluster = shared.access.inCluster;
+  if (shared.context) args.context = shared.context;
+  if (healthTimeoutMs !== undefined) args.healthTimeoutMs = healthTimeoutMs;
+  if (shared.reporter && command === 'sync') args.reporter = shared.reporter;
 
   if (values.url === undefined) {
     const flagOnly = (['name', 'state-namespace', 'adopt-inventory'] as const).find((flag) => values[flag] !== undefined);
@@ -170,15 +143,7 @@ export function parseAgentArgs(argv: readonly string[], env: Record<string, stri
       ...(values.timeout ? { timeout: values.timeout } : {}),
       ...(values['helm-chart'] || values.values ? { helm: { ...(values['helm-chart'] ? { chart: values['helm-chart'] } : {}), valuesFiles: values.values ?? [] } } : {}),
     };
-    args.source = {
-      name,
-      stateNamespace,
-      ...(adopt !== undefined ? { adoptInventory: adopt } : {}),
-      spec,
-      ...(env['FERRY_GIT_USERNAME'] ? { username: env['FERRY_GIT_USERNAME'] } : {}),
-      ...(env['FERRY_GIT_PASSWORD'] ? { password: env['FERRY_GIT_PASSWORD'] } : {}),
-      ...(env['FERRY_GIT_TOKEN'] ? { bearerToken: env['FERRY_GIT_TOKEN'] } : {}),
-    };
+    args.source = { name, stateNamespace, ...(adopt !== undefined ? { adoptInventory: adopt } : {}), spec, ...env.git };
     checkSourceFlags(spec, fail);
   }
   return args;
@@ -194,7 +159,7 @@ const flagOfField: Array<[RegExp, string]> = [
  * The source flags become a Sync spec, and some of its fields helm/kustomize arguments (issue 17):
  * the same schema as a Sync object, refused here as bad flags (exit 2) naming the flag.
  */
-function checkSourceFlags(spec: Record<string, unknown>, fail: (message: string) => never): void {
+function checkSourceFlags(spec: Record<string, unknown>, fail: Fail): void {
   try {
     parseSyncSpec(spec, 'flags');
   } catch (error) {

@@ -2,7 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseRunArgs } from './commands/run.js';
+import { parseRunArgs } from './parse-run-args.js';
 import { parseAgentArgs } from './parse-args.js';
 import { buildReporter, parseReporterConfig } from './reporter-config.js';
 
@@ -28,9 +28,9 @@ describe('commit status flags', () => {
   });
 
   it.each([
-    [{}, { FERRY_STATUS_TOKEN: 't' }, /need --cluster NAME/],
-    [{ cluster: 'a/b' }, { FERRY_STATUS_TOKEN: 't' }, /cluster name "a\/b"/],
-    [{ cluster: 'a', 'status-api-url': 'ftp://x' }, { FERRY_STATUS_TOKEN: 't' }, /--status-api-url must be an http\(s\) URL/],
+    [{}, { statusToken: 't' }, /need --cluster NAME/],
+    [{ cluster: 'a/b' }, { statusToken: 't' }, /cluster name "a\/b"/],
+    [{ cluster: 'a', 'status-api-url': 'ftp://x' }, { statusToken: 't' }, /--status-api-url must be an http\(s\) URL/],
     [{ 'status-api-url': 'https://x' }, {}, /need a status token/],
   ])('refuses %o', (values, env, message) => {
     expect(() => parseReporterConfig(values, env)).toThrow(message);

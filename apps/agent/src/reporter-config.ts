@@ -27,14 +27,21 @@ export interface ReporterConfig {
 
 type Values = { [K in keyof typeof REPORTER_OPTIONS]?: string | undefined };
 
+/** FERRY_STATUS_TOKEN, FERRY_CLUSTER, FERRY_STATUS_API_URL (read in agent-env.ts). */
+export interface ReporterEnv {
+  statusToken?: string | undefined;
+  cluster?: string | undefined;
+  statusApiUrl?: string | undefined;
+}
+
 /**
  * Reporting is on when a token is given; then the cluster name is required. Returns undefined
  * when off. The token stays out of argv (visible in `ps`): it comes from a file or the environment.
  */
-export function parseReporterConfig(values: Values, env: Record<string, string | undefined>): ReporterConfig | undefined {
+export function parseReporterConfig(values: Values, env: ReporterEnv): ReporterConfig | undefined {
   const tokenFile = values['status-token-file'];
-  const tokenEnv = env['FERRY_STATUS_TOKEN'];
-  const cluster = values.cluster ?? env['FERRY_CLUSTER'];
+  const tokenEnv = env.statusToken;
+  const cluster = values.cluster ?? env.cluster;
   if (!tokenFile && !tokenEnv) {
     if (values['status-api-url'] || values['status-target-url']) throw usage('--status-api-url and --status-target-url need a status token (--status-token-file or $FERRY_STATUS_TOKEN)');
     return undefined;
@@ -42,7 +49,7 @@ export function parseReporterConfig(values: Values, env: Record<string, string |
   if (!cluster) throw usage('commit statuses need --cluster NAME (or $FERRY_CLUSTER): it names this cluster in the status context');
   const problem = checkClusterName(cluster);
   if (problem) throw usage(problem);
-  const apiUrl = values['status-api-url'] ?? env['FERRY_STATUS_API_URL'] ?? 'https://api.github.com';
+  const apiUrl = values['status-api-url'] ?? env.statusApiUrl ?? 'https://api.github.com';
   for (const [flag, url] of [['--status-api-url', apiUrl], ['--status-target-url', values['status-target-url']]] as const) {
     if (url !== undefined && !/^https?:\/\/[^\s]+$/.test(url)) throw usage(`${flag} must be an http(s) URL, not "${url}"`);
   }

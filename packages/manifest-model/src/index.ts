@@ -29,3 +29,4 @@ export type { DuplicateKey } from './yaml-duplicate-keys.js';
 export { findBadCharacter } from './text-characters.js';
 export type { CharacterProblem } from './text-characters.js';
 export { checkClusterName, formatStatusContext, parseStatusContext } from './status-context.js';
+export { isDuration, parseDuration } from './duration.js';

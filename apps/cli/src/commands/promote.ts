@@ -1,6 +1,6 @@
 import { appendFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { FerryError, parseImageReference } from '@ferry/manifest-model';
+import { FerryError, isDuration, parseDuration as parseDurationMs, parseImageReference } from '@ferry/manifest-model';
 import { checkBuildUrl, checkPromotionName, checkPromotionText, checkSourceCommit, markdownCode, markdownText, openGitWorkspace, promote, type PromoteResult, type WaitLiveResult } from '@ferry/promoter';
 import { ExitCode, UsageError, type CliIo, type Command } from '../command.js';
 import { connectRepo, resolveRepo } from './connect-repo.js';
@@ -180,13 +180,14 @@ export function checkPromotionInputs(flags: Record<string, string | undefined>, 
   }
 }
 
-/** `90s`, `10m`, `1h30m`, `500ms`, or a bare number of seconds. */
+/**
+ * `--timeout`: manifest-model's duration rule (`90s`, `10m`, `1h30m`, `500ms`) or, on this command
+ * line only, a bare number of seconds.
+ */
 export function parseDuration(text: string): number {
-  const units: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
   if (/^\d+$/.test(text)) return Number(text) * 1000;
-  const parts = [...text.matchAll(/(\d+)(ms|s|m|h)/g)];
-  if (!parts.length || parts.map((p) => p[0]).join('') !== text) throw new UsageError(`promote: --timeout "${text}" is not a duration`, 'use e.g. 90s, 10m or 1h30m');
-  return parts.reduce((sum, p) => sum + Number(p[1]) * units[p[2]!]!, 0);
+  if (!isDuration(text)) throw new UsageError(`promote: --timeout "${text}" is not a duration`, 'use e.g. 90s, 10m or 1h30m');
+  return parseDurationMs(text);
 }
 
 async function runPromote(flags: PromoteFlags, io: CliIo): Promise<PromoteResult & { live?: WaitLiveResult | undefined }> {

@@ -1,5 +1,9 @@
-import { FerryError } from '@ferry/manifest-model';
+import { FerryError, isDuration, parseDuration } from '@ferry/manifest-model';
 import { z } from 'zod';
+import { renderModes } from '../render/renderer-catalog.js';
+
+// The one duration parser (manifest-model); re-exported for the agent's callers.
+export { parseDuration };
 
 /** The CRD the agent reads its configuration from (see crds/syncs.ferry.dev.yaml). */
 export const SyncApiVersion = 'ferry.dev/v1alpha1';
@@ -66,10 +70,18 @@ export const GitRef = z
   });
 export type GitRef = z.infer<typeof GitRef>;
 
-const duration = z.string().regex(/^(\d+(ms|s|m|h))+$/, 'a duration such as 30s, 5m or 1h');
 const maxDurationMs = 24 * 3_600_000;
 
-export const RenderMode = z.enum(['auto', 'plain', 'kustomize', 'helm']);
+/** A duration field (manifest-model's rule) from `minMs` to `maxMs`; one issue, the rule's before the range's. */
+function durationWithin(minMs: number, maxMs: number, rangeMessage: string) {
+  return z.string().superRefine((text, ctx) => {
+    if (!isDuration(text)) ctx.addIssue({ code: 'custom', message: 'a duration such as 30s, 5m or 1h' });
+    else if (parseDuration(text) < minMs || parseDuration(text) > maxMs) ctx.addIssue({ code: 'custom', message: rangeMessage });
+  });
+}
+
+/** `auto` or a renderer's name: the list comes from the renderer catalogue (render/renderer-catalog.ts). */
+export const RenderMode = z.enum(renderModes);
 export type RenderMode = z.infer<typeof RenderMode>;
 
 export const HelmOptions = z.object({
@@ -110,9 +122,9 @@ export const SyncSpec = z.object({
    * (0 would poll the git server in a busy loop) and at most 24h (Node timers cannot wait longer
    * than 24.8 days and fire at once instead: the same busy loop).
    */
-  interval: duration.refine((d) => parseDuration(d) >= 1000 && parseDuration(d) <= maxDurationMs, 'between 1s and 24h').default('5m'),
+  interval: durationWithin(1000, maxDurationMs, 'between 1s and 24h').default('5m'),
   /** How long to wait for applied objects to become healthy (Go duration, at most 24h). */
-  timeout: duration.refine((d) => parseDuration(d) <= maxDurationMs, 'at most 24h').default('2m'),
+  timeout: durationWithin(0, maxDurationMs, 'at most 24h').default('2m'),
   /** Secret (same namespace) with `username`+`password`, or `bearerToken`, for the git server. */
   secretRef: z.object({ name: z.string().min(1) }).optional(),
 });
@@ -128,14 +140,6 @@ export function parseSyncSpec(spec: unknown, where: string): SyncSpec {
   throw new FerryError('sync.spec', `${where}: ${field}: ${issue?.message ?? 'invalid'}`, {
     hint: 'fix the Sync object; see docs/agent.md for its fields',
   });
-}
-
-/** Go-style durations (`1m30s`) in milliseconds. */
-export function parseDuration(text: string): number {
-  const units: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
-  let total = 0;
-  for (const match of text.matchAll(/(\d+)(ms|s|m|h)/g)) total += Number(match[1]) * (units[match[2] ?? 's'] ?? 0);
-  return total;
 }
 
 export function describeRef(ref: GitRef): string {

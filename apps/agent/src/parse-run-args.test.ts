@@ -2,7 +2,7 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseRunArgs } from './run.js';
+import { parseRunArgs } from './parse-run-args.js';
 
 const env = { KUBECONFIG: '/k/config', POD_NAME: 'agent-0', POD_NAMESPACE: 'ferry-system' };
 const parse = (argv: string[], extra: Record<string, string> = {}) => parseRunArgs(argv, { ...env, ...extra }, () => undefined);
