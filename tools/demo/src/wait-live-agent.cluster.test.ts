@@ -5,7 +5,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { CommitStatusReporter, IsomorphicGitSource, KubeClient, createGitHubStatusPort, parseSyncSpec, reconcileSync, type ReconcileDeps, type SyncTarget } from '@ferry/agent';
+import { CommitStatusReporter, IsomorphicGitSource, KubeClient, createGitHubStatusPort, parseSyncSpec, reconcileSync, renderSource, type ReconcileDeps, type SyncTarget } from '@ferry/agent';
 import { createGitHubStatusReader, openGitHistory, waitLive, type WaitLiveResult } from '@ferry/promoter';
 import { startEmulatorWorld, type EmulatorWorld } from '@ferry/testenv';
 
@@ -21,7 +21,7 @@ beforeAll(async () => {
   kube = await KubeClient.create({ kubeconfigPath: inject('kubeconfigPath') });
   tmp = await mkdtemp(join(tmpdir(), 'ferry-loop-'));
   const reporter = new CommitStatusReporter({ port: createGitHubStatusPort({ apiUrl: world.github.url, token: TOKEN }), cluster: 'c1' });
-  deps = { kube, source: new IsomorphicGitSource({ cacheDir: join(tmp, 'git') }), tools: {}, tmpDir: tmp, reporter };
+  deps = { kube, source: new IsomorphicGitSource({ cacheDir: join(tmp, 'git') }), renderer: { render: renderSource }, tools: {}, tmpDir: tmp, reporter };
 });
 afterAll(async () => {
   kube?.close();

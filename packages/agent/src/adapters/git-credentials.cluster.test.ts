@@ -7,6 +7,7 @@
 // - risk 2: a failing server's body reaches the Sync status only as a short redacted excerpt.
 import { expectNoSecrets, startGitServer, TEST_GIT_PASSWORD, TEST_WRONG_GIT_PASSWORD, type GitServer } from '@ferry/testenv';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { renderSource } from './renderers/render-source.js';
 import { installCrd, createSync, getSync } from '../daemon/test/daemon-harness.js';
 import { reconcileSync, reportInvalidSync, type ReconcileDeps, type SyncReport } from '../reconcile/reconcile-sync.js';
 import { configMap, createSource, ensureNamespace, getConfigMap, startAgentHarness, uniqueName, type AgentHarness } from '../test/agent-harness.js';
@@ -32,7 +33,7 @@ afterAll(async () => {
   await h?.close();
 });
 
-const deps = (): ReconcileDeps => ({ kube: h.kube, source: h.source, tools: h.tools, tmpDir: h.tmp });
+const deps = (): ReconcileDeps => ({ kube: h.kube, source: h.source, renderer: { render: renderSource }, tools: h.tools, tmpDir: h.tmp });
 
 /** One reconcile of a Sync object, as the daemon does it: load (with its Secret), then reconcile or report. */
 async function reconcileObject(namespace: string, name: string): Promise<SyncReport> {

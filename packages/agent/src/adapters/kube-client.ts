@@ -2,45 +2,15 @@ import { FerryError } from '@ferry/manifest-model';
 import * as http from 'node:http';
 import * as https from 'node:https';
 import type { KubeObject, ObjectRef } from '../plan/kube-object.js';
+import { KubeApiError, type KubeApi, type KubeScope, type KubeWatchApi, type WatchEvent } from '../ports.js';
 import { describeObject, groupOf } from '../plan/kube-object.js';
 import type { DiscoveredKind, Discovery } from '../plan/search-kinds.js';
 import { FieldManager } from '../sync/labels.js';
 import { loadInCluster, loadKubeconfig, type KubeConnection } from './load-kubeconfig.js';
 
-/**
- * The agent's Kubernetes port. Only adapters talk HTTP; reconcile steps see this interface.
- */
-export interface KubeApi {
-  /** Scope of a kind from discovery; undefined when the server does not know the kind (yet). */
-  scopeOf(apiVersion: string, kind: string): Promise<'Namespaced' | 'Cluster' | undefined>;
-  /** Server-side apply (force, field manager `ferry-agent`, strict field validation). */
-  apply(object: KubeObject, options?: { dryRun?: boolean }): Promise<KubeObject>;
-  get(ref: ObjectRef): Promise<KubeObject | undefined>;
-  /** Only the object's metadata (a PartialObjectMetadata): cheap however large the object is. Optional: `get` serves otherwise. */
-  getMetadata?(ref: ObjectRef): Promise<KubeObject | undefined>;
-  list(apiVersion: string, kind: string, options?: { namespace?: string; labelSelector?: string }): Promise<KubeObject[]>;
-  /** Returns false when the object was already gone. */
-  delete(ref: ObjectRef): Promise<boolean>;
-  mergePatch(ref: ObjectRef, patch: unknown, options?: { subresource?: 'status' }): Promise<KubeObject>;
-  /** Forget cached discovery (after a CRD was established). */
-  forgetDiscovery(): void;
-  /** Every kind the server serves, at each group's preferred version (a label search over all kinds). Optional. */
-  discoverKinds?(): Promise<Discovery>;
-}
-
-/** A Kubernetes API error, translated at this edge; `code` is stable. */
-export class KubeApiError extends FerryError {
-  readonly statusCode: number;
-  readonly reason: string;
-  readonly detailsKind: string | undefined;
-  constructor(code: string, message: string, statusCode: number, reason: string, detailsKind?: string) {
-    super(code, message);
-    this.name = 'KubeApiError';
-    this.statusCode = statusCode;
-    this.reason = reason;
-    this.detailsKind = detailsKind;
-  }
-}
+// The ports this client implements, and the error it translates to, live in ports.ts.
+export { KubeApiError } from '../ports.js';
+export type { KubeApi, KubeWatchApi, WatchEvent } from '../ports.js';
 
 export interface KubeClientOptions {
   /** Path of a kubeconfig file. */
@@ -51,6 +21,8 @@ export interface KubeClientOptions {
   /** Upper bound of parallel requests (HTTP keep-alive sockets). */
   maxSockets?: number;
 }
+
+type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
 export interface RequestStats {
   /** Requests that change state: non-dry-run PATCH, POST, PUT, DELETE. */
@@ -65,7 +37,8 @@ interface Resource {
 }
 
 /**
- * A small JSON client over node:https with keep-alive, authenticated from the kubeconfig.
+ * A small JSON client over node:https with keep-alive, authenticated from the kubeconfig: the one
+ * HTTP client to the API server (reconciles, and the daemon's watch and leader Lease).
  *
  * Why not client-node's `KubernetesObjectApi`: client-node 1.4 serialises bodies through its typed models, which
  * silently drops unknown fields (`spec.replicass` would vanish instead of failing the dry-run) and
@@ -73,7 +46,7 @@ interface Resource {
  * the server's own validation (`fieldValidation=Strict`) and exact objects. client-node is still
  * used for kubeconfigs with exec plugins or auth providers (see load-kubeconfig.ts).
  */
-export class KubeClient implements KubeApi {
+export class KubeClient implements KubeApi, KubeWatchApi {
   readonly stats: RequestStats = { writes: 0, dryRuns: 0, reads: 0 };
   private readonly discovery = new Map<string, Promise<Map<string, Resource>>>();
 
@@ -81,6 +54,8 @@ export class KubeClient implements KubeApi {
     private readonly server: URL,
     private readonly baseOptions: https.RequestOptions,
     private readonly agent: http.Agent,
+    /** Watches hold their socket for minutes: their own agent, so they never starve the short requests. */
+    private readonly watchAgent: http.Agent,
   ) {}
 
   static async create(options: KubeClientOptions = {}): Promise<KubeClient> {
@@ -91,11 +66,13 @@ export class KubeClient implements KubeApi {
     const server = new URL(connection.server);
     const agentOptions = { keepAlive: true, maxSockets: options.maxSockets ?? 16 };
     const agent = server.protocol === 'http:' ? new http.Agent(agentOptions) : new https.Agent({ ...agentOptions, ...connection.tls });
-    return new KubeClient(server, { headers: connection.headers }, agent);
+    const watchAgent = server.protocol === 'http:' ? new http.Agent({ keepAlive: false }) : new https.Agent({ keepAlive: false, ...connection.tls });
+    return new KubeClient(server, { headers: connection.headers }, agent, watchAgent);
   }
 
   close(): void {
     this.agent.destroy();
+    this.watchAgent.destroy();
   }
 
   forgetDiscovery(): void {
@@ -120,14 +97,14 @@ export class KubeClient implements KubeApi {
     return { kinds, failed };
   }
 
-  async scopeOf(apiVersion: string, kind: string): Promise<'Namespaced' | 'Cluster' | undefined> {
+  async scopeOf(apiVersion: string, kind: string): Promise<KubeScope | undefined> {
     const resource = await this.resourceOf(apiVersion, kind);
     if (!resource) return undefined;
     return resource.namespaced ? 'Namespaced' : 'Cluster';
   }
 
   async apply(object: KubeObject, options: { dryRun?: boolean } = {}): Promise<KubeObject> {
-    const ref = { apiVersion: object.apiVersion, kind: object.kind, namespace: object.metadata.namespace ?? '', name: object.metadata.name };
+    const ref = refOf(object);
     const query = new URLSearchParams({ fieldManager: FieldManager, force: 'true', fieldValidation: 'Strict' });
     if (options.dryRun) query.set('dryRun', 'All');
     const path = await this.objectPath(ref);
@@ -154,7 +131,7 @@ export class KubeClient implements KubeApi {
 
   async list(apiVersion: string, kind: string, options: { namespace?: string; labelSelector?: string } = {}): Promise<KubeObject[]> {
     const resource = await this.requireResource(apiVersion, kind);
-    const base = `${apiBase(apiVersion)}${resource.namespaced && options.namespace ? `/namespaces/${encodeURIComponent(options.namespace)}` : ''}/${resource.name}`;
+    const base = this.collectionPath(apiVersion, resource, options.namespace);
     const items: KubeObject[] = [];
     let continueToken: string | undefined;
     do {
@@ -182,6 +159,64 @@ export class KubeClient implements KubeApi {
   async mergePatch(ref: ObjectRef, patch: unknown, options: { subresource?: 'status' } = {}): Promise<KubeObject> {
     const path = `${await this.objectPath(ref)}${options.subresource ? `/${options.subresource}` : ''}`;
     return this.request<KubeObject>('PATCH', path, JSON.stringify(patch), 'application/merge-patch+json', ref);
+  }
+
+  async create(object: KubeObject): Promise<KubeObject> {
+    const ref = refOf(object);
+    const resource = await this.requireResource(ref.apiVersion, ref.kind);
+    return this.request<KubeObject>('POST', this.collectionPath(ref.apiVersion, resource, ref.namespace), JSON.stringify(object), 'application/json', ref);
+  }
+
+  async replace(object: KubeObject): Promise<KubeObject> {
+    const ref = refOf(object);
+    return this.request<KubeObject>('PUT', await this.objectPath(ref), JSON.stringify(object), 'application/json', ref);
+  }
+
+  async listForWatch(apiVersion: string, kind: string, options: { namespace?: string } = {}): Promise<{ items: KubeObject[]; resourceVersion: string }> {
+    const resource = await this.requireResource(apiVersion, kind);
+    const list = await this.request<{ items: KubeObject[]; metadata: { resourceVersion: string } }>('GET', this.collectionPath(apiVersion, resource, options.namespace));
+    return { items: list.items.map((item) => ({ ...item, apiVersion, kind })), resourceVersion: list.metadata.resourceVersion };
+  }
+
+  async watch(apiVersion: string, kind: string, options: { namespace?: string; resourceVersion: string; timeoutSeconds?: number }, signal: AbortSignal, onEvent: (event: WatchEvent) => void): Promise<void> {
+    const resource = await this.requireResource(apiVersion, kind);
+    const query = new URLSearchParams({ watch: '1', resourceVersion: options.resourceVersion, allowWatchBookmarks: 'true', timeoutSeconds: String(options.timeoutSeconds ?? 300) });
+    const url = new URL(`${this.collectionPath(apiVersion, resource, options.namespace)}?${query}`, this.server);
+    let res: http.IncomingMessage;
+    try {
+      res = await new Promise<http.IncomingMessage>((resolve, reject) => {
+        const transport = url.protocol === 'http:' ? http : https;
+        const req = transport.request(url, { ...this.baseOptions, method: 'GET', agent: this.watchAgent, signal, headers: { ...(this.baseOptions.headers as Record<string, string> | undefined), accept: 'application/json' } }, resolve);
+        req.on('error', reject);
+        req.end();
+      });
+    } catch (error) {
+      if (signal.aborted) return;
+      throw unavailable(error, 'watch failed');
+    }
+    if ((res.statusCode ?? 0) >= 300) throw translateError(res.statusCode ?? 0, await readBody(res), 'GET');
+    let buffer = '';
+    try {
+      for await (const chunk of res) {
+        buffer += (chunk as Buffer).toString('utf8');
+        let newline: number;
+        while ((newline = buffer.indexOf('\n')) >= 0) {
+          const line = buffer.slice(0, newline).trim();
+          buffer = buffer.slice(newline + 1);
+          if (!line) continue;
+          const event = JSON.parse(line) as WatchEvent;
+          // Objects in a watch carry apiVersion and kind; fill them in for a server that leaves them out.
+          if (event.type !== 'ERROR' && event.type !== 'BOOKMARK') event.object = { apiVersion, kind, ...event.object };
+          onEvent(event);
+        }
+      }
+    } catch (error) {
+      if (!signal.aborted) throw unavailable(error, 'watch interrupted');
+    }
+  }
+
+  private collectionPath(apiVersion: string, resource: Resource, namespace: string | undefined): string {
+    return `${apiBase(apiVersion)}${resource.namespaced && namespace ? `/namespaces/${encodeURIComponent(namespace)}` : ''}/${resource.name}`;
   }
 
   private async objectPath(ref: ObjectRef): Promise<string> {
@@ -226,7 +261,7 @@ export class KubeClient implements KubeApi {
     return byKind;
   }
 
-  private request<T>(method: string, path: string, body?: string, contentType?: string, ref?: ObjectRef, dryRun?: boolean, accept = 'application/json'): Promise<T> {
+  private request<T>(method: Method, path: string, body?: string, contentType?: string, ref?: ObjectRef, dryRun?: boolean, accept = 'application/json'): Promise<T> {
     if (method === 'GET') this.stats.reads++;
     else if (dryRun) this.stats.dryRuns++;
     else this.stats.writes++;
@@ -283,9 +318,19 @@ function apiBase(apiVersion: string): string {
   return groupOf(apiVersion) ? `/apis/${apiVersion}` : `/api/${apiVersion}`;
 }
 
-function unavailable(error: unknown): KubeApiError {
+function unavailable(error: unknown, what = 'cannot reach the Kubernetes API'): KubeApiError {
   const message = error instanceof Error ? error.message : String(error);
-  return new KubeApiError('kube.unavailable', `cannot reach the Kubernetes API: ${message}`, 0, 'ServiceUnavailable');
+  return new KubeApiError('kube.unavailable', `${what}: ${message}`, 0, 'ServiceUnavailable');
+}
+
+function refOf(object: KubeObject): ObjectRef {
+  return { apiVersion: object.apiVersion, kind: object.kind, namespace: object.metadata.namespace ?? '', name: object.metadata.name };
+}
+
+async function readBody(res: http.IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of res) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
 }
 
 interface StatusBody {

@@ -1,12 +1,9 @@
 import { FerryError } from '@ferry/manifest-model';
 import type { KubeObject } from '../plan/kube-object.js';
-import type { SyncTarget } from '../reconcile/reconcile-sync.js';
-import type { SyncStatus } from '../reconcile/sync-status.js';
+import type { GitCredentials, KubeApi, SyncStatus, SyncTarget } from '../ports.js';
 import { GitCredentialsLabel, GitHostsAnnotation, hostOfUrl, parseGitHosts } from '../sync/git-credentials-policy.js';
 import { parseSyncSpec, SyncApiVersion, SyncKind } from '../sync/sync-spec.js';
 import { AdoptInventoryAnnotation } from '../sync/labels.js';
-import type { GitCredentials } from './git-source.js';
-import type { KubeApi } from './kube-client.js';
 
 export interface SyncSelection {
   /** One Sync by name (needs `namespace`), or every Sync in `namespace`, or in all namespaces. */

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { commitFiles } from '@ferry/testenv';
 import { IsomorphicGitSource } from '../adapters/git-source.js';
+import { renderSource } from '../adapters/renderers/render-source.js';
 import type { KubeObject } from '../plan/kube-object.js';
 import { reconcileSync } from '../reconcile/reconcile-sync.js';
 import { configMap, ensureNamespace, flagTarget, runSync, startAgentHarness, uniqueName, type AgentHarness } from '../test/agent-harness.js';
@@ -60,7 +61,7 @@ describe(`agent: ${BAD_SOURCE_CASES.length} bad revisions, nothing applied or pr
     const source = new IsomorphicGitSource({ cacheDir: join(h.tmp, `fresh-${Date.now()}`) });
     const before = await clusterState();
     const writes = h.kube.stats.writes;
-    const report = await reconcileSync(flagTarget('app', ns, { url: repo.url, path: 'app', ref: { commit: pinned } }), { kube: h.kube, source, tools: h.tools, tmpDir: h.tmp }, { healthTimeoutMs: 5_000 });
+    const report = await reconcileSync(flagTarget('app', ns, { url: repo.url, path: 'app', ref: { commit: pinned } }), { kube: h.kube, source, renderer: { render: renderSource }, tools: h.tools, tmpDir: h.tmp }, { healthTimeoutMs: 5_000 });
     expect(report.outcome, report.message).toBe('Stalled');
     expect(report.error?.code).toMatch(/^source\./);
     expect(report.message).toContain(pinned.slice(0, 12));

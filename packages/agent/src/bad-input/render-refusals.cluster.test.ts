@@ -7,6 +7,7 @@ import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { renderSource } from '../adapters/renderers/render-source.js';
 import { isInvalidSync, loadSyncTargets } from '../adapters/sync-store.js';
 import { createSync, startDaemonCluster } from '../daemon/test/daemon-harness.js';
 import type { KubeObject } from '../plan/kube-object.js';
@@ -28,7 +29,7 @@ const cm = (name: string) => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name
 
 beforeAll(async () => {
   ({ h, kubeconfig } = await startDaemonCluster());
-  deps = { kube: h.kube, source: h.source, tools: { kubectl: kubectlPath(), helm: helmPath() }, tmpDir: h.tmp };
+  deps = { kube: h.kube, source: h.source, renderer: { render: renderSource }, tools: { kubectl: kubectlPath(), helm: helmPath() }, tmpDir: h.tmp };
   // Stands for the agent's mounted status token / service-account token.
   hostSecret = join(h.tmp, 'mounted-token');
   await writeFile(hostSecret, 'host-secret-value\n');

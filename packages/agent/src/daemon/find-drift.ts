@@ -1,7 +1,7 @@
 import type { ObjectRef } from '../plan/kube-object.js';
 import { describeObject, formatObjectKey } from '../plan/kube-object.js';
 import type { SyncState } from '../reconcile/inventory-store.js';
-import type { SyncReport } from '../reconcile/reconcile-sync.js';
+import type { SyncReport } from '../ports.js';
 
 /**
  * Objects that drifted: written by a reconcile of the revision and spec that were already applied,

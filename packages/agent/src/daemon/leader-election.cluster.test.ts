@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { configMap, createSource, ensureNamespace, uniqueName, type AgentHarness } from '../test/agent-harness.js';
 import { createSync, startDaemonCluster, eventually, getSync, readyRevision, startTestAgent, type TestAgent } from './test/daemon-harness.js';
-import { killableHttp, killableKube } from './test/killable.js';
+import { killableWatch, killableKube } from './test/killable.js';
 
 // Two agents against the real kube-apiserver, one Lease: one writes, the other takes over when the
 // first stops (released Lease: at once) or dies (held Lease: after the lease duration).
@@ -31,12 +31,12 @@ describe('leader election on a Lease', () => {
     const count = (name: string) => () => void reconciled.set(name, (reconciled.get(name) ?? 0) + 1);
     const election = { namespace: ns, name: 'ferry-agent', leaseDurationMs: leaseMs, renewDeadlineMs: 2_000, retryPeriodMs: 250 };
     let doomedKube!: ReturnType<typeof killableKube>;
-    let doomedHttp!: ReturnType<typeof killableHttp>;
+    let doomedWatch!: ReturnType<typeof killableWatch>;
     const agents: TestAgent[] = [];
     const start = async (name: string, killable = false) => {
       const agent = await startTestAgent(h, kubeconfig, ns, { identity: name, leaderElection: election }, {
         onReport: count(name),
-        ...(killable ? { kube: (real) => (doomedKube = killableKube(real)), http: (real) => (doomedHttp = killableHttp(real)) } : {}),
+        ...(killable ? { kube: (real) => (doomedKube = killableKube(real)), watchKube: (real) => (doomedWatch = killableWatch(real)) } : {}),
       });
       agents.push(agent);
       return agent;
@@ -68,7 +68,7 @@ describe('leader election on a Lease', () => {
       await eventually('third leads', 10_000, async () => third.daemon.isLeader);
       const fourth = await start('fourth');
       doomedKube.kill();
-      doomedHttp.kill();
+      doomedWatch.kill();
       const died = Date.now();
       await eventually('fourth leads', leaseMs + 5_000, async () => fourth.daemon.isLeader);
       // Lease duration measured from the last renewal fourth saw, plus one retry period.

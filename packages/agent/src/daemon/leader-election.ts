@@ -5,9 +5,9 @@
  * between replicas matters). Writes are compare-and-swap on resourceVersion, so two candidates
  * never both win. On shutdown the holder releases the Lease so a standby takes over at once.
  */
-import { KubeApiError } from '../adapters/kube-client.js';
+import type { KubeObject } from '../plan/kube-object.js';
+import { KubeApiError, type KubeWatchApi } from '../ports.js';
 import { abortableDelay } from './abortable-delay.js';
-import type { KubeHttp } from './kube-http.js';
 
 export interface LeaderElectionOptions {
   namespace: string;
@@ -23,7 +23,9 @@ export interface LeaderElectionOptions {
 
 export const defaultLeaderElection = { leaseDurationMs: 35_000, renewDeadlineMs: 30_000, retryPeriodMs: 5_000 };
 
-interface Lease {
+const LeaseApiVersion = 'coordination.k8s.io/v1';
+
+interface Lease extends KubeObject {
   metadata: { name: string; namespace: string; resourceVersion?: string };
   spec: { holderIdentity?: string; leaseDurationSeconds?: number; acquireTime?: string; renewTime?: string; leaseTransitions?: number };
 }
@@ -39,14 +41,14 @@ export class LeaderElector {
   private observed: { resourceVersion: string; at: number } | undefined;
   private lastRenew = 0;
 
-  constructor(private readonly http: KubeHttp, private readonly options: LeaderElectionOptions, private readonly now: () => number = Date.now) {}
+  constructor(private readonly kube: KubeWatchApi, private readonly options: LeaderElectionOptions, private readonly now: () => number = Date.now) {}
 
   get isLeader(): boolean {
     return this.leading;
   }
 
-  private get path(): string {
-    return `/apis/coordination.k8s.io/v1/namespaces/${encodeURIComponent(this.options.namespace)}/leases`;
+  private get ref() {
+    return { apiVersion: LeaseApiVersion, kind: 'Lease', namespace: this.options.namespace, name: this.options.name };
   }
 
   /**
@@ -85,11 +87,8 @@ export class LeaderElector {
     return lease?.spec.holderIdentity === this.options.identity;
   }
 
-  private read(): Promise<Lease | undefined> {
-    return this.http.request<Lease>('GET', `${this.path}/${encodeURIComponent(this.options.name)}`).catch((error: unknown) => {
-      if (error instanceof KubeApiError && error.statusCode === 404) return undefined;
-      throw error;
-    });
+  private async read(): Promise<Lease | undefined> {
+    return (await this.kube.get(this.ref)) as Lease | undefined;
   }
 
   /** One round: true when this candidate holds the Lease afterwards. */
@@ -100,8 +99,8 @@ export class LeaderElector {
     const lease = await this.read();
     if (!lease) {
       try {
-        await this.http.request('POST', this.path, {
-          apiVersion: 'coordination.k8s.io/v1', kind: 'Lease',
+        await this.kube.create({
+          apiVersion: LeaseApiVersion, kind: 'Lease',
           metadata: { name: this.options.name, namespace: this.options.namespace },
           spec: { holderIdentity: this.options.identity, leaseDurationSeconds: durationSeconds, acquireTime: time, renewTime: time, leaseTransitions: 0 },
         });
@@ -126,7 +125,7 @@ export class LeaderElector {
       ...(ours ? {} : { acquireTime: time, leaseTransitions: (lease.spec.leaseTransitions ?? 0) + 1 }),
     };
     try {
-      await this.http.request('PUT', `${this.path}/${encodeURIComponent(this.options.name)}`, { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: lease.metadata, spec });
+      await this.kube.replace({ apiVersion: LeaseApiVersion, kind: 'Lease', metadata: lease.metadata, spec });
       return true;
     } catch (error) {
       if (error instanceof KubeApiError && error.statusCode === 409) return false;
@@ -138,8 +137,8 @@ export class LeaderElector {
   async release(): Promise<void> {
     const lease = await this.read();
     if (!lease || lease.spec.holderIdentity !== this.options.identity) return;
-    await this.http.request('PUT', `${this.path}/${encodeURIComponent(this.options.name)}`, {
-      apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: lease.metadata,
+    await this.kube.replace({
+      apiVersion: LeaseApiVersion, kind: 'Lease', metadata: lease.metadata,
       spec: { ...lease.spec, holderIdentity: '', leaseDurationSeconds: 1, renewTime: microTime(new Date()) },
     });
   }

@@ -3,17 +3,15 @@
  * JSON logs, the probe/metrics server and the webhook server. Returns a handle to stop it.
  */
 import { IsomorphicGitSource } from '../adapters/git-source.js';
-import { KubeClient, type KubeApi, type KubeClientOptions } from '../adapters/kube-client.js';
-import type { RenderTools } from '../adapters/renderers/render-source.js';
+import { KubeClient, type KubeClientOptions } from '../adapters/kube-client.js';
+import { renderSource } from '../adapters/renderers/render-source.js';
 import { createJsonLogger, type LogLevel } from '../observability/logger.js';
 import { AgentMetrics } from '../observability/metrics.js';
 import { serveHttp, type HttpEndpoint } from '../observability/serve-http.js';
 import { timeGitSource } from '../observability/timed-git-source.js';
-import type { SyncReport } from '../reconcile/reconcile-sync.js';
-import type { SyncReporter } from '../reporting/sync-reporter.js';
+import type { KubeApi, KubeWatchApi, RenderTools, SyncReport, SyncReporter } from '../ports.js';
 import { handleGitHubWebhook, ReplayGuard } from '../webhook/github-webhook.js';
 import { createCommitVerifier } from '../signatures/commit-verifier.js';
-import { createKubeHttp, type KubeHttp } from './kube-http.js';
 import type { LeaderElectionOptions } from './leader-election.js';
 import type { ScheduleSettings } from './schedule.js';
 import { SyncDaemon, type ShutdownResult } from './sync-daemon.js';
@@ -58,8 +56,8 @@ export interface RunningAgent {
 export interface AgentOverrides {
   /** Replaces the Kubernetes client used for reconciles (tests interpose on the real one). */
   kube?: (real: KubeClient) => KubeApi;
-  /** Replaces the raw client used for the watch and the leader Lease. */
-  http?: (real: KubeHttp) => KubeHttp;
+  /** Replaces the client used for the watch and the leader Lease. */
+  watchKube?: (real: KubeClient) => KubeWatchApi;
   onReport?: (report: SyncReport, drifted: readonly string[]) => void;
 }
 
@@ -68,11 +66,18 @@ export async function startAgent(config: AgentConfig, overrides: AgentOverrides 
   const metrics = new AgentMetrics();
   const kubeClient = await KubeClient.create({ ...config.kube, maxSockets: config.concurrency });
   const kube = overrides.kube ? overrides.kube(kubeClient) : kubeClient;
-  const realHttp = await createKubeHttp(config.kube);
-  const http = overrides.http ? overrides.http(realHttp) : realHttp;
+  // The watch and the Lease get a client of their own (4 sockets): a busy reconcile pool never
+  // delays a Lease renewal.
+  const watchClient = await KubeClient.create({ ...config.kube, maxSockets: 4 });
+  const watchKube = overrides.watchKube ? overrides.watchKube(watchClient) : watchClient;
   const source = timeGitSource(new IsomorphicGitSource({ cacheDir: config.cacheDir, ...(config.maxRepoBytes ? { maxRepoBytes: config.maxRepoBytes } : {}), ...(config.gitIdleTimeoutMs ? { idleTimeoutMs: config.gitIdleTimeoutMs } : {}) }), metrics);
   const daemon = new SyncDaemon(
-    { kube, http, verifyCommit: createCommitVerifier(kube, { cacheDir: config.cacheDir, tmpDir: config.tmpDir }), reconcile: { kube, source, tools: config.tools, tmpDir: config.tmpDir, ...(config.reporter ? { reporter: config.reporter } : {}) }, log, metrics, ...(overrides.onReport ? { onReport: overrides.onReport } : {}) },
+    {
+      kube, watchKube, log, metrics,
+      verifyCommit: createCommitVerifier(kube, { cacheDir: config.cacheDir, tmpDir: config.tmpDir }),
+      reconcile: { kube, source, renderer: { render: renderSource }, tools: config.tools, tmpDir: config.tmpDir, ...(config.reporter ? { reporter: config.reporter } : {}) },
+      ...(overrides.onReport ? { onReport: overrides.onReport } : {}),
+    },
     {
       ...(config.namespace ? { namespace: config.namespace } : {}),
       maxConcurrent: config.maxConcurrent,
@@ -120,7 +125,7 @@ export async function startAgent(config: AgentConfig, overrides: AgentOverrides 
   } catch (error) {
     await Promise.all(servers.map((s) => s.close()));
     kubeClient.close();
-    http.close();
+    watchClient.close();
     throw error;
   }
   daemon.start();
@@ -134,7 +139,7 @@ export async function startAgent(config: AgentConfig, overrides: AgentOverrides 
       const result = await daemon.shutdown(graceMs);
       await Promise.all(servers.map((s) => s.close()));
       kubeClient.close();
-      http.close();
+      watchClient.close();
       log.info('stopped', { abandoned: result.abandoned });
       return result;
     },

@@ -4,10 +4,10 @@
  * interval, and writes only while it leads (leader-election.ts). Shutdown stops taking work and lets
  * running reconciles finish within a grace period.
  */
-import { FerryError } from '@ferry/manifest-model';
-import type { KubeApi } from '../adapters/kube-client.js';
+import { FerryError, isDuration } from '@ferry/manifest-model';
 import { isInvalidSync, loadSyncTargets } from '../adapters/sync-store.js';
 import type { KubeObject, ObjectRef } from '../plan/kube-object.js';
+import type { KubeApi, KubeWatchApi } from '../ports.js';
 import { inventorySource, sameSource } from '../plan/inventory.js';
 import { classifyError } from '../reconcile/classify-error.js';
 import { loadSyncState } from '../reconcile/inventory-store.js';
@@ -20,7 +20,6 @@ import type { AgentMetrics } from '../observability/metrics.js';
 import { decideEvent, recordSyncEvent, type LastReported } from '../observability/sync-events.js';
 import { abortableDelay } from './abortable-delay.js';
 import { findDrift } from './find-drift.js';
-import type { KubeHttp } from './kube-http.js';
 import { LeaderElector, type LeaderElectionOptions } from './leader-election.js';
 import { defaultScheduleSettings, findSlowRuns, finishSync, nextSlowCheckAt, nextWakeAt, observeSync, pickDue, startSync, triggerSync, type RunningReconcile, type ScheduleSettings, type SyncSchedule } from './schedule.js';
 import { takeOwnershipOfForeignEdits } from './take-ownership.js';
@@ -32,7 +31,8 @@ export const ReconcileRequestAnnotation = 'ferry.dev/reconcile-requested-at';
 
 export interface SyncDaemonDeps {
   kube: KubeApi;
-  http: KubeHttp;
+  /** The Sync watch and the leader Lease: a client of its own, so reconciles never hold them up. */
+  watchKube: KubeWatchApi;
   reconcile: ReconcileDeps;
   log: Logger;
   metrics: AgentMetrics;
@@ -90,7 +90,7 @@ export class SyncDaemon {
   constructor(private readonly deps: SyncDaemonDeps, private readonly options: SyncDaemonOptions) {
     this.now = deps.now ?? Date.now;
     this.random = deps.random ?? Math.random;
-    this.elector = options.leaderElection ? new LeaderElector(deps.http, { ...options.leaderElection, identity: options.identity }) : undefined;
+    this.elector = options.leaderElection ? new LeaderElector(deps.watchKube, { ...options.leaderElection, identity: options.identity }) : undefined;
     this.leading = !this.elector;
     deps.metrics.leader.set({}, this.leading ? 1 : 0);
   }
@@ -105,7 +105,7 @@ export class SyncDaemon {
   }
 
   start(): void {
-    this.background.push(watchSyncs(this.deps.http, this.options.namespace, this.watchAbort.signal, {
+    this.background.push(watchSyncs(this.deps.watchKube, this.options.namespace, this.watchAbort.signal, {
       replaceAll: (objects) => {
         const keys = new Set(objects.map(keyOf));
         for (const key of [...this.objects.keys()]) if (!keys.has(key)) this.forget(key);
@@ -180,7 +180,7 @@ export class SyncDaemon {
     const key = keyOf(object);
     this.objects.set(key, object);
     const spec = (object.spec ?? {}) as { interval?: unknown; suspend?: unknown };
-    const interval = typeof spec.interval === 'string' && /^(\d+(ms|s|m|h))+$/.test(spec.interval) ? parseDuration(spec.interval) : 5 * 60_000;
+    const interval = typeof spec.interval === 'string' && isDuration(spec.interval) ? parseDuration(spec.interval) : 5 * 60_000;
     const seen = {
       key,
       generation: typeof object.metadata.generation === 'number' ? object.metadata.generation : undefined,

@@ -4,7 +4,7 @@
  * spot of drift detection (flux2#2099). As Flux does, the agent moves kubectl's managedFields
  * entries into its own Apply entry; its next apply then removes every field Git does not have.
  */
-import type { KubeApi } from '../adapters/kube-client.js';
+import type { KubeApi } from '../ports.js';
 import type { KubeObject, ObjectRef } from '../plan/kube-object.js';
 import { describeObject, formatObjectKey, toObjectRef } from '../plan/kube-object.js';
 import { mapLimit, settleLimit } from '../reconcile/map-limit.js';

@@ -4,10 +4,10 @@
  * back off (1 s doubling to 30 s). The whole set is replaced on each LIST, so deletes missed while
  * disconnected are noticed.
  */
-import { KubeApiError } from '../adapters/kube-client.js';
 import type { KubeObject } from '../plan/kube-object.js';
+import { KubeApiError, type KubeWatchApi, type WatchEvent } from '../ports.js';
+import { SyncApiVersion, SyncKind } from '../sync/sync-spec.js';
 import { abortableDelay } from './abortable-delay.js';
-import type { KubeHttp, WatchEvent } from './kube-http.js';
 
 export interface SyncWatchHandlers {
   /** The complete current set (after each LIST). */
@@ -17,28 +17,27 @@ export interface SyncWatchHandlers {
   onError(error: unknown): void;
 }
 
-export async function watchSyncs(http: KubeHttp, namespace: string | undefined, signal: AbortSignal, handlers: SyncWatchHandlers): Promise<void> {
-  const base = `/apis/ferry.dev/v1alpha1${namespace ? `/namespaces/${encodeURIComponent(namespace)}` : ''}/syncs`;
+export async function watchSyncs(kube: KubeWatchApi, namespace: string | undefined, signal: AbortSignal, handlers: SyncWatchHandlers): Promise<void> {
+  const scope = namespace ? { namespace } : {};
   let resourceVersion: string | undefined;
   let failures = 0;
   while (!signal.aborted) {
     try {
       if (resourceVersion === undefined) {
-        const list = await http.request<{ items: KubeObject[]; metadata: { resourceVersion: string } }>('GET', base);
-        handlers.replaceAll(list.items.map((item) => ({ ...item, apiVersion: 'ferry.dev/v1alpha1', kind: 'Sync' })));
-        resourceVersion = list.metadata.resourceVersion;
+        const list = await kube.listForWatch(SyncApiVersion, SyncKind, scope);
+        handlers.replaceAll(list.items.map((item) => ({ ...item, apiVersion: SyncApiVersion, kind: SyncKind })));
+        resourceVersion = list.resourceVersion;
       }
       let expired = false;
       const opened = Date.now();
-      const query = new URLSearchParams({ watch: '1', resourceVersion, allowWatchBookmarks: 'true', timeoutSeconds: '300' });
-      await http.watch(`${base}?${query}`, signal, (event: WatchEvent) => {
+      await kube.watch(SyncApiVersion, SyncKind, { ...scope, resourceVersion, timeoutSeconds: 300 }, signal, (event: WatchEvent) => {
         if (event.type === 'ERROR') {
           expired = true;
           return;
         }
         const object = event.object as unknown as KubeObject;
         if (object.metadata?.resourceVersion) resourceVersion = object.metadata.resourceVersion as string;
-        if (event.type === 'ADDED' || event.type === 'MODIFIED') handlers.upsert({ ...object, apiVersion: 'ferry.dev/v1alpha1', kind: 'Sync' });
+        if (event.type === 'ADDED' || event.type === 'MODIFIED') handlers.upsert({ ...object, apiVersion: SyncApiVersion, kind: SyncKind });
         else if (event.type === 'DELETED') handlers.remove(object);
       });
       if (expired) resourceVersion = undefined;

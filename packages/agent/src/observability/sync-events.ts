@@ -3,8 +3,7 @@
  * new failure (or a different failure message), or a recovery. A reconcile that changed nothing
  * and failed the same way as before records nothing.
  */
-import type { KubeApi } from '../adapters/kube-client.js';
-import type { SyncReport } from '../reconcile/reconcile-sync.js';
+import type { KubeApi, SyncReport } from '../ports.js';
 
 export interface SyncEvent {
   type: 'Normal' | 'Warning';

@@ -1,4 +1,4 @@
-import type { GitSource } from '../adapters/git-source.js';
+import type { GitSource } from '../ports.js';
 import type { AgentMetrics } from './metrics.js';
 
 /** Wraps a GitSource to time remote operations into ferry_agent_git_fetch_duration_seconds. */
@@ -15,5 +15,6 @@ export function timeGitSource(source: GitSource, metrics: AgentMetrics, now: () 
     resolveRemote: (url, ref, credentials) => timed('ls-remote', () => source.resolveRemote(url, ref, credentials)),
     fetchCommit: (url, ref, commit, credentials) => timed('fetch', () => source.fetchCommit(url, ref, commit, credentials)),
     readFiles: (url, commit, path, accept) => source.readFiles(url, commit, path, accept),
+    ...(source.readCommit ? { readCommit: source.readCommit.bind(source) } : {}),
   };
 }

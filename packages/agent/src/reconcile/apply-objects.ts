@@ -1,29 +1,17 @@
 import { FerryError } from '@ferry/manifest-model';
 import { createHash } from 'node:crypto';
-import { KubeApiError, type KubeApi } from '../adapters/kube-client.js';
 import { groupByStage } from '../plan/apply-order.js';
 import { assessHealth, type Health } from '../plan/assess-health.js';
 import { canonicalJson, differsFromLive, listChangedPaths, normalizeForCompare } from '../plan/compare-objects.js';
 import type { KubeObject, ObjectMeta, ObjectRef } from '../plan/kube-object.js';
 import { decideOwnership, ownershipConflictError, withOwnershipMarks, type Ownership } from '../plan/plan-ownership.js';
 import { describeObject, formatObjectKey, groupOf, toObjectRef } from '../plan/kube-object.js';
+import { KubeApiError, type KubeApi, type ObjectChange } from '../ports.js';
 import { RecreateAnnotation, RecreateEnabled, type SyncIdentity } from '../sync/labels.js';
 import { mapLimit, settleLimit } from './map-limit.js';
 import type { PreparedObject } from './prepare-objects.js';
 
-export type ObjectAction = 'create' | 'configure' | 'unchanged' | 'recreate';
-
-export interface ObjectChange {
-  ref: ObjectRef;
-  action: ObjectAction;
-  /** Paths that change (configure), for `diff`. */
-  paths?: string[];
-  /**
-   * Health of the object as the server has it after apply (or would, for a dry run). Only the
-   * verdict is kept, not the object: holding thousands of full objects is what made memory peak.
-   */
-  health?: Health;
-}
+export type { ObjectAction, ObjectChange } from './sync-report.js';
 
 export interface ApplyOptions {
   concurrency: number;

@@ -1,5 +1,5 @@
 import { FerryError } from '@ferry/manifest-model';
-import { KubeApiError, type KubeApi } from '../adapters/kube-client.js';
+import { KubeApiError, type KubeApi } from '../ports.js';
 import { decodeInventory, encodeInventory, type InventorySource } from '../plan/inventory.js';
 import type { KubeObject, ObjectRef } from '../plan/kube-object.js';
 import { OwnerKindLabel, ownerKindOf, type SyncIdentity } from '../sync/labels.js';

@@ -1,9 +1,10 @@
 import { FerryError } from '@ferry/manifest-model';
 import type { KubeObject, ObjectRef, RenderedObject } from '../plan/kube-object.js';
 import { describeObject, formatObjectKey, groupOf, toObjectRef } from '../plan/kube-object.js';
+import type { KubeScope } from '../ports.js';
 import { withOwnerLabels, type SyncIdentity } from '../sync/labels.js';
 
-export type Scope = 'Namespaced' | 'Cluster';
+export type Scope = KubeScope;
 /** Discovery lookup; undefined when the server does not know the kind. */
 export type ScopeLookup = (apiVersion: string, kind: string) => Promise<Scope | undefined>;
 

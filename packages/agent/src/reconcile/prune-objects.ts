@@ -1,4 +1,4 @@
-import { KubeApiError, type KubeApi } from '../adapters/kube-client.js';
+import { KubeApiError, type KubeApi, type PruneResult } from '../ports.js';
 import type { KubeObject, ObjectRef } from '../plan/kube-object.js';
 import { groupOf } from '../plan/kube-object.js';
 import { groupByStage } from '../plan/apply-order.js';
@@ -6,17 +6,7 @@ import { decidePrune, protectedNamespaces, releasePatch, type PruneDecision } fr
 import type { SyncIdentity } from '../sync/labels.js';
 import { settleLimit } from './map-limit.js';
 
-export interface PruneResult {
-  deleted: ObjectRef[];
-  /**
-   * Left in the cluster, with why. `skip` (not ours any more, or `ferry.dev/prune: disabled`) and
-   * `release` (adopted or protected: owner labels removed) leave the inventory; `block` (deleting it
-   * would destroy data) stays in the inventory, so a later sync deletes it once allowed.
-   */
-  skipped: Array<{ ref: ObjectRef; reason: string; action?: 'skip' | 'release' | 'block' }>;
-  /** Deletes that failed: they stay in the inventory so the next sync tries again. */
-  failed: Array<{ ref: ObjectRef; message: string }>;
-}
+export type { PruneResult } from './sync-report.js';
 
 export interface PruneOptions {
   concurrency: number;

@@ -1,4 +1,4 @@
-import { KubeApiError, type KubeApi } from '../adapters/kube-client.js';
+import { KubeApiError, type KubeApi } from '../ports.js';
 import type { ObjectRef } from '../plan/kube-object.js';
 import { formatObjectKey, toObjectRef } from '../plan/kube-object.js';
 import { selectSearchKinds, type DiscoveredKind } from '../plan/search-kinds.js';

@@ -1,4 +1,4 @@
-import type { KubeApi } from '../adapters/kube-client.js';
+import type { KubeApi } from '../ports.js';
 import { assessHealth, type Health } from '../plan/assess-health.js';
 import type { ObjectRef } from '../plan/kube-object.js';
 import { describeObject } from '../plan/kube-object.js';

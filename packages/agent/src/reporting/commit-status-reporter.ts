@@ -1,10 +1,6 @@
 import { checkClusterName, FerryError, formatStatusContext } from '@ferry/manifest-model';
-import type { SyncReport, SyncTarget } from '../reconcile/reconcile-sync.js';
-import {
-  describeApplying, repositoryOf, statusOfReport,
-  type CommitState, type CommitStatus, type CommitStatusPort,
-} from './commit-status.js';
-import type { SyncReporter } from './sync-reporter.js';
+import type { CommitState, CommitStatus, CommitStatusPort, ReportedTarget, SyncReport, SyncReporter, SyncTarget } from '../ports.js';
+import { describeApplying, repositoryOf, statusOfReport } from './commit-status.js';
 
 export interface CommitStatusReporterOptions {
   port: CommitStatusPort;
@@ -39,17 +35,17 @@ export class CommitStatusReporter implements SyncReporter {
     await this.#post(target, revision, 'pending', describeApplying(revision));
   }
 
-  #key(target: Pick<SyncTarget, 'identity'> & Partial<Pick<SyncTarget, 'spec'>>): string {
+  #key(target: ReportedTarget): string {
     return `${target.spec?.url ?? ''}@${formatStatusContext(this.#options.cluster, target.identity)}`;
   }
 
-  async finished(target: Pick<SyncTarget, 'identity'> & Partial<Pick<SyncTarget, 'spec'>>, report: SyncReport): Promise<void> {
+  async finished(target: ReportedTarget, report: SyncReport): Promise<void> {
     const status = statusOfReport(report);
     if (!status || !report.revision) return;
     await this.#post(target, report.revision, status.state, status.description);
   }
 
-  async #post(target: Pick<SyncTarget, 'identity'> & Partial<Pick<SyncTarget, 'spec'>>, sha: string, state: CommitState, description: string): Promise<void> {
+  async #post(target: ReportedTarget, sha: string, state: CommitState, description: string): Promise<void> {
     const repository = target.spec ? repositoryOf(target.spec.url) : null;
     if (!repository || !/^[0-9a-f]{40}$/.test(sha)) return;
     const context = formatStatusContext(this.#options.cluster, target.identity);

@@ -1,25 +1,7 @@
 import { redactSecrets } from '@ferry/manifest-model';
-import type { SyncReport } from '../reconcile/reconcile-sync.js';
+import type { CommitState, SyncReport } from '../ports.js';
 
-/** GitHub's commit status states. */
-export type CommitState = 'pending' | 'success' | 'failure' | 'error';
-
-/** One commit status, as the Git host stores it. */
-export interface CommitStatus {
-  repository: { owner: string; name: string };
-  sha: string;
-  state: CommitState;
-  /** `ferry/<cluster>/<namespace>/<sync>`: the wire contract `ferry promote --wait-live` and `ferry status` read. */
-  context: string;
-  /** At most 140 characters (GitHub's limit), secrets redacted. */
-  description: string;
-  targetUrl?: string | undefined;
-}
-
-/** Where statuses go: the Git host's API. */
-export interface CommitStatusPort {
-  postStatus(status: CommitStatus): Promise<void>;
-}
+export type { CommitState, CommitStatus, CommitStatusPort } from '../ports.js';
 
 const MAX_DESCRIPTION = 140;
 

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { IsomorphicGitSource } from '../adapters/git-source.js';
 import { KubeClient } from '../adapters/kube-client.js';
+import { renderSource } from '../adapters/renderers/render-source.js';
 import type { KubeObject } from '../plan/kube-object.js';
 import { reconcileSync, type ReconcileOptions, type SyncReport, type SyncTarget } from '../reconcile/reconcile-sync.js';
 import { parseSyncSpec, type SyncSpecInput } from '../sync/sync-spec.js';
@@ -55,7 +56,7 @@ export function flagTarget(name: string, namespace: string, spec: SyncSpecInput)
 }
 
 export function runSync(h: AgentHarness, target: SyncTarget, options: ReconcileOptions = {}): Promise<SyncReport> {
-  return reconcileSync(target, { kube: h.kube, source: h.source, tools: h.tools, tmpDir: h.tmp }, { healthTimeoutMs: 5_000, ...options });
+  return reconcileSync(target, { kube: h.kube, source: h.source, renderer: { render: renderSource }, tools: h.tools, tmpDir: h.tmp }, { healthTimeoutMs: 5_000, ...options });
 }
 
 export async function ensureNamespace(h: AgentHarness, name: string): Promise<void> {

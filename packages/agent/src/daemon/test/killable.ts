@@ -1,9 +1,8 @@
 // Test support: the real Kubernetes clients with two test controls interposed - a gate that holds
 // one write mid-apply, and `kill()`, after which every call fails the way a dead process's would
 // (it can write nothing more). Not a mock: every call that passes goes to the real API server.
-import type { KubeApi } from '../../adapters/kube-client.js';
 import type { KubeObject } from '../../plan/kube-object.js';
-import type { KubeHttp } from '../kube-http.js';
+import type { KubeApi, KubeWatchApi } from '../../ports.js';
 
 export interface Killable {
   kill(): void;
@@ -48,26 +47,30 @@ export function killableKube(real: KubeApi, holdName?: string): KubeApi & Killab
   };
 }
 
-export function killableHttp(real: KubeHttp): KubeHttp & { kill(): void } {
+export function killableWatch(real: KubeWatchApi): KubeWatchApi & { kill(): void } {
   let dead = false;
   const watches = new Set<AbortController>();
+  const guard = async <T>(call: () => Promise<T>): Promise<T> => {
+    if (dead) throw new Error('killed: this process is gone');
+    return call();
+  };
   return {
     kill: () => {
       dead = true;
       for (const w of watches) w.abort();
     },
-    request: async (method, path, body) => {
-      if (dead) throw new Error('killed: this process is gone');
-      return real.request(method, path, body);
-    },
-    watch: async (path, signal, onEvent) => {
+    get: (ref) => guard(() => real.get(ref)),
+    create: (object) => guard(() => real.create(object)),
+    replace: (object) => guard(() => real.replace(object)),
+    listForWatch: (apiVersion, kind, options) => guard(() => real.listForWatch(apiVersion, kind, options)),
+    watch: async (apiVersion, kind, options, signal, onEvent) => {
       if (dead) throw new Error('killed: this process is gone');
       const own = new AbortController();
       watches.add(own);
       const onAbort = () => own.abort();
       signal.addEventListener('abort', onAbort, { once: true });
       try {
-        await real.watch(path, own.signal, (event) => {
+        await real.watch(apiVersion, kind, options, own.signal, (event) => {
           if (!dead) onEvent(event);
         });
         if (dead) throw new Error('killed: this process is gone');
@@ -76,6 +79,5 @@ export function killableHttp(real: KubeHttp): KubeHttp & { kill(): void } {
         signal.removeEventListener('abort', onAbort);
       }
     },
-    close: () => real.close(),
   };
 }

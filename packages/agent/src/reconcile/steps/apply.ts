@@ -1,0 +1,25 @@
+import { AnyOwnerSelector } from '../../sync/labels.js';
+import { applyObjects } from '../apply-objects.js';
+import { needs, type ReconcileStep } from '../reconcile-run.js';
+
+/**
+ * Server-side apply of the plan, stage by stage, every object dry-run first. The inventory names
+ * each object before it is written (write-ahead), and every written object after.
+ */
+export const applyStep: ReconcileStep = async (run) => {
+  const { target: { identity }, deps, options } = run;
+  const inventory = needs(run.inventory, 'the inventory');
+  const changes = await applyObjects(deps.kube, needs(run.plan, 'the plan').prepared, {
+    concurrency: run.concurrency, dryRun: options.dryRun ?? false, onApplied: (c) => run.applied.push(c.ref), sync: identity, ownerSelector: AnyOwnerSelector,
+    // Write-ahead: a crash (SIGKILL, API server gone) between two writes then leaves no object a
+    // later revision could not prune. A failed write-ahead stops the apply before its first write
+    // (the state namespace was checked by fetch, so a missing one never gets here).
+    beforeWrites: (refs) => inventory.track(refs),
+  });
+  run.changes = changes;
+  run.report.changes = changes.map(({ health: _health, ...rest }) => rest);
+  if (options.dryRun) return;
+  // Track new objects before pruning, so a crash from here on never leaves them unknown.
+  await inventory.track(run.applied);
+  run.applied = [];
+};
