@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { IsomorphicGitSource } from '../adapters/git-source.js';
 import { KubeClient } from '../adapters/kube-client.js';
+import { renderSource } from '../adapters/renderers/render-source.js';
 import { reconcileSync, type ReconcileDeps } from '../reconcile/reconcile-sync.js';
 import { configMap, uniqueName } from '../test/agent-harness.js';
 import { parseSyncSpec } from '../sync/sync-spec.js';
@@ -24,7 +25,7 @@ beforeAll(async () => {
   kube = await KubeClient.create({ kubeconfigPath: inject('kubeconfigPath') });
   tmp = await mkdtemp(join(tmpdir(), 'ferry-reporter-'));
   const reporter = new CommitStatusReporter({ port: createGitHubStatusPort({ apiUrl: world.github.url, token: TOKEN }), cluster: 'test-cluster' });
-  deps = { kube, source: new IsomorphicGitSource({ cacheDir: join(tmp, 'git') }), tools: {}, tmpDir: tmp, reporter };
+  deps = { kube, source: new IsomorphicGitSource({ cacheDir: join(tmp, 'git') }), renderer: { render: renderSource }, tools: {}, tmpDir: tmp, reporter };
 });
 afterAll(async () => {
   kube?.close();
@@ -47,6 +48,8 @@ describe('reconcile reports commit statuses', () => {
     const head = await world.pushFiles(repo, 'main', { 'app/a.yaml': configMap('a', { v: '2' }) });
     const target = { identity: { namespace: ns, name: 'web' }, spec: parseSyncSpec({ url: world.git.repoUrl(repo), path: 'app', namespace: ns }, 'test'), fromObject: false };
     const context = `ferry/test-cluster/${ns}/web`;
+    // The inventory lives in the state namespace, which must exist before the first write (issue 17).
+    await kube.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
 
     const applied = await reconcileSync(target, deps, { healthTimeoutMs: 5_000 });
     expect(applied.outcome, applied.message).toBe('Applied');
