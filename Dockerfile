@@ -34,7 +34,9 @@ COPY packages/agent/package.json packages/agent/
 COPY apps/agent/package.json apps/agent/
 RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund --workspace @ferry/agent-app --include-workspace-root=false
 
-# 3. kubectl and helm, checked against their published SHA-256 sums.
+# 3. The binaries the renderers run (the `tool` of each entry in
+#    packages/agent/src/render/renderer-catalog.ts): kubectl and helm, checked against their
+#    published SHA-256 sums. A renderer with a new binary adds it here and its FERRY_<TOOL> below.
 FROM debian:bookworm-slim AS tools
 ARG KUBECTL_VERSION
 ARG HELM_VERSION
