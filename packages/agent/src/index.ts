@@ -49,8 +49,6 @@ export { defaultScheduleSettings, finishSync, nextDelay, observeSync, pickDue, t
 export type { ScheduleSettings, SyncSchedule } from './daemon/schedule.js';
 export { defaultLeaderElection, LeaderElector } from './daemon/leader-election.js';
 export type { LeaderElectionOptions } from './daemon/leader-election.js';
-export { createKubeHttp } from './daemon/kube-http.js';
-export type { KubeHttp } from './daemon/kube-http.js';
 export { planOwnershipTakeover } from './daemon/take-ownership.js';
 export { findDrift } from './daemon/find-drift.js';
 export { AgentMetrics } from './observability/metrics.js';
@@ -59,3 +57,8 @@ export type { Logger, LogLevel } from './observability/logger.js';
 export { handleGitHubWebhook, ReplayGuard, verifyGitHubSignature } from './webhook/github-webhook.js';
 export { splitSignedCommit, verifyCommitSignature } from './signatures/verify-commit-signature.js';
 export type { SignatureTools, SignatureVerdict, SignedCommit, TrustedKeys } from './signatures/verify-commit-signature.js';
+// Ports (ports.ts): what the reconcile and the daemon need; adapters implement them.
+export type { KubeWatchApi, Renderer, WatchEvent } from './ports.js';
+export { errorClasses } from './reconcile/error-outcome.js';
+export type { AgentErrorCode, ErrorOutcome } from './reconcile/error-outcome.js';
+export { reconcileSteps } from './reconcile/reconcile-sync.js';
