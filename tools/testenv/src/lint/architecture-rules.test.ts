@@ -19,6 +19,9 @@ const planted: Array<[string, string, string, RegExp]> = [
   ['agent plan/ imports the Kubernetes client', 'packages/agent/src/plan/planted.ts', "import { KubeConfig } from '@kubernetes/client-node';", /no I\/O/],
   ['agent plan/ imports an adapter', 'packages/agent/src/plan/planted.ts', "import type { KubeApi } from '../adapters/kube-client.js';", /may not import adapters/],
   ['agent render/ runs a process', 'packages/agent/src/render/planted.ts', "import { execFile } from 'node:child_process';", /no I\/O/],
+  ['agent reconcile/ imports the Kubernetes adapter', 'packages/agent/src/reconcile/planted.ts', "import { KubeApiError } from '../adapters/kube-client.js';", /may not import adapters/],
+  ['agent reconcile/ step imports a renderer', 'packages/agent/src/reconcile/steps/planted.ts', "import { renderSource } from '../../adapters/renderers/render-source.js';", /may not import adapters/],
+  ['agent reconcile/ reads files', 'packages/agent/src/reconcile/planted.ts', "import { readFile } from 'node:fs/promises';", /no I\/O/],
   ['agent sync/ imports a reconcile step', 'packages/agent/src/sync/planted.ts', "import { reconcileSync } from '../reconcile/reconcile-sync.js';", /may not import adapters/],
 ];
 
