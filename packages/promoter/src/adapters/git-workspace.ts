@@ -18,7 +18,10 @@ export interface GitWorkspaceOptions {
   author?: { name: string; email: string } | undefined;
   /** Scratch parent directory (default: the OS temp dir). */
   tmpDir?: string | undefined;
-  /** Per-request timeout; a stalled server becomes a transient `git.network` error. Default 60 s. */
+  /**
+   * Longest wait for the server to answer a request or send the next bytes of one; a stalled server
+   * becomes a transient `git.network` error. Default 60 s.
+   */
   requestTimeoutMs?: number | undefined;
   now?: () => Date;
 }
