@@ -47,9 +47,10 @@ describe('reconcile reports commit statuses', () => {
     await world.git.createRepo(repo, { seed: { 'app/ns.yaml': JSON.stringify({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } }) + '\n', 'app/a.yaml': configMap('a', { v: '1' }) } });
     const head = await world.pushFiles(repo, 'main', { 'app/a.yaml': configMap('a', { v: '2' }) });
     const target = { identity: { namespace: ns, name: 'web' }, spec: parseSyncSpec({ url: world.git.repoUrl(repo), path: 'app', namespace: ns }, 'test'), fromObject: false };
-    const context = `ferry/test-cluster/${ns}/web`;
-    // The inventory lives in the state namespace, which must exist before the first write (issue 17).
+    // The inventory lives in the target's namespace, which must exist before the first write (as it does
+    // for a Sync object); the repository's own Namespace object is then adopted, never pruned.
     await kube.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
+    const context = `ferry/test-cluster/${ns}/web`;
 
     const applied = await reconcileSync(target, deps, { healthTimeoutMs: 5_000 });
     expect(applied.outcome, applied.message).toBe('Applied');
