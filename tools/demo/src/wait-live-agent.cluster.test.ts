@@ -37,6 +37,9 @@ describe('wait-live with the real agent', () => {
     const repo = `acme/${ns}`;
     await world.git.createRepo(repo, { seed: { 'app/ns.yaml': json({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } }), 'app/cm.yaml': json({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'web' }, data: { v: '1' } }) } });
     const target: SyncTarget = { identity: { namespace: ns, name: 'web' }, spec: parseSyncSpec({ url: world.git.repoUrl(repo), path: 'app', namespace: ns }, 'test'), fromObject: false };
+    // The inventory lives in the target's namespace, which must exist before the first write (as it does
+    // for a Sync object); the repository's own Namespace object is then adopted, never pruned.
+    await kube.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
     expect((await reconcileSync(target, deps, { healthTimeoutMs: 5_000 })).outcome).toBe('Applied');
 
     const history = await openGitHistory({ url: world.git.repoUrl(repo) });
