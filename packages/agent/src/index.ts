@@ -20,7 +20,9 @@ export { IsomorphicGitSource, materializeFiles, redactUrl } from './adapters/git
 export type { GitCredentials, GitSource, GitSourceOptions, SourceFile } from './adapters/git-source.js';
 export { KubeApiError, KubeClient, translateError } from './adapters/kube-client.js';
 export type { KubeApi, KubeClientOptions, RequestStats } from './adapters/kube-client.js';
-export { detectMode, renderSource } from './adapters/renderers/render-source.js';
+export { detectMode, renderSource, sourceRenderer } from './adapters/renderers/render-source.js';
+export { rendererNames, renderModes, renderToolNames } from './render/renderer-catalog.js';
+export type { RendererName, RenderToolName } from './render/renderer-catalog.js';
 export type { RenderInput, RenderResult, RenderTools } from './adapters/renderers/render-source.js';
 export { loadSyncTargets, isInvalidSync } from './adapters/sync-store.js';
 export type { InvalidSync, SyncSelection } from './adapters/sync-store.js';

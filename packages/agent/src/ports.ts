@@ -8,6 +8,7 @@ import { FerryError } from '@ferry/manifest-model';
 import type { KubeObject, ObjectRef, RenderedObject } from './plan/kube-object.js';
 import type { Discovery } from './plan/search-kinds.js';
 import type { ReportedTarget, SyncReport, SyncTarget } from './reconcile/sync-report.js';
+import type { RenderToolName } from './render/renderer-catalog.js';
 import type { GitCredentials } from './sync/git-credentials.js';
 import type { GitRef, HelmOptions, KustomizeOptions, RenderMode } from './sync/sync-spec.js';
 
@@ -118,13 +119,14 @@ export interface GitSource {
 // ---------------------------------------------------------------------------------------------
 // Rendering
 
-/** Paths of the real binaries; the app reads them from flags or the environment. */
-export interface RenderTools {
-  kubectl?: string;
-  helm?: string;
-  /** How long one helm or kustomize run may take before it is killed (default 2 minutes). */
+/**
+ * Paths of the binaries the renderers run: one per `tool` in render/renderer-catalog.ts (`kubectl`,
+ * `helm`); the app reads them from flags or the environment.
+ */
+export type RenderTools = { [Tool in RenderToolName]?: string } & {
+  /** How long one tool run may take before it is killed (default 2 minutes). */
   timeoutMs?: number;
-}
+};
 
 export interface RenderInput {
   source: GitSource;

@@ -1,19 +1,12 @@
 import { posix } from 'node:path';
-import type { RenderedObject } from '../../plan/kube-object.js';
-import type { Renderer as RenderPort } from '../../ports.js';
+import type { Renderer as RenderPort, RenderInput, RenderResult } from '../../ports.js';
 import type { RendererName } from '../../render/renderer-catalog.js';
 import { detectRenderer, RENDERERS } from './index.js';
-import type { RenderInput } from './renderer.js';
 import { checkedPath } from './repo-arguments.js';
 
-export type { RenderInput, RenderTools } from './renderer.js';
+export type { RenderInput, RenderResult, RenderTools } from '../../ports.js';
 export { renderToolEnv } from './render-tool-env.js';
 export { toolError } from './tool-error.js';
-
-export interface RenderResult {
-  mode: RendererName;
-  objects: RenderedObject[];
-}
 
 /**
  * Renders the manifests at `path` of `commit` with the renderer `mode` names, or for `auto` the one

@@ -1,7 +1,7 @@
 import type { RenderedObject } from '../../plan/kube-object.js';
-import type { RenderToolName } from '../../render/renderer-catalog.js';
-import type { HelmOptions, KustomizeOptions, RenderMode } from '../../sync/sync-spec.js';
-import type { GitSource } from '../git-source.js';
+import type { RenderInput } from '../../ports.js';
+
+export type { RenderInput, RenderTools } from '../../ports.js';
 
 /**
  * The renderer contract. A renderer is one file in this folder, registered by its catalogue name
@@ -17,26 +17,5 @@ export interface Renderer {
   render(request: RenderRequest): Promise<RenderedObject[]>;
 }
 
-/** Paths of the real binaries (`--kubectl`, `--helm`, ...); the app reads them from flags or the environment. */
-export type RenderTools = { [Tool in RenderToolName]?: string } & {
-  /** How long one tool run may take before it is killed (default 2 minutes). */
-  timeoutMs?: number;
-};
-
-export interface RenderInput {
-  source: GitSource;
-  url: string;
-  commit: string;
-  path: string;
-  mode: RenderMode;
-  helm?: HelmOptions | undefined;
-  kustomize?: KustomizeOptions | undefined;
-  /** Namespace Helm renders into (`--namespace`). */
-  namespace?: string | undefined;
-  tools: RenderTools;
-  /** Parent for the temporary directory tools read from. */
-  tmpDir: string;
-}
-
-/** What a renderer gets: the input with `path` already checked and normalised ('' is the root). */
+/** What a renderer gets: the port's input (ports.ts) with `path` already checked and normalised ('' is the root). */
 export type RenderRequest = Omit<RenderInput, 'mode'>;
