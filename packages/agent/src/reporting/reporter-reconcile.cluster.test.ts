@@ -50,9 +50,6 @@ describe('reconcile reports commit statuses', () => {
     // The inventory lives in the target's namespace, which must exist before the first write (as it does
     // for a Sync object); the repository's own Namespace object is then adopted, never pruned.
     await kube.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
-    // The inventory lives in the target's namespace, which must exist before the first write (as it does
-    // for a Sync object); the repository's own Namespace object is then adopted, never pruned.
-    await kube.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
     const context = `ferry/test-cluster/${ns}/web`;
 
     const applied = await reconcileSync(target, deps, { healthTimeoutMs: 5_000 });
