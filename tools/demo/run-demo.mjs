@@ -69,31 +69,14 @@ async function seedFromExamples() {
 }
 
 /**
- * Prints each commit status the agent posts on the branch head (pending while applying, then
- * success or failure), so the timeline shows "applied" and "healthy" as they happen.
+ * Prints each commit status the agent posts (pending while applying, then success or failure) the
+ * moment the stand-in records it, before anyone can read it: the timeline shows "applied" and
+ * "healthy" strictly before CI can report the revision live.
  */
-function watchStatuses(apiUrl) {
-  const seen = new Set();
-  let stopped = false;
-  cleanups.push(async () => {
-    stopped = true;
+function watchStatuses(github) {
+  github.onStatus((s) => {
+    if (s.repo === 'acme/config') say('github', `status ${s.context} ${s.state}: ${s.description}`);
   });
-  void (async () => {
-    while (!stopped) {
-      try {
-        const res = await fetch(`${apiUrl}/repos/acme/config/commits/main/statuses`, { headers: { authorization: `token ${CI_TOKEN}` } });
-        const statuses = res.ok ? await res.json() : [];
-        for (const s of [...statuses].reverse()) {
-          if (seen.has(s.id)) continue;
-          seen.add(s.id);
-          say('github', `status ${s.context} ${s.state}: ${s.description}`);
-        }
-      } catch {
-        // the stand-in is stopping
-      }
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
-  })();
 }
 
 async function stopAll() {
@@ -121,6 +104,7 @@ async function main() {
   await cluster.kubectl(['create', 'namespace', 'demo']);
   const sync = { apiVersion: 'ferry.dev/v1alpha1', kind: 'Sync', metadata: { name: 'web', namespace: 'demo' }, spec: { url: repoUrl, path: 'examples/kustomize-app/overlays/staging', namespace: 'demo', interval: '3s', timeout: '90s' } };
   await cluster.kubectl(['apply', '--server-side', '-f', '-'], { input: JSON.stringify(sync) });
+  watchStatuses(world.github);
   const agent = spawn(process.execPath, [agentBin, 'run', '--kubeconfig', cluster.kubeconfigPath, '--cluster', CLUSTER, '--status-api-url', world.github.url,
     '--metrics-addr', 'off', '--leader-elect', 'false', '--log-level', 'warn'], {
     env: { ...process.env, FERRY_STATUS_TOKEN: STATUS_TOKEN, FERRY_KUBECTL: kubectl }, stdio: ['ignore', 'ignore', 'pipe'],
@@ -133,8 +117,6 @@ async function main() {
     say('agent', 'stopped');
   });
   say('agent', `ferry-agent run (pid ${agent.pid}) watching Syncs; reports commit statuses as ferry/${CLUSTER}/demo/web`);
-
-  watchStatuses(world.github.url);
 
   // Wait for the first sync, through the same API CI uses.
   const ci = { FERRY_GITHUB_TOKEN: CI_TOKEN };

@@ -9,7 +9,10 @@ import type { PullRouteDeps } from './routes-pulls.js';
 const STATUS_DOC = 'https://docs.github.com/rest/commits/statuses';
 const STATES: readonly StatusState[] = ['error', 'failure', 'pending', 'success'];
 
-export function statusRoutes(deps: PullRouteDeps): Route[] {
+/** A commit status as recorded, told to listeners before the POST is answered. */
+export interface RecordedStatus { repo: string; sha: string; context: string; state: StatusState; description: string | null }
+
+export function statusRoutes(deps: PullRouteDeps & { statusListeners: Array<(status: RecordedStatus) => void> }): Route[] {
   const { store, urls, engine } = deps;
 
   const resolve = async (owner: string, name: string, ref: string): Promise<{ repo: Awaited<ReturnType<typeof store.get>>; sha: string }> => {
@@ -38,6 +41,7 @@ export function statusRoutes(deps: PullRouteDeps): Route[] {
           createdAt: now, updatedAt: now, creator: actor,
         };
         repo.statuses.push(record);
+        for (const listener of deps.statusListeners) listener({ repo: `${repo.owner}/${repo.name}`, sha, context: record.context, state, description: record.description });
         await engine.sweepAutoMerge(repo);
         return { status: 201, body: statusPayload(repo, record, urls), headers: { location: `${urls.api}/repos/${repo.owner}/${repo.name}/statuses/${sha}` } };
       },

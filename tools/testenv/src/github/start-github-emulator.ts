@@ -19,7 +19,7 @@ import { gitRoutes } from './routes-git.js';
 import { issueRoutes } from './routes-issues.js';
 import { protectionRoutes } from './routes-protection.js';
 import { pullRoutes } from './routes-pulls.js';
-import { statusRoutes } from './routes-statuses.js';
+import { statusRoutes, type RecordedStatus } from './routes-statuses.js';
 
 export interface GitHubEmulatorOptions {
   /** Directory holding bare repositories as `${owner}/${name}.git` (the git server's root). */
@@ -66,6 +66,11 @@ export interface GitHubEmulator {
    * server accept it as `x-access-token:<token>` the way github.com does. Needs `app`.
    */
   onInstallationToken(listener: (token: string, expiresAt: Date) => void): void;
+  /**
+   * Calls `listener` with every commit status the moment it is recorded, before the poster gets its
+   * answer (and so before anyone can read it): a timeline printed from here is in causal order.
+   */
+  onStatus(listener: (status: RecordedStatus) => void): void;
   /** Allows or forbids auto-merge on a repository (GitHub's "Allow auto-merge" setting). */
   setAllowAutoMerge(repo: string, allowed: boolean): Promise<void>;
   faults: GitHubEmulatorFaults;
@@ -241,9 +246,10 @@ export async function startGitHubEmulator(options: GitHubEmulatorOptions): Promi
     server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
   });
   const port = (server.address() as AddressInfo).port;
+  const statusListeners: Array<(status: RecordedStatus) => void> = [];
   urls.api = `http://127.0.0.1:${port}`;
   urls.html = `http://127.0.0.1:${port}/html`;
-  for (const r of [...gitRoutes({ store, urls }), ...pullRoutes({ store, urls, engine }), ...issueRoutes({ store, urls }), ...protectionRoutes({ store, urls, engine }), ...statusRoutes({ store, urls, engine }), ...checkRoutes({ store, urls, engine, app })]) router.add(r);
+  for (const r of [...gitRoutes({ store, urls }), ...pullRoutes({ store, urls, engine }), ...issueRoutes({ store, urls }), ...protectionRoutes({ store, urls, engine }), ...statusRoutes({ store, urls, engine, statusListeners }), ...checkRoutes({ store, urls, engine, app })]) router.add(r);
   if (app) for (const r of appRoutes({ store, urls, app })) router.add(r);
 
   return {
@@ -262,6 +268,9 @@ export async function startGitHubEmulator(options: GitHubEmulatorOptions): Promi
       };
       repo.protection.set(branch, protection);
       await engine.sweepAutoMerge(repo);
+    },
+    onStatus(listener) {
+      statusListeners.push(listener);
     },
     onInstallationToken(listener) {
       if (!app) throw new Error('onInstallationToken: start the emulator with the `app` option');
