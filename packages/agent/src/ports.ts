@@ -109,11 +109,8 @@ export interface GitSource {
    * only after `fetchCommit` with the reader's own credentials succeeded for this commit.
    */
   readFiles(url: string, commit: string, path: string, accept?: (path: string) => boolean): Promise<SourceFile[]>;
-  /**
-   * The raw commit object (headers, signature, message) of a fetched commit, for signature checks.
-   * Optional until every source implements it; the verifier refuses a Sync with spec.verify without it.
-   */
-  readCommit?(url: string, commit: string): Promise<string>;
+  /** The raw commit object (headers, signature, message) of a fetched commit, for signature checks. */
+  readCommit(url: string, commit: string): Promise<string>;
 }
 
 // ---------------------------------------------------------------------------------------------

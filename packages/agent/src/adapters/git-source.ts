@@ -259,7 +259,7 @@ function cachedRepositoryDir(cacheDir: string, url: string): string {
  * The raw commit object (headers, signature, message) of `commit` from the cache of `url`, for
  * signature checks. The cache is the one `IsomorphicGitSource` with the same `cacheDir` fills.
  */
-export async function readCachedCommit(cacheDir: string, url: string, commit: string): Promise<string> {
+async function readCachedCommit(cacheDir: string, url: string, commit: string): Promise<string> {
   const gitdir = cachedRepositoryDir(cacheDir, url);
   if (!(await stat(join(gitdir, 'HEAD')).catch(() => undefined))) {
     throw new FerryError('source.verify-cache', `the fetched repository ${redactUrl(url)} is not in the git cache ${cacheDir}`);

@@ -74,7 +74,7 @@ export async function startAgent(config: AgentConfig, overrides: AgentOverrides 
   const daemon = new SyncDaemon(
     {
       kube, watchKube, log, metrics,
-      verifyCommit: createCommitVerifier(kube, { cacheDir: config.cacheDir, tmpDir: config.tmpDir }),
+      verifyCommit: createCommitVerifier(kube, source, { tmpDir: config.tmpDir }),
       reconcile: { kube, source, renderer: { render: renderSource }, tools: config.tools, tmpDir: config.tmpDir, ...(config.reporter ? { reporter: config.reporter } : {}) },
       ...(overrides.onReport ? { onReport: overrides.onReport } : {}),
     },

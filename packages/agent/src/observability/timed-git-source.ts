@@ -15,6 +15,6 @@ export function timeGitSource(source: GitSource, metrics: AgentMetrics, now: () 
     resolveRemote: (url, ref, credentials) => timed('ls-remote', () => source.resolveRemote(url, ref, credentials)),
     fetchCommit: (url, ref, commit, credentials) => timed('fetch', () => source.fetchCommit(url, ref, commit, credentials)),
     readFiles: (url, commit, path, accept) => source.readFiles(url, commit, path, accept),
-    ...(source.readCommit ? { readCommit: source.readCommit.bind(source) } : {}),
+    readCommit: (url, commit) => source.readCommit(url, commit),
   };
 }

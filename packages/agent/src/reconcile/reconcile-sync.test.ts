@@ -47,6 +47,7 @@ function deps(kube: KubeApi, rendered: KubeObject[], calls: string[] = []): Reco
     resolveRemote: async () => (calls.push('resolve'), head),
     fetchCommit: async () => void calls.push('fetch'),
     readFiles: async () => [],
+    readCommit: async () => '',
   };
   const renderer: Renderer = { render: async () => (calls.push('render'), { mode: 'plain', objects: rendered.map((object) => ({ object, source: { file: 'app/x.yaml', line: 1 } })) }) };
   return { kube, source, renderer, tools: {}, tmpDir: '/nonexistent' };

@@ -1,13 +1,12 @@
 /**
  * Wires verifyCommitSignature to a Sync: trusted keys from the Secret named by `spec.verify.secretRef`
  * (entries ending `.pub`: OpenSSH keys, one per line; `.asc`/`.gpg`: armored OpenPGP keys), the signed
- * commit read from the agent's git cache. A commit verified once with the same keys is not verified
+ * commit read through the git source that fetched it. A commit verified once with the same keys is not verified
  * again (the daemon re-checks every interval).
  */
 import { FerryError } from '@ferry/manifest-model';
 import { createHash } from 'node:crypto';
-import { readCachedCommit } from '../adapters/git-source.js';
-import type { KubeApi, SyncTarget } from '../ports.js';
+import type { GitSource, KubeApi, SyncTarget } from '../ports.js';
 import { splitSignedCommit, verifyCommitSignature, type SignatureTools, type TrustedKeys } from './verify-commit-signature.js';
 
 export interface VerifySpec {
@@ -16,7 +15,7 @@ export interface VerifySpec {
 
 export type CommitVerifier = (target: SyncTarget, commit: string, verify: VerifySpec) => Promise<void>;
 
-export function createCommitVerifier(kube: KubeApi, options: { cacheDir: string } & SignatureTools): CommitVerifier {
+export function createCommitVerifier(kube: KubeApi, source: Pick<GitSource, 'readCommit'>, options: SignatureTools): CommitVerifier {
   const verified = new Set<string>();
   return async (target, commit, verify) => {
     const keys = await readTrustedKeys(kube, target.identity.namespace, verify.secretRef.name);
@@ -24,7 +23,7 @@ export function createCommitVerifier(kube: KubeApi, options: { cacheDir: string 
     if (verified.has(cacheKey)) return;
     // The raw object, split here: isomorphic-git's own `payload` is wrong for SSH signatures (it
     // keeps part of the header and the signature).
-    const raw = await readCachedCommit(options.cacheDir, target.spec.url, commit);
+    const raw = await source.readCommit(target.spec.url, commit);
     await verifyCommitSignature(splitSignedCommit(raw), keys, options, `commit ${commit.slice(0, 12)}`);
     verified.add(cacheKey);
   };
