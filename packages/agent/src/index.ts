@@ -1,66 +1,41 @@
-// @ferry/agent: one correct, fast sync from Git to a cluster.
-export type { KubeObject, ObjectMeta, ObjectRef, ObjectSource, RenderedObject } from './plan/kube-object.js';
-export { describeObject, formatObjectKey, groupOf, toObjectRef } from './plan/kube-object.js';
-export { ApplyStage, compareForApply, compareForDelete, groupByStage, stageOf } from './plan/apply-order.js';
-export { assessHealth } from './plan/assess-health.js';
-export type { Health, HealthState } from './plan/assess-health.js';
-export { deepEqual, differsFromLive, listChangedPaths, normalizeForCompare } from './plan/compare-objects.js';
-export {
-  canonicalRepoUrl, checkInventoryOwner, decodeInventory, defaultFlagName, describeSource, encodeInventory, inventorySource, sameSource, sourceId, UnrecordedSourceId, uniqueRefs,
-} from './plan/inventory.js';
-export type { InventorySource } from './plan/inventory.js';
-export { checkPruneGuards, decidePrune, findPruneCandidates } from './plan/plan-prune.js';
-export type { PruneDecision, PruneGuardOptions } from './plan/plan-prune.js';
-export { parseManifestFile, parseManifests } from './render/parse-manifests.js';
-export type { ManifestFile } from './render/parse-manifests.js';
-export * from './sync/labels.js';
-export { describeRef, GitRef, HelmOptions, parseDuration, parseSyncSpec, RenderMode, SyncApiVersion, SyncKind, SyncSpec } from './sync/sync-spec.js';
-export type { SyncSpecInput } from './sync/sync-spec.js';
-export { IsomorphicGitSource, materializeFiles, redactUrl } from './adapters/git-source.js';
-export type { GitCredentials, GitSource, GitSourceOptions, SourceFile } from './adapters/git-source.js';
-export { KubeApiError, KubeClient, translateError } from './adapters/kube-client.js';
-export type { KubeApi, KubeClientOptions, RequestStats } from './adapters/kube-client.js';
-export { detectMode, renderSource, sourceRenderer } from './adapters/renderers/render-source.js';
-export { rendererNames, renderModes, renderToolNames } from './render/renderer-catalog.js';
-export type { RendererName, RenderToolName } from './render/renderer-catalog.js';
-export type { RenderInput, RenderResult, RenderTools } from './adapters/renderers/render-source.js';
+// @ferry/agent: one correct, fast sync from Git to a cluster. The public surface, curated: what the
+// apps, the demo and library users need. Everything else is internal and may change.
+
+// The Sync resource and its spec.
+export { parseSyncSpec, SyncApiVersion, SyncKind, SyncSpec } from './sync/sync-spec.js';
+export type { GitRef, HelmOptions, RenderMode, SyncSpecInput } from './sync/sync-spec.js';
+export type { SyncIdentity } from './sync/labels.js';
+export { defaultFlagName, UnrecordedSourceId } from './plan/inventory.js';
+export { describeObject } from './plan/kube-object.js';
+export type { KubeObject, RenderedObject } from './plan/kube-object.js';
+
+// One reconcile (`ferry-agent sync --once`, `diff`) and what it reports.
+export { reconcileSync, reportInvalidSync } from './reconcile/reconcile-sync.js';
+export type { ReconcileDeps, ReconcileOptions, SyncReport, SyncTarget } from './reconcile/reconcile-sync.js';
+export type { SyncOutcome, SyncStatus } from './reconcile/sync-status.js';
 export { loadSyncTargets, isInvalidSync } from './adapters/sync-store.js';
 export type { InvalidSync, SyncSelection } from './adapters/sync-store.js';
-export { reconcileSync, reportInvalidSync, hashSpec } from './reconcile/reconcile-sync.js';
-export type { ReconcileDeps, ReconcileOptions, SyncReport, SyncTarget } from './reconcile/reconcile-sync.js';
-export { AgentReason, isReady, summarizeStatus } from './reconcile/sync-status.js';
-export type { OutcomeSummary, SyncCondition, SyncOutcome, SyncStatus } from './reconcile/sync-status.js';
-export { classifyError } from './reconcile/classify-error.js';
-export type { ObjectAction, ObjectChange } from './reconcile/apply-objects.js';
-export type { PruneResult } from './reconcile/prune-objects.js';
-export { checkInventoryWritable, describeInventory, InventoryLabel, inventoryName, loadSyncState } from './reconcile/inventory-store.js';
-export type { SyncState } from './reconcile/inventory-store.js';
-export { formatDescription, repositoryOf, statusOfReport } from './reporting/commit-status.js';
-export type { CommitState, CommitStatus, CommitStatusPort } from './reporting/commit-status.js';
+
+// Ports (ports.ts) and the adapters that implement them.
+export type { GitCredentials, GitSource, KubeApi, KubeWatchApi, Renderer, RenderInput, RenderResult, RenderTools, SourceFile } from './ports.js';
+export { IsomorphicGitSource } from './adapters/git-source.js';
+export type { GitSourceOptions } from './adapters/git-source.js';
+export { KubeClient } from './adapters/kube-client.js';
+export type { KubeClientOptions } from './adapters/kube-client.js';
+export { renderSource, sourceRenderer } from './adapters/renderers/render-source.js';
+export { renderModes, renderToolNames } from './render/renderer-catalog.js';
+export type { RendererName, RenderToolName } from './render/renderer-catalog.js';
+
+// Commit statuses back to the Git host.
 export { CommitStatusReporter } from './reporting/commit-status-reporter.js';
 export type { CommitStatusReporterOptions } from './reporting/commit-status-reporter.js';
 export { createGitHubStatusPort } from './reporting/github-status-port.js';
 export type { GitHubStatusPortOptions } from './reporting/github-status-port.js';
-export type { SyncReporter } from './reporting/sync-reporter.js';
-// The daemon (`ferry-agent run`): scheduling, drift, leader election, webhook, observability.
+export type { SyncReporter } from './ports.js';
+
+// The daemon (`ferry-agent run`).
 export { startAgent } from './daemon/start-agent.js';
 export type { AgentConfig, AgentOverrides, RunningAgent } from './daemon/start-agent.js';
-export { SyncDaemon, ReconcileRequestAnnotation } from './daemon/sync-daemon.js';
-export type { ShutdownResult, SyncDaemonDeps, SyncDaemonOptions } from './daemon/sync-daemon.js';
-export { defaultScheduleSettings, finishSync, nextDelay, observeSync, pickDue, triggerSync } from './daemon/schedule.js';
-export type { ScheduleSettings, SyncSchedule } from './daemon/schedule.js';
-export { defaultLeaderElection, LeaderElector } from './daemon/leader-election.js';
-export type { LeaderElectionOptions } from './daemon/leader-election.js';
-export { planOwnershipTakeover } from './daemon/take-ownership.js';
-export { findDrift } from './daemon/find-drift.js';
-export { AgentMetrics } from './observability/metrics.js';
-export { createJsonLogger } from './observability/logger.js';
+export { defaultScheduleSettings } from './daemon/schedule.js';
+export { defaultLeaderElection } from './daemon/leader-election.js';
 export type { Logger, LogLevel } from './observability/logger.js';
-export { handleGitHubWebhook, ReplayGuard, verifyGitHubSignature } from './webhook/github-webhook.js';
-export { splitSignedCommit, verifyCommitSignature } from './signatures/verify-commit-signature.js';
-export type { SignatureTools, SignatureVerdict, SignedCommit, TrustedKeys } from './signatures/verify-commit-signature.js';
-// Ports (ports.ts): what the reconcile and the daemon need; adapters implement them.
-export type { KubeWatchApi, Renderer, WatchEvent } from './ports.js';
-export { errorClasses } from './reconcile/error-outcome.js';
-export type { AgentErrorCode, ErrorOutcome } from './reconcile/error-outcome.js';
-export { reconcileSteps } from './reconcile/reconcile-sync.js';
