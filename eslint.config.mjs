@@ -14,7 +14,7 @@ const ioModules = [
 const impureFolders = ['**/adapters/**', '**/adapters', '**/daemon/**', '**/reconcile/**', '**/reporting/**', '**/webhook/**', '**/signatures/**', '**/observability/**', '**/live/**', '**/history/**'];
 
 export default [
-  { ignores: ['**/dist/**', '**/node_modules/**', '**/__fixtures__/**', '**/.nx/**', '**/.cache/**'] },
+  { ignores: ['**/dist/**', '**/node_modules/**', '**/__fixtures__/**', '**/.nx/**', '**/.cache/**', 'apps/action/bundle/**'] },
   ...tseslint.configs.recommended,
   {
     files: ['**/*.ts', '**/*.js', '**/*.mjs'],
@@ -32,6 +32,8 @@ export default [
           { sourceTag: 'scope:git', onlyDependOnLibsWithTags: ['type:model'], allowedExternalImports: ['isomorphic-git', 'isomorphic-git/*'] },
           { sourceTag: 'type:domain', onlyDependOnLibsWithTags: ['type:model', 'type:domain'] },
           { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:model', 'type:domain'] },
+          // The GitHub Action bundles the CLI and runs `ferry promote` in-process (apps/action).
+          { sourceTag: 'type:action', onlyDependOnLibsWithTags: ['type:model', 'type:domain', 'type:app'] },
           { sourceTag: 'type:tools', onlyDependOnLibsWithTags: ['type:model', 'type:domain', 'type:tools'] },
         ],
       }],

@@ -94,8 +94,8 @@ export async function connectGitHubHost(options: GitHubHostOptions): Promise<Git
       const pr = data.find((p) => p.head.ref === head && p.base.ref === base);
       return pr ? toPullRequest(pr) : null;
     },
-    async createPullRequest({ head, base, title, body }) {
-      const { data } = await call('create the pull request', () => client.rest.pulls.create({ owner, repo, head, base, title, body, maintainer_can_modify: false }));
+    async createPullRequest({ head, base, title, body, draft }) {
+      const { data } = await call('create the pull request', () => client.rest.pulls.create({ owner, repo, head, base, title, body, maintainer_can_modify: false, ...(draft ? { draft: true } : {}) }));
       return toPullRequest(data);
     },
     async updatePullRequest(number, { title, body }) {

@@ -25,7 +25,8 @@ export type MergeMethodName = 'merge' | 'squash' | 'rebase';
  */
 export interface PullRequestHost {
   findOpenPullRequest(head: string, base: string): Promise<PullRequest | null>;
-  createPullRequest(input: { head: string; base: string; title: string; body: string }): Promise<PullRequest>;
+  /** `draft`: opened as a draft (GitHub refuses to merge it until someone marks it ready). */
+  createPullRequest(input: { head: string; base: string; title: string; body: string; draft?: boolean }): Promise<PullRequest>;
   updatePullRequest(number: number, input: { title: string; body: string }): Promise<PullRequest>;
   commentOnPullRequest(number: number, body: string): Promise<void>;
   addLabels(number: number, labels: string[]): Promise<void>;
@@ -44,6 +45,8 @@ export interface OpenPullRequestInput {
   labels: string[];
   reviewers: string[];
   teamReviewers: string[];
+  /** Open a new pull request as a draft (an existing one keeps its state). */
+  draft?: boolean | undefined;
 }
 
 export interface OpenPullRequestResult {
@@ -62,7 +65,7 @@ export async function openOrUpdatePullRequest(host: PullRequestHost, input: Open
   let action: OpenPullRequestResult['action'] = 'updated';
   if (!existing) {
     try {
-      existing = await host.createPullRequest({ head: input.head, base: input.base, title: input.title, body: input.body });
+      existing = await host.createPullRequest({ head: input.head, base: input.base, title: input.title, body: input.body, ...(input.draft ? { draft: true } : {}) });
       action = 'created';
     } catch (err) {
       if (!(err instanceof FerryError && err.code === 'github.pr-exists')) throw err;

@@ -1,0 +1,63 @@
+// The step outputs and the log/summary lines, from `ferry promote --json`'s result. Pure.
+
+/** The fields of `ferry promote --json` the action reads (PromoteResult plus live and exitCode). */
+export interface PromoteJson {
+  outcome: string;
+  changed?: boolean;
+  message?: string;
+  reason?: string;
+  commit?: string;
+  mergeSha?: string;
+  pullRequest?: { number: number; url: string };
+  live?: { outcome: string; message: string };
+  error?: { code: string; message: string; file?: string; line?: number; hint?: string };
+  exitCode?: number;
+}
+
+/** Every output action.yml declares, in the order they are written. */
+export const ACTION_OUTPUTS = ['outcome', 'changed', 'pr-number', 'pr-url', 'head-sha', 'merge-sha', 'live'] as const;
+export type ActionOutputs = Record<(typeof ACTION_OUTPUTS)[number], string>;
+
+/**
+ * `outcome` is the promoter's (promoted, pull-request, unchanged, older, refused, dry-run, closed,
+ * timeout) except that a refusal by a hold reads `held`; `error` when the CLI failed before a result.
+ */
+export function actionOutputs(result: PromoteJson): ActionOutputs {
+  const outcome = result.outcome === 'refused' && result.reason === 'hold' ? 'held' : result.outcome;
+  return {
+    outcome,
+    changed: String(result.changed === true),
+    'pr-number': result.pullRequest ? String(result.pullRequest.number) : '',
+    'pr-url': result.pullRequest?.url ?? '',
+    'head-sha': result.commit ?? '',
+    'merge-sha': result.mergeSha ?? '',
+    live: result.live?.outcome ?? '',
+  };
+}
+
+/**
+ * `name=value` lines for GITHUB_OUTPUT; a value with a line break (none today) would use the
+ * documented heredoc form with a delimiter the value does not contain.
+ */
+export function formatOutputFile(outputs: Record<string, string>): string {
+  return Object.entries(outputs).map(([name, value]) => {
+    if (!/[\r\n]/.test(value)) return `${name}=${value}\n`;
+    let delimiter = 'ferry_EOF';
+    while (value.includes(delimiter)) delimiter += '_';
+    return `${name}<<${delimiter}\n${value}\n${delimiter}\n`;
+  }).join('');
+}
+
+/** A workflow command's data: `%`, CR and LF escaped as the runner expects. */
+export function escapeCommandData(text: string): string {
+  return text.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
+}
+
+/** The log lines: what happened, then where (PR, merge, live). */
+export function formatLog(result: PromoteJson): string {
+  const lines = [result.message ?? result.outcome];
+  if (result.pullRequest) lines.push(`pull request: ${result.pullRequest.url}`);
+  if (result.mergeSha) lines.push(`merge sha: ${result.mergeSha}`);
+  if (result.live) lines.push(`${result.live.outcome === 'live' ? 'live' : 'NOT live'}: ${result.live.message}`);
+  return `${lines.join('\n')}\n`;
+}
