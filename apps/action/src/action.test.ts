@@ -132,6 +132,7 @@ describe('readActionInputs', () => {
     expect(() => readActionInputs(inputs({ repo: 'a/b', env: 'e', 'wait-live': 'yes' }))).toThrow('input wait-live: must be true or false, not "yes"');
     expect(() => readActionInputs(inputs({ repo: 'a/b', env: 'e', file: 'a.yaml\nb.yaml', key: 'k' }))).toThrow('input key: has 1 line(s) but file has 2');
     expect(() => readActionInputs(inputs({ env: 'e' }))).toThrow('input repo: is required');
+    expect(() => readActionInputs(inputs({ repo: 'a/b', env: 'e', image: 'a:1\nb:2' }))).toThrow('input image: has 2 lines; one promotion takes one image');
   });
 });
 
