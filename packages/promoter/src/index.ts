@@ -15,8 +15,10 @@ export {
   formatCommitMessage, formatPullRequest, formatPromotionBranch, formatReleaseHoldBranch, parseTrailers, readPromotionTrailers, Trailer,
 } from './core/format-promotion.js';
 export type { PromotionSubject, PromotionTrailers } from './core/format-promotion.js';
-export { checkBuildUrl, checkPromotionName, checkPromotionText, checkSourceCommit } from './core/promotion-input.js';
+export { checkBuildUrl, checkGateOverrideReason, checkPromotionName, checkPromotionText, checkSourceCommit } from './core/promotion-input.js';
 export { markdownCode, markdownText } from './core/markdown-text.js';
+export { checkBuildTime, isBuildTime, orderAgainstCurrent, parseBuildTime } from './core/order-versions.js';
+export type { BuildTimeRecord, OrderedVersion, OrderVerdict } from './core/order-versions.js';
 export { formatUnifiedDiff } from './core/format-diff.js';
 export { openOrUpdatePullRequest, requestMerge, waitForMerge } from './core/pull-request-flow.js';
 export type { PullRequest, PullRequestHost, Clock, MergeMethodName } from './core/pull-request-flow.js';
@@ -27,6 +29,19 @@ export type { WaitLiveOptions, WaitLiveOutcome, WaitLiveResult } from './live/wa
 export { evaluateCluster, clustersIn } from './live/cluster-status.js';
 export type { ClusterLive, ClusterState, CommitStatusReader, ReportedStatus } from './live/cluster-status.js';
 export { createGitHubStatusReader } from './live/github-status-reader.js';
+export { createGateEvidenceReader } from './live/read-gate-evidence.js';
+export type { GateEvidenceReaderOptions } from './live/read-gate-evidence.js';
+export { checkGate, carriesVersion } from './core/check-gate.js';
+export type { CheckGateInput, GateCluster, GateCommit, GateRule, GateStatus, GateVerdict } from './core/check-gate.js';
+export type { GateOutcome } from './promotion-gate.js';
+export type { GateEvidenceReader, GateEvidenceRequest } from './ports.js';
+export type { ImageRegistry, ManifestLookup } from './ports.js';
+export { createRegistryClient } from './adapters/registry-client.js';
+export type { RegistryClientOptions } from './adapters/registry-client.js';
+export { createCredentialLookup, normalizeRegistryHost, parseDockerConfig } from './adapters/registry-credentials.js';
+export type { CredentialLookup, RegistryCredential, RegistryCredentialSources } from './adapters/registry-credentials.js';
+export { readRegistryCheck, verifyImage } from './verify-image.js';
+export type { RegistryCheck, VerifiedImage, VerifyImageInput } from './verify-image.js';
 export type { GitHubStatusReaderOptions } from './live/github-status-reader.js';
 export { openGitHistory, findCommitsContaining } from './history/git-history.js';
 export type { GitHistory, GitHistoryOptions, HistoryCommit } from './history/git-history.js';

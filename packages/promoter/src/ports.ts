@@ -1,3 +1,6 @@
+import type { GateCommit } from './core/check-gate.js';
+import type { VersionSummary } from './core/plan-promotion.js';
+
 /**
  * The git side of a promotion, as the core needs it: read a few files at a branch head, write
  * one commit on top, and move a branch only if it is still where we saw it.
@@ -13,6 +16,12 @@ export interface ConfigRepository {
   readFiles(commit: string, paths: string[]): Promise<Map<string, string | null>>;
   /** The message of a fetched commit (trailers name the promotion it carries). */
   readCommitMessage(commit: string): Promise<string>;
+  /**
+   * Commits of `branch` from `commit` (a head this workspace fetched) back, newest first, at most
+   * `depth`: what `order: build-time` reads promotion trailers from. Fewer when history is shorter;
+   * [] when `commit` is no longer on the branch (it was rewritten: the compare-and-swap push fails anyway).
+   */
+  readHistory(branch: string, commit: string, depth: number): Promise<{ oid: string; message: string }[]>;
   /** Writes a commit with `files` replaced on top of `parent`; returns its id. Nothing leaves the machine. */
   writeCommit(input: { parent: string; files: { path: string; content: string }[]; message: string }): Promise<string>;
   /**
@@ -25,3 +34,37 @@ export interface ConfigRepository {
   /** Removes local scratch state. */
   close(): Promise<void>;
 }
+
+/**
+ * What the promotion gate (core/check-gate.ts) reads: the source environment's branch, newest
+ * first, with the app's versions in its files and the agents' statuses on the commits that matter.
+ */
+export interface GateEvidenceReader {
+  read(request: GateEvidenceRequest): Promise<GateCommit[]>;
+}
+
+export interface GateEvidenceRequest {
+  branch: string;
+  /** The app's files in the source environment (ferry.yaml), and its image. */
+  files: { path: string; key?: string | undefined }[];
+  image: string;
+  version: VersionSummary;
+}
+
+/**
+ * The image registry, as `--verify-image` asks it (OCI distribution API, adapters/registry-client.ts):
+ * read-only, and only before anything is written.
+ */
+export interface ImageRegistry {
+  /**
+   * What `reference` (a tag or a digest) of `image` (a repository name as ferry.yaml or --image
+   * spells it) resolves to: the manifest's digest, for a multi-arch image the image index's.
+   * Throws FerryError `registry.*` when the registry cannot be asked (down, 5xx, auth).
+   */
+  resolveManifest(image: string, reference: string): Promise<ManifestLookup>;
+}
+
+export type ManifestLookup =
+  | { found: true; digest: string; mediaType: string; /** An image index or manifest list (multi-arch). */ index: boolean; registry: string }
+  /** `detail`: the registry's own words (e.g. "manifest unknown"). */
+  | { found: false; registry: string; detail: string };

@@ -6,8 +6,12 @@ import { findGoverningApps } from './core/find-governing-apps.js';
 import { formatPromotedImage, planPromotion, type PromotionPlan, type PromotionTarget, type PromotionVersion, type VersionSummary } from './core/plan-promotion.js';
 import { openOrUpdatePullRequest, requestMerge, waitForMerge, type Clock, type PullRequestHost } from './core/pull-request-flow.js';
 import type { PolicyReason } from './core/check-policy.js';
-import type { ConfigRepository } from './ports.js';
+import type { ConfigRepository, GateEvidenceReader, ImageRegistry } from './ports.js';
+import { enforceGate, type GateOutcome } from './promotion-gate.js';
 import { settlePullRequestText } from './settle-pull-request.js';
+import { verifyImage, type VerifiedImage } from './verify-image.js';
+import type { BuildTimeRecord } from './core/order-versions.js';
+import { readRecordedBuildTimes, withBuildTime, withPendingBuildTime } from './read-build-times.js';
 import { CONFIG_FILE, readGuards, resolvePromotion, type PromotionRequest, type ResolvedPromotion } from './resolve-promotion.js';
 
 export interface PromoteOptions extends PromotionRequest {
@@ -31,6 +35,16 @@ export interface PromoteOptions extends PromotionRequest {
   onProgress?: (message: string) => void;
   /** `ferry rollback` (history/): a human-chosen version and extra edits in the same commit. */
   override?: PromotionOverride | undefined;
+  /** Reads the source environment's statuses for the `promotesFrom` gate (live/read-gate-evidence.ts). */
+  gate?: GateEvidenceReader | undefined;
+  /** `--override-gate REASON`: promote past the gate; the reason lands in a trailer and the PR body. */
+  overrideGate?: string | undefined;
+  /** Asked before anything is written when `verifyImage` / `pinDigest` (flags or ferry.yaml) say so (verify-image.ts). */
+  registry?: ImageRegistry | undefined;
+  /** `--verify-image`: the tag must exist in the registry (exit 3 when it does not). */
+  verifyImage?: boolean | undefined;
+  /** `--pin-digest`: write the registry's digest beside the tag (implies verifyImage). */
+  pinDigest?: boolean | undefined;
 }
 
 export interface PullRequestSettings {
@@ -90,7 +104,11 @@ export interface PromoteResult {
   push: 'pr' | 'direct';
   files: { path: string; changes: { line: number; field: string; old: string; new: string }[] }[];
   commit?: string;
-  reason?: PolicyReason;
+  reason?: PolicyReason | 'gate';
+  /** The `promotesFrom` gate: what it found, or the override. */
+  gate?: GateOutcome;
+  /** What the registry said (`--verify-image`, `--pin-digest`). */
+  verified?: VerifiedImage;
   diff?: string;
   pullRequest?: { number: number; url: string; action: 'created' | 'updated' | 'unchanged'; superseded?: string };
   merge?: { mode: 'auto-merge' | 'merged' | 'head-moved' | 'not-mergeable'; sha?: string };
@@ -114,8 +132,15 @@ export async function promote(options: PromoteOptions): Promise<PromoteResult> {
   // Flags and the version are checked once; every attempt resolves ferry.yaml again (resolveAttempt).
   progress('fetching ferry.yaml from the default branch');
   const first = await withTransientRetry(() => resolvePromotion(options.repo, options));
-  const version = first.version;
-  let resolved: ResolvedPromotion | undefined = first;
+  if (options.overrideGate !== undefined && !first.gate && !options.override) {
+    throw new FerryError('input.conflict', `--override-gate: environment ${options.env} has no promotesFrom gate to override`, { file: CONFIG_FILE, hint: 'drop --override-gate; nothing was pushed' });
+  }
+  // The registry's word on the version, before anything is written; a rollback (override) is exempt.
+  const checked = options.override ? undefined : await verifyImage({
+    registry: options.registry, image: first.target.image, version: first.version, flags: options, config: first.registryCheck, progress,
+  });
+  const version = checked?.version ?? first.version;
+  let resolved: ResolvedPromotion | undefined = checked ? { ...first, version } : first;
 
   // A promotion branch we moved whose pull request step has not succeeded yet: undone on failure.
   const pending: PendingBranch = { current: undefined };
@@ -135,7 +160,7 @@ export async function promote(options: PromoteOptions): Promise<PromoteResult> {
         resolved = undefined;
         return attempt(options, current, progress, pending);
       });
-      if (result.kind === 'done') return { ...result.result, attempts };
+      if (result.kind === 'done') return { ...result.result, attempts, ...(checked ? { verified: checked.verified } : {}) };
       conflicts++;
       if (conflicts >= retry.conflicts) {
         throw new FerryError('git.conflict', `gave up after ${conflicts} rejected pushes to ${result.branch}: the branch keeps moving`, { hint: 'run again; nothing was changed by this run' });
@@ -226,7 +251,10 @@ async function attempt(options: PromoteOptions, resolved: ResolvedPromotion, pro
   pending.unconfirmed = undefined;
   const files = await repo.readFiles(base, resolved.target.files.map((f) => f.path));
   const { target, ambiguous, adopted } = applyGoverningApps(resolved, files, options.override?.ignorePolicy === true);
-  const plan = planPromotion({ target, version, files, onOlder: resolved.onOlder });
+  // `order: build-time`: the build times the base branch's history records (else none are read).
+  const recorded = await readRecordedBuildTimes(repo, target, baseBranch, base);
+  const candidate = withBuildTime(version, recorded);
+  const plan = planPromotion({ target, version: candidate, files, onOlder: resolved.onOlder, recorded });
   // A `--file` edit that one app governs is that app's promotion: its branch, its trailers.
   const prBranch = formatPromotionBranch(target.env, promotionSubjectOf(adopted ? { app: target.app } : options, target));
   const summary = summarise(options, target, plan, push === 'pr' ? prBranch : baseBranch, push);
@@ -234,10 +262,17 @@ async function attempt(options: PromoteOptions, resolved: ResolvedPromotion, pro
   if (plan.outcome === 'refused') return { kind: 'done', result: { ...summary, outcome: 'refused', reason: plan.reason } };
   if (ambiguous) throw ambiguous;
   if (plan.outcome !== 'change') return { kind: 'done', result: { ...summary, outcome: plan.outcome } };
+  // The gate is a guard like hold and policy: checked again on every attempt (a rollback is exempt).
+  const gate = options.override?.ignorePolicy ? undefined : await enforceGate({
+    gate: resolved.gate, app: target.app, env: target.env, version, reader: options.gate, overrideReason: options.overrideGate, now: options.clock.now(),
+  });
+  if (gate) progress(gate.message);
+  if (gate?.outcome === 'refused') return { kind: 'done', result: { ...summary, outcome: 'refused', reason: 'gate', gate, message: gate.message } };
+  if (gate) summary.gate = gate;
 
   const description: PromotionDescription = {
     app: target.app, env: target.env, image: target.image, from: plan.from, to: plan.to, files: plan.files,
-    sourceCommit: options.sourceCommit, buildUrl: options.buildUrl,
+    sourceCommit: options.sourceCommit, buildUrl: options.buildUrl, buildTime: candidate.buildTime, ...(gate?.outcome === 'overridden' ? { gateOverride: gate.reason } : {}),
   };
   const diff = plan.edits.map((e) => formatUnifiedDiff(e.path, files.get(e.path) ?? '', e.content)).join('');
   if (options.dryRun) return { kind: 'done', result: { ...summary, outcome: 'dry-run', changed: true, diff, message: `dry run: would ${push === 'pr' ? `open a pull request from ${prBranch}` : `commit to ${baseBranch}`}: ${plan.message}` } };
@@ -252,7 +287,7 @@ async function attempt(options: PromoteOptions, resolved: ResolvedPromotion, pro
     if ((await repo.pushBranch({ branch: baseBranch, commit, expected: base })) === 'rejected') return { kind: 'conflict', branch: baseBranch };
     return { kind: 'done', result: promoted };
   }
-  return promoteThroughPullRequest(options, { ...resolved, target }, { plan, description, commit, prBranch, summary, diff, progress, pending, baseFiles: files });
+  return promoteThroughPullRequest(options, { ...resolved, target, version: candidate }, { plan, description, commit, prBranch, summary, diff, progress, pending, baseFiles: files, recorded });
 }
 
 /**
@@ -286,6 +321,7 @@ async function promoteThroughPullRequest(
     plan: Extract<PromotionPlan, { outcome: 'change' }>; description: PromotionDescription; commit: string; prBranch: string;
     summary: Omit<PromoteResult, 'attempts'>; diff: string; progress: (m: string) => void; pending: PendingBranch;
     baseFiles: Map<string, string | null>;
+    recorded: BuildTimeRecord[];
   },
 ): Promise<AttemptResult> {
   const { repo } = options;
@@ -300,11 +336,15 @@ async function promoteThroughPullRequest(
     // Never clobber a branch whose head is not this subject's promotion (bug: two `web` images shared one).
     await checkBranchOwner(repo, prBranch, seen, target);
     const seenFiles = await repo.readFiles(seen, [...target.files.map((f) => f.path), CONFIG_FILE]);
+    // The pending version's build time is the one its branch head records.
+    const pendingRecorded = await withPendingBuildTime(repo, target, seen, ctx.recorded);
     if (!options.override?.ignorePolicy) {
-      const refused = await refusePendingChange(options, resolved, { seen, seenFiles, prBranch, summary, progress });
+      const refused = await refusePendingChange(options, resolved, { seen, seenFiles, prBranch, summary, progress, recorded: pendingRecorded });
       if (refused) return { kind: 'done', result: refused };
     }
-    const pending = planPromotion({ target, version, files: seenFiles, onOlder: 'skip' });
+    const pending = planPromotion({ target, version, files: seenFiles, onOlder: 'skip', recorded: pendingRecorded });
+    // Never force-update a pending promotion this one cannot be ordered against (order unset, say).
+    if (pending.outcome === 'refused') return { kind: 'done', result: { ...summary, outcome: 'refused', reason: pending.reason, message: `${prBranch} holds a pending promotion: ${pending.message}` } };
     if (pending.outcome === 'older') {
       const pr = await host.findOpenPullRequest(prBranch, environment.branch);
       return { kind: 'done', result: { ...summary, outcome: 'older', message: `a newer version is already pending on ${prBranch}${pr ? ` (#${pr.number})` : ''}: ${pending.message}`, ...(pr ? { pullRequest: { number: pr.number, url: pr.url, action: 'unchanged' as const } } : {}) } };
@@ -364,7 +404,7 @@ async function promoteThroughPullRequest(
  */
 async function refusePendingChange(
   options: PromoteOptions, resolved: ResolvedPromotion,
-  ctx: { seen: string; seenFiles: Map<string, string | null>; prBranch: string; summary: Omit<PromoteResult, 'attempts'>; progress: (m: string) => void },
+  ctx: { seen: string; seenFiles: Map<string, string | null>; prBranch: string; summary: Omit<PromoteResult, 'attempts'>; progress: (m: string) => void; recorded: readonly BuildTimeRecord[] },
 ): Promise<Omit<PromoteResult, 'attempts'> | undefined> {
   const { target, version, environment } = resolved;
   const text = ctx.seenFiles.get(CONFIG_FILE);
@@ -372,7 +412,7 @@ async function refusePendingChange(
   const apps = [{ app: target.app, env: target.env }, ...(target.guards ?? []).map(({ app, env }) => ({ app, env }))];
   const guards = readGuards(text, apps);
   if (!guards?.length) return undefined;
-  const plan = planPromotion({ target: { ...target, policy: {}, hold: undefined, guards }, version, files: ctx.seenFiles, onOlder: resolved.onOlder });
+  const plan = planPromotion({ target: { ...target, policy: {}, hold: undefined, guards }, version, files: ctx.seenFiles, onOlder: resolved.onOlder, recorded: ctx.recorded });
   if (plan.outcome !== 'refused') return undefined;
   const pr = await options.host!.findOpenPullRequest(ctx.prBranch, environment.branch);
   if (!pr) {

@@ -15,7 +15,7 @@ function seed(hold = false): Record<string, string> {
     'ferry.yaml': [
       'environments:',
       '  dev: { branch: main, labels: [promotion] }',
-      '  prod: { branch: main, promotesFrom: dev }',
+      '  prod: { branch: main }', // no promotesFrom: its gate is tested with a real agent (tools/demo)
       'apps:',
       '  web:',
       '    image: ghcr.io/acme/web',

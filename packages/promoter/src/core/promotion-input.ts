@@ -105,3 +105,17 @@ export function escapeControlCharacters(text: string): string {
     return named[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`;
   });
 }
+
+/** `--override-gate REASON`: one line of 1-200 characters, no control characters, no surrounding spaces. */
+export function isGateOverrideReason(text: string): boolean {
+  return text.length > 0 && text.length <= 200 && text.trim() === text && findUnsafeCharacter(text) === undefined;
+}
+
+export function checkGateOverrideReason(text: string, what: string): void {
+  checkPromotionText(text, what);
+  if (!isGateOverrideReason(text)) {
+    throw new FerryError('input.invalid', `${what} must be a reason of 1-200 characters without leading or trailing spaces (got ${text.length} characters)`, {
+      hint: 'say why the gate is overridden, e.g. --override-gate "hotfix for INC-231, staging is down"',
+    });
+  }
+}

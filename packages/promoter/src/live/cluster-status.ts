@@ -5,6 +5,8 @@ export interface ReportedStatus {
   context: string;
   state: 'pending' | 'success' | 'failure' | 'error';
   description: string;
+  /** When the host recorded it (ISO 8601): the promotion gate's soak counts from the first success. */
+  createdAt?: string | undefined;
 }
 
 /** Where `--wait-live` and `ferry status` read what the agents reported. */

@@ -9,7 +9,7 @@ export interface GitHubStatusReaderOptions {
   token: string;
 }
 
-type Client = { rest: { repos: { getCombinedStatusForRef(p: { owner: string; repo: string; ref: string; per_page: number }): Promise<{ data: { statuses: { context: string; state: string; description: string | null }[] } }> } } };
+type Client = { rest: { repos: { getCombinedStatusForRef(p: { owner: string; repo: string; ref: string; per_page: number }): Promise<{ data: { statuses: { context: string; state: string; description: string | null; created_at?: string }[] } }> } } };
 
 /**
  * Reads the combined status (latest per context) of a commit. Octokit is imported on first use,
@@ -33,7 +33,7 @@ export function createGitHubStatusReader(options: GitHubStatusReaderOptions): Co
       const { client: octokit, translate } = await client;
       try {
         const { data } = await octokit.rest.repos.getCombinedStatusForRef({ owner: options.owner, repo: options.repo, ref: sha, per_page: 100 });
-        return data.statuses.map((s): ReportedStatus => ({ context: s.context, state: s.state as ReportedStatus['state'], description: s.description ?? '' }));
+        return data.statuses.map((s): ReportedStatus => ({ context: s.context, state: s.state as ReportedStatus['state'], description: s.description ?? '', ...(s.created_at ? { createdAt: s.created_at } : {}) }));
       } catch (err) {
         throw translate(`read the commit statuses of ${sha.slice(0, 12)}`, err);
       }

@@ -30,8 +30,9 @@ export function seedConfigRepo(apps: string[], options: { version?: string; hold
   const lines = [
     'environments:',
     '  dev: { branch: main, labels: [promotion] }',
-    '  staging: { branch: main, promotesFrom: dev, reviewers: [alice], teamReviewers: [platform], labels: [promotion, staging] }',
-    '  prod: { branch: main, promotesFrom: staging }',
+    // No promotesFrom: that gate needs agents reporting (tools/demo/src/promotion-gate.cluster.test.ts).
+    '  staging: { branch: main, reviewers: [alice], teamReviewers: [platform], labels: [promotion, staging] }',
+    '  prod: { branch: main }',
     'apps:',
   ];
   const seed: Record<string, string> = {};
