@@ -16,12 +16,6 @@ export interface ConfigRepository {
   readFiles(commit: string, paths: string[]): Promise<Map<string, string | null>>;
   /** The message of a fetched commit (trailers name the promotion it carries). */
   readCommitMessage(commit: string): Promise<string>;
-  /**
-   * Commits of `branch` from `commit` (a head this workspace fetched) back, newest first, at most
-   * `depth`: what `order: build-time` reads promotion trailers from. Fewer when history is shorter;
-   * [] when `commit` is no longer on the branch (it was rewritten: the compare-and-swap push fails anyway).
-   */
-  readHistory(branch: string, commit: string, depth: number): Promise<{ oid: string; message: string }[]>;
   /** Writes a commit with `files` replaced on top of `parent`; returns its id. Nothing leaves the machine. */
   writeCommit(input: { parent: string; files: { path: string; content: string }[]; message: string }): Promise<string>;
   /**
@@ -50,21 +44,3 @@ export interface GateEvidenceRequest {
   image: string;
   version: VersionSummary;
 }
-
-/**
- * The image registry, as `--verify-image` asks it (OCI distribution API, adapters/registry-client.ts):
- * read-only, and only before anything is written.
- */
-export interface ImageRegistry {
-  /**
-   * What `reference` (a tag or a digest) of `image` (a repository name as ferry.yaml or --image
-   * spells it) resolves to: the manifest's digest, for a multi-arch image the image index's.
-   * Throws FerryError `registry.*` when the registry cannot be asked (down, 5xx, auth).
-   */
-  resolveManifest(image: string, reference: string): Promise<ManifestLookup>;
-}
-
-export type ManifestLookup =
-  | { found: true; digest: string; mediaType: string; /** An image index or manifest list (multi-arch). */ index: boolean; registry: string }
-  /** `detail`: the registry's own words (e.g. "manifest unknown"). */
-  | { found: false; registry: string; detail: string };

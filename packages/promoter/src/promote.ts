@@ -6,12 +6,9 @@ import { findGoverningApps } from './core/find-governing-apps.js';
 import { formatPromotedImage, planPromotion, type PromotionPlan, type PromotionTarget, type PromotionVersion, type VersionSummary } from './core/plan-promotion.js';
 import { openOrUpdatePullRequest, requestMerge, waitForMerge, type Clock, type PullRequestHost } from './core/pull-request-flow.js';
 import type { PolicyReason } from './core/check-policy.js';
-import type { ConfigRepository, GateEvidenceReader, ImageRegistry } from './ports.js';
+import type { ConfigRepository, GateEvidenceReader } from './ports.js';
 import { enforceGate, type GateOutcome } from './promotion-gate.js';
 import { settlePullRequestText } from './settle-pull-request.js';
-import { verifyImage, type VerifiedImage } from './verify-image.js';
-import type { BuildTimeRecord } from './core/order-versions.js';
-import { readRecordedBuildTimes, withBuildTime, withPendingBuildTime } from './read-build-times.js';
 import { CONFIG_FILE, readGuards, resolvePromotion, type PromotionRequest, type ResolvedPromotion } from './resolve-promotion.js';
 
 export interface PromoteOptions extends PromotionRequest {
@@ -39,12 +36,6 @@ export interface PromoteOptions extends PromotionRequest {
   gate?: GateEvidenceReader | undefined;
   /** `--override-gate REASON`: promote past the gate; the reason lands in a trailer and the PR body. */
   overrideGate?: string | undefined;
-  /** Asked before anything is written when `verifyImage` / `pinDigest` (flags or ferry.yaml) say so (verify-image.ts). */
-  registry?: ImageRegistry | undefined;
-  /** `--verify-image`: the tag must exist in the registry (exit 3 when it does not). */
-  verifyImage?: boolean | undefined;
-  /** `--pin-digest`: write the registry's digest beside the tag (implies verifyImage). */
-  pinDigest?: boolean | undefined;
 }
 
 export interface PullRequestSettings {
@@ -107,8 +98,6 @@ export interface PromoteResult {
   reason?: PolicyReason | 'gate';
   /** The `promotesFrom` gate: what it found, or the override. */
   gate?: GateOutcome;
-  /** What the registry said (`--verify-image`, `--pin-digest`). */
-  verified?: VerifiedImage;
   diff?: string;
   pullRequest?: { number: number; url: string; action: 'created' | 'updated' | 'unchanged'; superseded?: string };
   merge?: { mode: 'auto-merge' | 'merged' | 'head-moved' | 'not-mergeable'; sha?: string };
@@ -135,12 +124,8 @@ export async function promote(options: PromoteOptions): Promise<PromoteResult> {
   if (options.overrideGate !== undefined && !first.gate && !options.override) {
     throw new FerryError('input.conflict', `--override-gate: environment ${options.env} has no promotesFrom gate to override`, { file: CONFIG_FILE, hint: 'drop --override-gate; nothing was pushed' });
   }
-  // The registry's word on the version, before anything is written; a rollback (override) is exempt.
-  const checked = options.override ? undefined : await verifyImage({
-    registry: options.registry, image: first.target.image, version: first.version, flags: options, config: first.registryCheck, progress,
-  });
-  const version = checked?.version ?? first.version;
-  let resolved: ResolvedPromotion | undefined = checked ? { ...first, version } : first;
+  const version = first.version;
+  let resolved: ResolvedPromotion | undefined = first;
 
   // A promotion branch we moved whose pull request step has not succeeded yet: undone on failure.
   const pending: PendingBranch = { current: undefined };
@@ -160,7 +145,7 @@ export async function promote(options: PromoteOptions): Promise<PromoteResult> {
         resolved = undefined;
         return attempt(options, current, progress, pending);
       });
-      if (result.kind === 'done') return { ...result.result, attempts, ...(checked ? { verified: checked.verified } : {}) };
+      if (result.kind === 'done') return { ...result.result, attempts };
       conflicts++;
       if (conflicts >= retry.conflicts) {
         throw new FerryError('git.conflict', `gave up after ${conflicts} rejected pushes to ${result.branch}: the branch keeps moving`, { hint: 'run again; nothing was changed by this run' });
@@ -251,10 +236,7 @@ async function attempt(options: PromoteOptions, resolved: ResolvedPromotion, pro
   pending.unconfirmed = undefined;
   const files = await repo.readFiles(base, resolved.target.files.map((f) => f.path));
   const { target, ambiguous, adopted } = applyGoverningApps(resolved, files, options.override?.ignorePolicy === true);
-  // `order: build-time`: the build times the base branch's history records (else none are read).
-  const recorded = await readRecordedBuildTimes(repo, target, baseBranch, base);
-  const candidate = withBuildTime(version, recorded);
-  const plan = planPromotion({ target, version: candidate, files, onOlder: resolved.onOlder, recorded });
+  const plan = planPromotion({ target, version, files, onOlder: resolved.onOlder });
   // A `--file` edit that one app governs is that app's promotion: its branch, its trailers.
   const prBranch = formatPromotionBranch(target.env, promotionSubjectOf(adopted ? { app: target.app } : options, target));
   const summary = summarise(options, target, plan, push === 'pr' ? prBranch : baseBranch, push);
@@ -272,7 +254,7 @@ async function attempt(options: PromoteOptions, resolved: ResolvedPromotion, pro
 
   const description: PromotionDescription = {
     app: target.app, env: target.env, image: target.image, from: plan.from, to: plan.to, files: plan.files,
-    sourceCommit: options.sourceCommit, buildUrl: options.buildUrl, buildTime: candidate.buildTime, ...(gate?.outcome === 'overridden' ? { gateOverride: gate.reason } : {}),
+    sourceCommit: options.sourceCommit, buildUrl: options.buildUrl, ...(gate?.outcome === 'overridden' ? { gateOverride: gate.reason } : {}),
   };
   const diff = plan.edits.map((e) => formatUnifiedDiff(e.path, files.get(e.path) ?? '', e.content)).join('');
   if (options.dryRun) return { kind: 'done', result: { ...summary, outcome: 'dry-run', changed: true, diff, message: `dry run: would ${push === 'pr' ? `open a pull request from ${prBranch}` : `commit to ${baseBranch}`}: ${plan.message}` } };
@@ -287,7 +269,7 @@ async function attempt(options: PromoteOptions, resolved: ResolvedPromotion, pro
     if ((await repo.pushBranch({ branch: baseBranch, commit, expected: base })) === 'rejected') return { kind: 'conflict', branch: baseBranch };
     return { kind: 'done', result: promoted };
   }
-  return promoteThroughPullRequest(options, { ...resolved, target, version: candidate }, { plan, description, commit, prBranch, summary, diff, progress, pending, baseFiles: files, recorded });
+  return promoteThroughPullRequest(options, { ...resolved, target }, { plan, description, commit, prBranch, summary, diff, progress, pending, baseFiles: files });
 }
 
 /**
@@ -321,7 +303,6 @@ async function promoteThroughPullRequest(
     plan: Extract<PromotionPlan, { outcome: 'change' }>; description: PromotionDescription; commit: string; prBranch: string;
     summary: Omit<PromoteResult, 'attempts'>; diff: string; progress: (m: string) => void; pending: PendingBranch;
     baseFiles: Map<string, string | null>;
-    recorded: BuildTimeRecord[];
   },
 ): Promise<AttemptResult> {
   const { repo } = options;
@@ -336,15 +317,11 @@ async function promoteThroughPullRequest(
     // Never clobber a branch whose head is not this subject's promotion (bug: two `web` images shared one).
     await checkBranchOwner(repo, prBranch, seen, target);
     const seenFiles = await repo.readFiles(seen, [...target.files.map((f) => f.path), CONFIG_FILE]);
-    // The pending version's build time is the one its branch head records.
-    const pendingRecorded = await withPendingBuildTime(repo, target, seen, ctx.recorded);
     if (!options.override?.ignorePolicy) {
-      const refused = await refusePendingChange(options, resolved, { seen, seenFiles, prBranch, summary, progress, recorded: pendingRecorded });
+      const refused = await refusePendingChange(options, resolved, { seen, seenFiles, prBranch, summary, progress });
       if (refused) return { kind: 'done', result: refused };
     }
-    const pending = planPromotion({ target, version, files: seenFiles, onOlder: 'skip', recorded: pendingRecorded });
-    // Never force-update a pending promotion this one cannot be ordered against (order unset, say).
-    if (pending.outcome === 'refused') return { kind: 'done', result: { ...summary, outcome: 'refused', reason: pending.reason, message: `${prBranch} holds a pending promotion: ${pending.message}` } };
+    const pending = planPromotion({ target, version, files: seenFiles, onOlder: 'skip' });
     if (pending.outcome === 'older') {
       const pr = await host.findOpenPullRequest(prBranch, environment.branch);
       return { kind: 'done', result: { ...summary, outcome: 'older', message: `a newer version is already pending on ${prBranch}${pr ? ` (#${pr.number})` : ''}: ${pending.message}`, ...(pr ? { pullRequest: { number: pr.number, url: pr.url, action: 'unchanged' as const } } : {}) } };
@@ -404,7 +381,7 @@ async function promoteThroughPullRequest(
  */
 async function refusePendingChange(
   options: PromoteOptions, resolved: ResolvedPromotion,
-  ctx: { seen: string; seenFiles: Map<string, string | null>; prBranch: string; summary: Omit<PromoteResult, 'attempts'>; progress: (m: string) => void; recorded: readonly BuildTimeRecord[] },
+  ctx: { seen: string; seenFiles: Map<string, string | null>; prBranch: string; summary: Omit<PromoteResult, 'attempts'>; progress: (m: string) => void },
 ): Promise<Omit<PromoteResult, 'attempts'> | undefined> {
   const { target, version, environment } = resolved;
   const text = ctx.seenFiles.get(CONFIG_FILE);
@@ -412,7 +389,7 @@ async function refusePendingChange(
   const apps = [{ app: target.app, env: target.env }, ...(target.guards ?? []).map(({ app, env }) => ({ app, env }))];
   const guards = readGuards(text, apps);
   if (!guards?.length) return undefined;
-  const plan = planPromotion({ target: { ...target, policy: {}, hold: undefined, guards }, version, files: ctx.seenFiles, onOlder: resolved.onOlder, recorded: ctx.recorded });
+  const plan = planPromotion({ target: { ...target, policy: {}, hold: undefined, guards }, version, files: ctx.seenFiles, onOlder: resolved.onOlder });
   if (plan.outcome !== 'refused') return undefined;
   const pr = await options.host!.findOpenPullRequest(ctx.prBranch, environment.branch);
   if (!pr) {

@@ -1,18 +1,17 @@
 import { appendFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { explainInvalidOrderPattern, FerryError, isDuration, ORDER_KINDS, parseDuration as parseDurationMs, parseImageReference, type OrderKind, type VersionOrder } from '@ferry/manifest-model';
-import { checkBuildTime, checkBuildUrl, checkGateOverrideReason, checkPromotionName, checkPromotionText, checkSourceCommit, markdownCode, markdownText, createGateEvidenceReader, createGitHubStatusReader, openGitHistory, openGitWorkspace, promote, type PromoteResult, type PullRequestSettings, type WaitLiveResult } from '@ferry/promoter';
+import { FerryError, isDuration, parseDuration as parseDurationMs, parseImageReference } from '@ferry/manifest-model';
+import { checkBuildUrl, checkGateOverrideReason, checkPromotionName, checkPromotionText, checkSourceCommit, markdownCode, markdownText, createGateEvidenceReader, createGitHubStatusReader, openGitHistory, openGitWorkspace, promote, type PromoteResult, type PullRequestSettings, type WaitLiveResult } from '@ferry/promoter';
 import { ExitCode, UsageError, type CliIo, type Command } from '../command.js';
 import { connectRepo, resolveRepo } from './connect-repo.js';
-import { openImageRegistry } from './registry-access.js';
 import { parseClusters, runWaitLive, type WaitLiveFlags } from './wait-live-step.js';
 
 /** Exit codes of `ferry promote` (issue 4); 0, 2 and 3 are shared with every command. */
 export const PromoteExit = {
   ...ExitCode,
-  /** Refused by policy: hold, semver range, allow/deny, explicit downgrade, an older build, tags that cannot be ordered. Nothing was changed. */
+  /** Refused by policy: hold, semver range, allow/deny, explicit downgrade. Nothing was changed. */
   Refused: 4,
-  /** Git, GitHub or the image registry failed after retries. Nothing half-done: no commit landed. */
+  /** Git or GitHub failed after retries. Nothing half-done: no commit landed. */
   RemoteFailed: 5,
   /** The PR was closed, or not merged (or, with --wait-live, not live) within --timeout. */
   NotMerged: 6,
@@ -24,8 +23,7 @@ const HELP = `Usage: ferry promote --repo OWNER/NAME|GIT-URL --env ENV (--app AP
                      (--image NAME[:TAG][@DIGEST] [--tag T] [--digest D] | --from-env ENV)
                      [--auto-merge] [--wait-merged | --wait-live [--clusters A,B]] [--timeout DURATION] [--push pr|direct]
                      [--label L]... [--reviewer USER|ORG/TEAM]... [--merge-method merge|squash|rebase] [--draft]
-                     [--source-commit SHA] [--build-url URL] [--override-gate REASON] [--verify-image] [--pin-digest]
-                     [--github-api-url URL] [--dry-run] [--json]
+                     [--source-commit SHA] [--build-url URL] [--override-gate REASON] [--github-api-url URL] [--dry-run] [--json]
 
 Promote an image into the config repo: one commit (or one pull request) per promotion.
 
@@ -49,33 +47,20 @@ Promote an image into the config repo: one commit (or one pull request) per prom
   --timeout DURATION  how long --wait-merged / --wait-live wait in all: 90s, 10m, 1h30m (default 30m)
   --source-commit SHA build's source commit (4-64 lower-case hex), recorded in the commit message and trailers
   --build-url URL     build's http(s) URL, recorded likewise (linked in the PR body)
-  --build-time TIME   build's RFC 3339 time (2025-01-31T12:00:00Z), recorded as a Ferry-Build-Time trailer; what
-                      order: build-time compares, so the newest build wins however the CI jobs race
-  --order O           --file only: how builds are ordered: semver, numeric or build-time (with --app: the app's
-                      order in ferry.yaml). Unset: semver when both tags are, else the promotion is refused (exit 4)
-  --order-pattern RE  --order numeric: a regular expression whose one named group holds the number,
-                      e.g. '^main-[0-9a-f]+-(?<run>[0-9]+)$' (without it the whole tag is the number)
                       No flag may hold control or line-breaking characters; ENV and APP are ferry.yaml names.
   --override-gate R   promote past the promotesFrom gate (the version need not be live in that environment);
                       the reason (1-200 characters, one line) lands in a Ferry-Gate-Override trailer and the PR body
-  --verify-image      before writing, ask the image registry that the tag (or digest) exists and what its digest is;
-                      missing: exit 3, nothing pushed (ferry.yaml: verifyImage)
-  --pin-digest        write the registry's digest beside the tag (a multi-arch image: its index digest); implies
-                      --verify-image; a --digest the registry does not hold for the tag is refused (exit 4)
   --github-api-url U  GitHub Enterprise API, e.g. https://ghe.example.com/api/v3
   --dry-run           print the diff that would be committed; touch nothing remote
   --json              print the result as JSON on stdout
 
 Auth (environment): FERRY_GITHUB_TOKEN or GITHUB_TOKEN; or a GitHub App with FERRY_GITHUB_APP_ID and
 FERRY_GITHUB_APP_PRIVATE_KEY (PEM text or a path to it); for other git servers FERRY_GIT_USERNAME and
-FERRY_GIT_PASSWORD. Image registry (--verify-image): anonymous or the registry's token challenge, with
-FERRY_REGISTRY_USERNAME and FERRY_REGISTRY_PASSWORD, else the auths of DOCKER_CONFIG/config.json or
-~/.docker/config.json; plain HTTP only for loopback registries. Secrets are never printed.
+FERRY_GIT_PASSWORD. Secrets are never printed.
 
-Exit codes: 0 promoted or nothing to do, 2 bad input, 3 target not found (or the image is not in the registry),
-4 refused by policy, by the app's order (older than the version in place or pending, or tags that cannot be ordered), or by the
+Exit codes: 0 promoted or nothing to do, 2 bad input, 3 target not found, 4 refused by policy or the
 promotesFrom gate (the version is not live and healthy in every cluster of that environment, or not soaked),
-5 git, GitHub or image registry failure after retries, 6 pull request closed, or not merged (not live) within --timeout,
+5 git or GitHub failure after retries, 6 pull request closed, or not merged (not live) within --timeout,
 7 a cluster reported the rollout failed (--wait-live).
 In GitHub Actions, writes outputs (changed, pr-number, pr-url, merge-sha, live) and a job summary.
 `;
@@ -90,8 +75,6 @@ const OPTIONS = {
   push: { type: 'string' }, 'source-commit': { type: 'string' }, 'build-url': { type: 'string' },
   'github-api-url': { type: 'string' }, 'dry-run': { type: 'boolean' }, json: { type: 'boolean' },
   'override-gate': { type: 'string' },
-  'verify-image': { type: 'boolean' }, 'pin-digest': { type: 'boolean' },
-  'build-time': { type: 'string' }, order: { type: 'string' }, 'order-pattern': { type: 'string' },
 } as const;
 
 export const promoteCommand: Command = {
@@ -127,10 +110,6 @@ interface PromoteFlags {
   image?: { name: string; tag?: string | undefined; digest?: string | undefined } | undefined;
   fromEnv?: string | undefined;
   overrideGate?: string | undefined;
-  verifyImage?: boolean | undefined;
-  pinDigest?: boolean | undefined;
-  buildTime?: string | undefined;
-  order?: VersionOrder | undefined;
   autoMerge?: boolean | undefined;
   pullRequest?: PullRequestSettings | undefined;
   waitMergedMs?: number | undefined;
@@ -180,8 +159,6 @@ export function parsePromoteFlags(args: string[]): PromoteFlags {
   if (pullRequest?.draft && v['auto-merge']) throw new UsageError('promote: --draft cannot be combined with --auto-merge', 'a draft waits for a human to mark it ready; drop one of them');
   if (pullRequest && v.push === 'direct') throw new UsageError('promote: --label, --reviewer, --merge-method and --draft apply to pull requests, not --push direct');
   if (v['override-gate'] !== undefined) checkGateOverrideReason(v['override-gate'], '--override-gate');
-  const order = parseOrderFlags(v.order, v['order-pattern'], v.app !== undefined);
-  if (v['build-time'] !== undefined) checkBuildTime(v['build-time'], '--build-time');
   let image: PromoteFlags['image'];
   if (v.image) {
     const ref = parseImageReference(v.image);
@@ -192,8 +169,6 @@ export function parsePromoteFlags(args: string[]): PromoteFlags {
   }
   return {
     repo: need('repo', v.repo), env: need('env', v.env), app: v.app, files, image, fromEnv: v['from-env'], overrideGate: v['override-gate'],
-    verifyImage: v['verify-image'], pinDigest: v['pin-digest'],
-    buildTime: v['build-time'], order,
     autoMerge: v['auto-merge'] ? true : undefined, pullRequest,
     waitMergedMs: v['wait-merged'] || v['wait-live'] ? parseDuration(v.timeout ?? '30m') : undefined,
     waitLive: v['wait-live'] ? { clusters: parseClusters(v.clusters) } : undefined,
@@ -207,21 +182,6 @@ export function parsePromoteFlags(args: string[]): PromoteFlags {
  * line-breaking characters (a newline in --build-url forged a Ferry-Image trailer), names as in
  * ferry.yaml, a commit id, an http(s) URL. Exit 2 naming the flag, before anything is fetched.
  */
-/** `--order` and `--order-pattern` (`--file` only), checked like ferry.yaml's `order` and `orderPattern`. */
-function parseOrderFlags(order: string | undefined, pattern: string | undefined, withApp: boolean): VersionOrder | undefined {
-  if (order === undefined) {
-    if (pattern !== undefined) throw new UsageError('promote: --order-pattern needs --order numeric');
-    return undefined;
-  }
-  if (withApp) throw new UsageError('promote: --order applies to --file; with --app the order is the app\'s order in ferry.yaml', 'set order (and orderPattern) for the app in ferry.yaml, or drop --order');
-  if (!(ORDER_KINDS as readonly string[]).includes(order)) throw new UsageError(`promote: --order must be ${ORDER_KINDS.join(', ')}, not "${order}"`);
-  if (pattern === undefined) return { by: order as OrderKind };
-  if (order !== 'numeric') throw new UsageError(`promote: --order-pattern only applies with --order numeric, not --order ${order}`);
-  const why = explainInvalidOrderPattern(pattern);
-  if (why) throw new UsageError(`promote: --order-pattern '${pattern.slice(0, 80)}' is not usable: ${why}`, "e.g. --order-pattern '^main-[0-9a-f]+-(?<run>[0-9]+)$'");
-  return { by: 'numeric', pattern };
-}
-
 export function checkPromotionInputs(flags: Record<string, string | undefined>, files: { path: string; key?: string }[] = []): void {
   for (const [name, value] of Object.entries(flags)) {
     if (value === undefined) continue;
@@ -287,8 +247,7 @@ async function runPromote(flags: PromoteFlags, io: CliIo): Promise<PromoteResult
   try {
     const result = await promote({
       repo, host, env: flags.env, app: flags.app, files: flags.files.length ? flags.files : undefined,
-      image: flags.image, fromEnv: flags.fromEnv, buildTime: flags.buildTime, order: flags.order, gate, overrideGate: flags.overrideGate,
-      registry: await openImageRegistry(io.env), verifyImage: flags.verifyImage, pinDigest: flags.pinDigest,
+      image: flags.image, fromEnv: flags.fromEnv, gate, overrideGate: flags.overrideGate,
       push: flags.push ?? (flags.dryRun && wantsPr ? 'pr' : undefined), autoMerge: flags.autoMerge, pullRequest: flags.pullRequest, waitMergedMs: flags.waitMergedMs,
       sourceCommit: flags.sourceCommit, buildUrl: flags.buildUrl, dryRun: flags.dryRun,
       clock: { now: () => Date.now(), sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)) },
@@ -303,8 +262,7 @@ async function runPromote(flags: PromoteFlags, io: CliIo): Promise<PromoteResult
 }
 
 function exitCodeOf(result: PromoteResult & { live?: WaitLiveResult | undefined }): number {
-  // A late build: a newer one is in place (or pending), nothing was pushed. Refused like a downgrade.
-  if (result.outcome === 'refused' || result.outcome === 'older') return PromoteExit.Refused;
+  if (result.outcome === 'refused') return PromoteExit.Refused;
   if (result.live?.outcome === 'failed') return PromoteExit.RolloutFailed;
   if (result.live?.outcome === 'timeout') return PromoteExit.NotMerged;
   if (result.outcome === 'closed' || result.outcome === 'timeout') return PromoteExit.NotMerged;
@@ -315,13 +273,12 @@ export function exitCodeOfError(err: FerryError): number {
   // A promotion branch that holds someone else's commit: refused like a policy refusal, nothing changed.
   if (err.code.startsWith('refused.')) return PromoteExit.Refused;
   if (err.code.startsWith('target.') || err.code === 'config.not-found') return PromoteExit.NotFound;
-  if (err.code.startsWith('git.') || err.code.startsWith('github.') || err.code.startsWith('registry.')) return PromoteExit.RemoteFailed;
+  if (err.code.startsWith('git.') || err.code.startsWith('github.')) return PromoteExit.RemoteFailed;
   return PromoteExit.BadInput;
 }
 
 function formatHuman(r: PromoteResult & { live?: WaitLiveResult | undefined }): string {
   const lines = [r.message];
-  if (r.verified) lines.push(`registry: ${r.verified.reference} is ${r.verified.digest}${r.verified.index ? ' (multi-arch image index)' : ''}${r.verified.pinned ? ', pinned' : ''}`);
   if (r.diff && r.outcome === 'dry-run') lines.push('', r.diff.trimEnd());
   if (r.pullRequest) lines.push(`pull request: ${r.pullRequest.url}`);
   if (r.mergeSha) lines.push(`merge sha: ${r.mergeSha}`);

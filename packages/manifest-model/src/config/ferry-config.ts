@@ -6,7 +6,6 @@ import { findBadCharacter } from '../text-characters.js';
 import { isDuration } from '../duration.js';
 import { checkClusterName } from '../status-context.js';
 import { findComplexKey, findDuplicateKey } from '../yaml-duplicate-keys.js';
-import { explainInvalidOrderPattern, ORDER_KINDS, type VersionOrder } from './version-order.js';
 
 /**
  * `ferry.yaml`, the promotion configuration at the root of a config repo. Field names are
@@ -32,8 +31,6 @@ export const Environment = z.strictObject({
   clusters: z.array(z.string().refine((c) => checkClusterName(c) === undefined, { message: 'a cluster name is 1-63 letters, digits, ".", "_" or "-" (the agent\'s --cluster)' })).min(1).optional()
     .describe('The clusters (agent --cluster names) that run this environment; the promotion gate of an environment promoting from it checks each. Default: the clusters that report on its branch.'),
   push: PushMode.optional().describe('How promotions land: a pull request (default) or a direct commit.'),
-  verifyImage: z.boolean().optional().describe('Before writing, ask the image registry that the tag exists and what its digest is (exit 3 when it does not); like --verify-image.'),
-  pinDigest: z.boolean().optional().describe('Write the registry\'s digest beside the tag (for a multi-arch image the index digest); implies verifyImage; like --pin-digest.'),
   autoMerge: z.boolean().default(false).describe('Turn on auto-merge for promotion pull requests.'),
   mergeMethod: MergeMethod.default('squash'),
   labels: z.array(z.string().min(1)).default([]),
@@ -70,29 +67,10 @@ export const AppEnvironment = z.strictObject({
 });
 export type AppEnvironment = z.infer<typeof AppEnvironment>;
 
-export const Order = z.enum(ORDER_KINDS).describe(
-  'How builds of the app are ordered (newest wins, no downgrade): semver tags, a number taken from the tag by orderPattern, '
-  + 'or the build time given with --build-time. Unset: semver when both tags are semver, otherwise the promotion is refused.',
-);
-export type Order = z.infer<typeof Order>;
-
-const OrderPattern = z.string().superRefine((pattern, ctx) => {
-  const why = explainInvalidOrderPattern(pattern);
-  if (why) ctx.addIssue({ code: 'custom', message: `not a usable order pattern: ${why}` });
-}).describe('With order: numeric, a regular expression whose one named group holds the number, e.g. ^main-[0-9a-f]+-(?<run>[0-9]+)$.');
-
 export const App = z.strictObject({
   image: z.string().min(1).describe('Image repository, e.g. ghcr.io/acme/web.'),
-  order: Order.optional(),
-  orderPattern: OrderPattern.optional(),
   policy: Policy.optional().describe('Default policy for every environment of the app.'),
-  verifyImage: z.boolean().optional().describe('The app\'s own verifyImage, over its environments\' (false turns the check off for this app).'),
-  pinDigest: z.boolean().optional().describe('The app\'s own pinDigest, over its environments\'.'),
   environments: z.record(Name, AppEnvironment),
-}).superRefine((app, ctx) => {
-  if (app.orderPattern !== undefined && app.order !== 'numeric') {
-    ctx.addIssue({ code: 'custom', path: ['orderPattern'], message: 'orderPattern only applies with order: numeric' });
-  }
 });
 export type App = z.infer<typeof App>;
 
@@ -102,9 +80,6 @@ export const FerryConfig = z.strictObject({
   apps: z.record(Name, App).default({}),
 }).superRefine((config, ctx) => {
   for (const [name, env] of Object.entries(config.environments)) {
-    if (env.verifyImage === false && env.pinDigest === true) {
-      ctx.addIssue({ code: 'custom', path: ['environments', name, 'pinDigest'], message: 'pinDigest asks the registry, which verifyImage: false turns off: drop one of them' });
-    }
     if (env.soak !== undefined && env.promotesFrom === undefined) {
       ctx.addIssue({ code: 'custom', path: ['environments', name, 'soak'], message: 'soak needs promotesFrom (the environment the version must have soaked in)' });
     }
@@ -116,9 +91,6 @@ export const FerryConfig = z.strictObject({
     }
   }
   for (const [appName, app] of Object.entries(config.apps)) {
-    if (app.verifyImage === false && app.pinDigest === true) {
-      ctx.addIssue({ code: 'custom', path: ['apps', appName, 'pinDigest'], message: 'pinDigest asks the registry, which verifyImage: false turns off: drop one of them' });
-    }
     for (const envName of Object.keys(app.environments)) {
       if (!(envName in config.environments)) {
         ctx.addIssue({ code: 'custom', path: ['apps', appName, 'environments', envName], message: `unknown environment "${envName}" (declare it under environments)` });
@@ -138,8 +110,7 @@ export interface ResolvedAppEnvironment {
   image: string;
   environment: Environment;
   files: ResolvedTargetFile[];
-  /** The app's `order` (and `orderPattern`) ride with the policy, so every guard carries its own. */
-  policy: Policy & { allowDowngrade: boolean; order?: VersionOrder };
+  policy: Policy & { allowDowngrade: boolean };
   hold?: { reason: string; by?: string; since?: string };
 }
 
@@ -162,10 +133,7 @@ export function resolveAppEnvironment(config: FerryConfig, app: string, env: str
   const resolved: ResolvedAppEnvironment = {
     app, env, image: appConfig.image, environment,
     files: appEnv.files.map((f) => (typeof f === 'string' ? { path: f } : { ...f })),
-    policy: {
-      ...policy, allowDowngrade: policy.allowDowngrade ?? false,
-      ...(appConfig.order ? { order: { by: appConfig.order, ...(appConfig.orderPattern !== undefined ? { pattern: appConfig.orderPattern } : {}) } } : {}),
-    },
+    policy: { ...policy, allowDowngrade: policy.allowDowngrade ?? false },
   };
   if (appEnv.hold === true) resolved.hold = { reason: 'held in ferry.yaml' };
   else if (appEnv.hold) resolved.hold = appEnv.hold;
