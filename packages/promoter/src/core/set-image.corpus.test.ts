@@ -1,6 +1,6 @@
-// The real-world corpus (../shared/corpus beside the repository, see its SOURCES.md): for every
-// image each file mentions, set a new tag and check that exactly the expected lines change, that the
-// edit is idempotent, and that `kubectl kustomize` renders the new image.
+// The real-world corpus (corpus/ at the repository root; sources in corpus/SOURCES.md, licenses in
+// corpus/LICENSES.md): for every image each file mentions, set a new tag and check that exactly the
+// expected lines change, that the edit is idempotent, and that `kubectl kustomize` renders the new image.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,7 +11,7 @@ import { helmPath, kubectlPath } from '@ferry/testenv';
 import { findImageOccurrences, planSetImage } from './set-image.js';
 
 const repoRoot = fileURLToPath(new URL('../../../../', import.meta.url));
-const corpus = join(repoRoot, '..', 'shared', 'corpus');
+const corpus = join(repoRoot, 'corpus');
 const read = (file: string) => readFileSync(join(corpus, file), 'utf8');
 
 /** Image -> the lines (1-based, in the original file) that must change; `+N` = a line inserted after N. */
