@@ -80,20 +80,16 @@ describe('the committed bundle', () => {
     expect((await stat(BUNDLE)).size).toBeLessThan(3 * 1024 * 1024);
   }, 60_000);
 
-  it('starts and answers a missing input well under a second (best of 3), with exit 2, an annotation and outcome=error', async () => {
+  it('runs from a copy of the bundle alone, outside the repository (nothing installed): a missing input is exit 2, an annotation and outcome=error', async () => {
+    // The start time is measured in docs/action.md, not asserted here: a timed test flakes on a busy machine.
     const scratch = await mkdtemp(join(tmpdir(), 'ferry-action-start-'));
     try {
-      const times: number[] = [];
-      let last: { code: number; stdout: string; stderr: string } | undefined;
-      for (let i = 0; i < 3; i++) {
-        const started = performance.now();
-        last = await run(process.execPath, [BUNDLE], { env: { PATH: process.env['PATH'], GITHUB_OUTPUT: join(scratch, 'out'), ...inputs({ env: 'prod' }) } })
-          .then((r) => ({ code: 0, ...r }), (e: { code: number; stdout: string; stderr: string }) => e);
-        times.push(performance.now() - started);
-      }
-      expect(last).toMatchObject({ code: 2, stderr: '::error title=ferry promote::input repo: is required (hint: set it under "with:" (docs/action.md))\n' });
-      expect(await readFile(join(scratch, 'out'), 'utf8')).toBe('outcome=error\n'.repeat(3));
-      expect(Math.min(...times)).toBeLessThan(1000);
+      const copy = join(scratch, 'index.mjs');
+      await writeFile(copy, await readFile(BUNDLE));
+      const result = await run(process.execPath, [copy], { cwd: scratch, env: { PATH: process.env['PATH'], GITHUB_OUTPUT: join(scratch, 'out'), ...inputs({ env: 'prod' }) } })
+        .then((r) => ({ code: 0, ...r }), (e: { code: number; stdout: string; stderr: string }) => e);
+      expect(result).toMatchObject({ code: 2, stderr: '::error title=ferry promote::input repo: is required (hint: set it under "with:" (docs/action.md))\n' });
+      expect(await readFile(join(scratch, 'out'), 'utf8')).toBe('outcome=error\n');
     } finally {
       await rm(scratch, { recursive: true, force: true });
     }
