@@ -12,8 +12,12 @@ import { verifyYamlEdit, type ExpectedChange } from './yaml-verify.js';
  * so an edit through an alias changes the anchored node, and every alias of it follows.
  */
 export type YamlEdit =
-  /** Set a string scalar; adds the last key to its mapping when absent (after the first present key of `after`). */
-  | { op: 'set'; document: number; path: YamlPath; value: string; after?: string[] }
+  /**
+   * Set a string scalar; adds the last key to its mapping when absent (after the first present key
+   * of `after`). With `create`, missing mappings on the way are created too (block style, below the
+   * deepest mapping that exists).
+   */
+  | { op: 'set'; document: number; path: YamlPath; value: string; after?: string[]; create?: boolean }
   /** Remove a mapping entry, if present. */
   | { op: 'delete'; document: number; path: YamlPath }
   /** Append a mapping of strings to a sequence; a missing top-level key is created. */
@@ -99,6 +103,7 @@ function applySet(ctx: EditContext, edit: Extract<YamlEdit, { op: 'set' }>, orde
   const last = edit.path[edit.path.length - 1];
   const parent = resolveYamlPath(doc, parentPath);
   const where = formatYamlPath(edit.path);
+  if (edit.create && last !== undefined && parent === undefined) return createPath(ctx, edit, order);
   if (last === undefined || parent === undefined || parent === null) fail(ctx, 'edit.path-not-found', `${where} does not exist`);
   let target: Node | null | undefined;
   if (typeof last === 'number') {
@@ -194,6 +199,60 @@ function insertPair(ctx: EditContext, edit: Extract<YamlEdit, { op: 'set' }>, ma
   ctx.patches.push(patch);
   ctx.expected.push({ document: edit.document, kind: 'set', path: [...place.path, key], value: edit.value });
   ctx.pending.push({ patch, within: Math.max(0, text.search(/[^\s,]/)), change: { document: edit.document, path: edit.path, line: 0, new: edit.value } });
+}
+
+/**
+ * `set` with `create` where the parent is missing: nests the missing keys as block mappings below
+ * the deepest existing mapping, indented by the step the document already uses (2 by default).
+ */
+function createPath(ctx: EditContext, edit: Extract<YamlEdit, { op: 'set' }>, order: number): void {
+  const doc = documentAt(ctx.file, edit.document);
+  let depth = edit.path.length - 1;
+  let node: Node | null | undefined;
+  while (depth > 0 && (node = resolveYamlPath(doc, edit.path.slice(0, depth))) === undefined) depth--;
+  if (depth === 0) node = resolveAlias(doc, doc.contents);
+  const existing = formatYamlPath(edit.path.slice(0, depth)) || 'the document';
+  const missing = edit.path.slice(depth);
+  if (!isMap(node)) fail(ctx, 'edit.path-not-found', `cannot create ${formatYamlPath(edit.path)}: ${existing} is ${node === null || node === undefined ? 'empty' : `a ${isSeq(node) ? 'sequence' : 'scalar'}`}, not a mapping`, node);
+  const map = node as YAMLMap;
+  if (missing.some((step) => typeof step !== 'string')) fail(ctx, 'edit.path-not-found', `cannot create ${formatYamlPath(edit.path)}: a sequence item cannot be created`, map);
+  const place = ctx.placesOf(edit.document).get(map);
+  if (!place || !map.range || map.flow || place.inFlow || map.items.length === 0) {
+    fail(ctx, 'edit.unsupported', `cannot create ${formatYamlPath(edit.path)} inside ${existing}: only a non-empty block mapping takes new keys`, map);
+  }
+  const content = ctx.file.content;
+  const indent = indentOf(content, (map.items[0]!.key as Node).range![0]);
+  const step = indentStep(content, doc.contents);
+  const keys = missing as string[];
+  const lines = keys.map((key, i) => `${indent}${' '.repeat(step * i)}${formatScalarLike(key, 'PLAIN', false)}:${i === keys.length - 1 ? ` ${formatScalarLike(edit.value, 'PLAIN', false)}` : ''}`);
+  const { at, text } = lineInsertion(content, endOfPair(map.items[map.items.length - 1]!), lines.join(ctx.eol), ctx.eol);
+  const patch = { start: at, end: at, text, order };
+  ctx.patches.push(patch);
+  for (let i = 1; i < keys.length; i++) {
+    const item: [string, string][] = i === keys.length - 1 ? [[keys[i]!, edit.value]] : [];
+    ctx.expected.push({ document: edit.document, kind: 'add-item', path: [...place.path, ...keys.slice(0, i)], item });
+  }
+  const within = text.lastIndexOf(lines[lines.length - 1]!.trimStart());
+  ctx.pending.push({ patch, within, change: { document: edit.document, path: edit.path, line: 0, new: edit.value } });
+}
+
+/** How far a nested block mapping is indented under its key in this document (2 when none is). */
+function indentStep(content: string, root: unknown): number {
+  const visit = (node: unknown, depth: number): number | undefined => {
+    if (!isMap(node) || node.flow || depth > 50) return undefined;
+    for (const pair of node.items) {
+      const value = pair.value as Node | null;
+      if (isMap(value) && !value.flow && value.items.length && (pair.key as Node).range && (value.items[0]!.key as Node).range) {
+        const col = (pos: number) => pos - content.lastIndexOf('\n', pos - 1) - 1;
+        const step = col((value.items[0]!.key as Node).range![0]) - col((pair.key as Node).range![0]);
+        if (step > 0) return step;
+      }
+      const found = visit(value, depth + 1);
+      if (found) return found;
+    }
+    return undefined;
+  };
+  return visit(root, 0) ?? 2;
 }
 
 function applyDelete(ctx: EditContext, edit: Extract<YamlEdit, { op: 'delete' }>, order: number): void {

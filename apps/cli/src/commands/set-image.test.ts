@@ -69,11 +69,70 @@ describe('ferry set-image', () => {
     expect(untouched('values.yaml')).toBe(true);
   });
 
-  it('exits 3 when the --key path is in no file', async () => {
+  it('creates a --key path that is in no file, and says so', async () => {
     put('values.yaml', VALUES);
-    const r = await ferry('set-image', '--image', 'ghcr.io/acme/web', '--tag', '2', '--key', 'image.version', 'values.yaml');
-    expect(r.code).toBe(3);
-    expect(r.stderr).toContain('--key image.version not found');
+    const r = await ferry('set-image', '--image', 'ghcr.io/acme/web', '--tag', '2', '--key', 'web.image.tag', 'values.yaml');
+    expect(r).toEqual({ code: 0, stderr: '', stdout: 'values.yaml:9: "" -> 2 (created web.image.tag)\n' });
+    expect(get('values.yaml')).toBe(`${VALUES}web:\n  image:\n    tag: "2"\n`);
+    const again = await ferry('set-image', '--check', '--image', 'ghcr.io/acme/web', '--tag', '2', '--key', 'web.image.tag', 'values.yaml');
+    expect(again.code).toBe(0);
+  });
+
+  it('refuses to create a --key path below a value, naming file and line', async () => {
+    put('values.yaml', VALUES);
+    const r = await ferry('set-image', '--image', 'ghcr.io/acme/web', '--tag', '2', '--key', 'worker.image.tag', 'values.yaml');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('ferry set-image: values.yaml:6: --key worker.image.tag is not in values.yaml and cannot be created: worker.image is a value, not a mapping');
+    expect(untouched('values.yaml')).toBe(true);
+  });
+
+  it('a tag@digest tag key: tag and digest update together, a digest alone updates the pin, a tag alone is refused', async () => {
+    const [a, b, c] = ['a', 'b', 'c'].map((x) => `sha256:${x.repeat(64)}`);
+    put('values.yaml', `image:\n  repository: ghcr.io/acme/web\n  tag: 1.0.0@${a}\n`);
+    const alone = await ferry('set-image', '--image', 'ghcr.io/acme/web', '--tag', '1.1.0', 'values.yaml');
+    expect(alone.code).toBe(2);
+    expect(alone.stderr).toContain(`values.yaml:3: image.tag in values.yaml pins 1.0.0@${a}; a new tag (1.1.0) without its digest`);
+    expect(untouched('values.yaml')).toBe(true);
+    expect((await ferry('set-image', '--image', `ghcr.io/acme/web:1.1.0@${b}`, 'values.yaml')).stdout).toBe(`values.yaml:3: 1.0.0@${a} -> 1.1.0@${b}\n`);
+    expect((await ferry('set-image', '--image', 'ghcr.io/acme/web', '--digest', c!, 'values.yaml')).code).toBe(0);
+    expect(get('values.yaml')).toBe(`image:\n  repository: ghcr.io/acme/web\n  tag: 1.1.0@${c}\n`);
+  });
+
+  it('a rename run again exits 0 with no change, and --check agrees', async () => {
+    put('deploy.yaml', DEPLOY);
+    const rename = ['set-image', '--image', 'ghcr.io/acme/web', '--new-name', 'ghcr.io/acme/web-next', '--tag', '2.0.0', 'deploy.yaml'];
+    expect((await ferry(...rename)).code).toBe(0);
+    expect(get('deploy.yaml')).toBe(DEPLOY.replace('ghcr.io/acme/web:1.0.0', 'ghcr.io/acme/web-next:2.0.0'));
+    const again = await ferry(...rename);
+    expect(again).toEqual({ code: 0, stderr: '', stdout: 'nothing to change: ghcr.io/acme/web is already at ghcr.io/acme/web-next 2.0.0 (1 occurrence in 1 file); no file written\n' });
+    expect((await ferry('set-image', '--check', ...rename.slice(1))).code).toBe(0);
+  });
+
+  it('an image only where Ferry does not rewrite is exit 2 naming file and line, not a silent skip', async () => {
+    put('cm.yaml', 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: web}\ndata:\n  IMAGE: ghcr.io/acme/web:1.0.0\n');
+    put('deploy.yaml', DEPLOY);
+    const r = await ferry('set-image', '--image', 'ghcr.io/acme/web', '--tag', '2.0.0', 'deploy.yaml', 'cm.yaml');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('ferry set-image: cm.yaml:5: ghcr.io/acme/web is only at data.IMAGE ("ghcr.io/acme/web:1.0.0") in cm.yaml');
+    expect(r.stderr).toContain('run with --key data.IMAGE on this file');
+    expect(untouched('deploy.yaml')).toBe(true);
+  });
+
+  it('several --image flags: one all-or-nothing edit, every image must be found', async () => {
+    put('values.yaml', VALUES);
+    put('kustomization.yaml', KUSTOMIZATION);
+    const missing = await ferry('set-image', '--image', 'ghcr.io/acme/web:2.0.0', '--image', 'ghcr.io/acme/gone:1', 'values.yaml');
+    expect(missing.code).toBe(3);
+    expect(missing.stderr).toBe('ferry set-image: image ghcr.io/acme/gone:1 not found in values.yaml; nothing written\n');
+    expect(untouched('values.yaml')).toBe(true);
+    const both = await ferry('set-image', '--image', 'ghcr.io/acme/web:2.0.0', '--image', 'ghcr.io/acme/web-worker:2.0.0', 'values.yaml', 'kustomization.yaml');
+    expect(both).toEqual({
+      code: 0, stderr: '',
+      stdout: 'values.yaml:4: 1.0.0 -> 2.0.0\nvalues.yaml:6: ghcr.io/acme/web-worker:1.0.0 -> ghcr.io/acme/web-worker:2.0.0\nkustomization.yaml:5: 1.0.0 -> 2.0.0\nkustomization.yaml:6: "" -> {name: ghcr.io/acme/web-worker, newTag: 2.0.0}\n',
+    });
+    expect(get('kustomization.yaml')).toBe(`${KUSTOMIZATION.replace('newTag: 1.0.0', 'newTag: 2.0.0')}- name: ghcr.io/acme/web-worker\n  newTag: 2.0.0\n`);
+    const again = await ferry('set-image', '--check', '--image', 'ghcr.io/acme/web:2.0.0', '--image', 'ghcr.io/acme/web-worker:2.0.0', 'values.yaml', 'kustomization.yaml');
+    expect(again).toMatchObject({ code: 0, stdout: 'nothing to change: ghcr.io/acme/web:2.0.0, ghcr.io/acme/web-worker:2.0.0 are already at target (4 occurrences in 2 files); no file written\n' });
   });
 
   it('--key changes only that value', async () => {
@@ -103,6 +162,9 @@ describe('ferry set-image', () => {
     [['--image', 'nginx', '--tag', '1'], /no FILE given/],
     [['--image', 'nginx', '--tga', '1', 'values.yaml'], /^ferry set-image: Unknown option '--tga'/],
     [['--image', 'nginx', '--tag', '1', 'missing.yaml'], /missing\.yaml: cannot read missing\.yaml: no such file/],
+    [['--image', 'nginx:1', '--image', 'redis:7', '--tag', '2', 'values.yaml'], /--tag applies to one image, and 2 --image flags are given/],
+    [['--image', 'nginx:1', '--image', 'docker.io/library/nginx:2', 'values.yaml'], /image docker\.io\/library\/nginx is given twice \(nginx:1 and docker\.io\/library\/nginx:2\)/],
+    [['--image', 'nginx:1', '--image', 'redis', 'values.yaml'], /nothing to set for redis/],
   ])('exits 2 on bad input %j', async (args, message) => {
     put('values.yaml', VALUES);
     const r = await ferry('set-image', ...args);
@@ -149,7 +211,7 @@ describe('ferry help', () => {
     const r = await ferry('set-image', '--help');
     expect(r.code).toBe(0);
     for (const flag of ['--image', '--tag', '--digest', '--new-name', '--key', '--check', '--json', '--help']) expect(r.stdout).toContain(flag);
-    for (const code of ['0  done', '1  --check', '2  bad input', '3  the image']) expect(r.stdout).toContain(code);
+    for (const code of ['0  done', '1  --check', '2  bad input', '3  an image']) expect(r.stdout).toContain(code);
   });
   it('rejects unknown commands and a bare call with exit 2', async () => {
     expect((await ferry('nope')).code).toBe(2);

@@ -61,11 +61,17 @@ export const SET_IMAGE_CASES: SetImageCase[] = [
   { name: 'kustomization with images as a mapping', files: [{ path: 'kustomization.yaml', content: 'resources: [a.yaml]\nimages: {name: nginx}\n' }], change: nginx2, refused: { code: 'edit.unsupported', says: 'not a sequence', line: 2 } },
   { name: 'kustomization that is a list', files: [{ path: 'kustomization.yaml', content: '- a.yaml\n' }], change: nginx2, refused: { code: 'edit.unsupported', says: 'not a mapping' } },
   { name: 'several files, the last one broken: none planned', files: [{ path: 'a.yaml', content: 'image: nginx:1\n' }, { path: 'b.yaml', content: 'image: nginx:1\nimage: x\n' }], change: nginx2, refused: { code: 'yaml.invalid', says: 'duplicate key', file: 'b.yaml', line: 2 } },
+  // An image Ferry finds but cannot rewrite: an error at its line, never a silent skip.
+  { name: 'containers as a mapping', files: values('apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: a}\nspec:\n  template:\n    spec:\n      containers: {name: a, image: nginx:1}\n'), change: nginx2, refused: { code: 'input.unsupported-place', says: 'nginx is only at spec.template.spec.containers.image ("nginx:1")', line: 7 } },
+  { name: 'unknown kind holding an image', files: values('apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: a}\nspec:\n  image: nginx:1\n'), change: nginx2, refused: { code: 'input.unsupported-place', says: 'only at spec.image ("nginx:1")', line: 5 } },
+  { name: 'image only in a ConfigMap value and an env value', files: values(`apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\ndata:\n  IMAGE: nginx:1\n---\n${pod('redis:7').replace('      image: redis:7\n', '      image: redis:7\n      env: [{name: SIDECAR, value: "nginx@sha256:' + HEX + '"}]\n')}`), change: nginx2, refused: { code: 'input.unsupported-place', says: 'only at data.IMAGE ("nginx:1") (and 1 more place)', line: 5 } },
+  { name: 'Tekton-style steps hold the only image', files: values('apiVersion: tekton.dev/v1\nkind: Task\nmetadata: {name: a}\nspec:\n  steps:\n  - name: build\n    image: nginx\n'), change: nginx2, refused: { code: 'input.unsupported-place', says: 'only at spec.steps[0].image ("nginx")', line: 7 } },
   // Wrong kinds and shapes: nothing found, nothing changed.
-  { name: 'containers as a mapping', files: values('apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: a}\nspec:\n  template:\n    spec:\n      containers: {name: a, image: nginx:1}\n'), change: nginx2, notFound: true },
+  { name: 'a label that reads like an image name', files: values('apiVersion: v1\nkind: Service\nmetadata: {name: a, labels: {app: nginx}}\n'), change: nginx2, notFound: true },
+
   { name: 'image as a number', files: values(pod('123')), change: nginx2, notFound: true },
   { name: 'image empty', files: values(pod('""')), change: nginx2, notFound: true },
-  { name: 'unknown kind holding an image', files: values('apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: a}\nspec:\n  image: nginx:1\n'), change: nginx2, notFound: true },
+
   { name: 'a plain scalar document', files: values('just some text\n'), change: nginx2, notFound: true },
   { name: 'a symlink read as a blob (its target path)', files: values('../../../etc/passwd'), change: nginx2, notFound: true },
   { name: 'prefix of another image', files: values('image: ghcr.io/acme/web-worker:1\n'), change: { image: 'ghcr.io/acme/web', tag: '2' }, notFound: true },

@@ -1,14 +1,15 @@
 import { isMap, isScalar, type Node } from 'yaml';
 import { FerryError, editYaml, formatYamlPath, lineOfNode, tryParseImageReference, type YamlEdit, type YamlFile, type YamlPath } from '@ferry/manifest-model';
-import { applyChangeToReference, namesImage } from './image-change.js';
+import { applyChangeToReference, matchesChange, namesImage, parsePinnedTag, updatePinnedTag, type PinnedTag } from './image-change.js';
 import type { Candidate, ResolvedChange, Rewriter } from './types.js';
 import { fieldsOf, scalarText, walkDocument } from './yaml-nodes.js';
 
 /**
  * Helm values: any file that is neither a kustomization nor Kubernetes manifests. Two shapes name
- * an image: a mapping with `repository` (or `image` beside `registry`/`tag`), whose sibling `tag`
- * and `digest` hold the version ("split keys"), and any string that is a full reference with a
- * tag or digest (`repo:tag`, `repo@digest`, `repo:tag@digest`).
+ * an image: a mapping with `repository` (or `image` beside `registry`/`tag`/`version`), whose
+ * sibling `tag` (or, in charts without a `tag` key, `version`) and `digest` hold the version
+ * ("split keys"), and any string that is a full reference with a tag or digest (`repo:tag`,
+ * `repo@digest`, `repo:tag@digest`). A tag key may hold a pinned tag, `1.2.3@sha256:...`.
  */
 export const helmValuesRewriter: Rewriter = {
   kind: 'helm-values',
@@ -20,7 +21,7 @@ export const helmValuesRewriter: Rewriter = {
 export function valuesEdits(places: ValuesPlace[], change: ResolvedChange): YamlEdit[] {
   const edits: YamlEdit[] = [];
   for (const place of places) {
-    if (!place.candidate.names.some((n) => namesImage(n, change))) continue;
+    if (!place.candidate.names.some((n) => matchesChange(n, change))) continue;
     if (place.kind === 'combined') {
       const ref = tryParseImageReference(place.candidate.reference)!;
       edits.push({ op: 'set', document: place.candidate.document, path: place.candidate.yamlPath, value: applyChangeToReference(ref, change) });
@@ -36,7 +37,16 @@ export interface ValuesRoot { document: number; path: YamlPath }
 
 export type ValuesPlace =
   | { kind: 'combined'; candidate: Candidate }
-  | { kind: 'split'; candidate: Candidate; mapPath: YamlPath; nameKey: string; registry?: string; digestKey?: DigestKey; digestText?: string };
+  | {
+    kind: 'split'; candidate: Candidate; mapPath: YamlPath; nameKey: string; tagKey: TagKey;
+    registry?: string; digestKey?: DigestKey; digestText?: string; pinned?: PinnedTag;
+  };
+
+/**
+ * Where the tag lives: `tag`, or `version` in charts that name it so (a `tag:` added beside
+ * `version` would change nothing the chart renders).
+ */
+type TagKey = 'tag' | 'version';
 
 /** Every image place in the given values subtrees (default: every whole document). */
 export function findValuesPlaces(file: YamlFile, roots: ValuesRoot[] = file.documents.map((_, document) => ({ document, path: [] }))): ValuesPlace[] {
@@ -61,7 +71,8 @@ export function findValuesPlaces(file: YamlFile, roots: ValuesRoot[] = file.docu
 }
 
 function splitPlace(file: YamlFile, document: number, _map: Node, path: YamlPath, fields: Map<string, Node | null>): ValuesPlace | undefined {
-  const nameKey = fields.has('repository') ? 'repository' : fields.has('image') && (fields.has('registry') || fields.has('tag')) ? 'image' : undefined;
+  const nameKey = fields.has('repository') ? 'repository'
+    : fields.has('image') && (fields.has('registry') || fields.has('tag') || fields.has('version')) ? 'image' : undefined;
   if (!nameKey) return undefined;
   const nameNode = fields.get(nameKey);
   const repository = scalarText(file, nameNode);
@@ -70,21 +81,26 @@ function splitPlace(file: YamlFile, document: number, _map: Node, path: YamlPath
   if (!ref || ref.tag !== undefined || ref.digest !== undefined || !nameNode) return undefined;
   const registry = scalarText(file, fields.get('registry'));
   const name = registry ? `${registry.replace(/\/+$/, '')}/${ref.name}` : ref.name;
-  const tagNode = fields.get('tag');
-  const tag = scalarText(file, tagNode);
+  const tagKey: TagKey = !fields.has('tag') && fields.has('version') ? 'version' : 'tag';
+  const tagNode = fields.get(tagKey);
+  const tagText = scalarText(file, tagNode);
+  const pinned = parsePinnedTag(tagText);
+  const tag = pinned?.tag ?? tagText;
   const digestKey: DigestKey | undefined = fields.has('digest') ? 'digest' : fields.has('sha') ? 'sha' : undefined;
   const digestText = digestKey && scalarText(file, fields.get(digestKey));
   const candidate: Candidate = {
     path: file.file,
     line: lineOfNode(file, tagNode ?? nameNode),
-    yamlPath: [...path, 'tag'],
-    reference: tag ?? '',
+    yamlPath: [...path, tagKey],
+    reference: tagText ?? '',
     document,
     names: [name],
   };
   if (tag) candidate.tag = tag;
   if (digestText) candidate.digest = digestKey === 'sha' && !digestText.includes(':') ? `sha256:${digestText}` : digestText;
-  const place: ValuesPlace = { kind: 'split', candidate, mapPath: path, nameKey };
+  if (pinned) candidate.digest = pinned.digest;
+  const place: ValuesPlace = { kind: 'split', candidate, mapPath: path, nameKey, tagKey };
+  if (pinned) place.pinned = pinned;
   if (digestKey) place.digestKey = digestKey;
   if (registry) place.registry = registry;
   if (digestText) place.digestText = digestText;
@@ -95,7 +111,7 @@ function splitEdits(place: Extract<ValuesPlace, { kind: 'split' }>, change: Reso
   const document = place.candidate.document;
   const at = (key: string) => [...place.mapPath, key];
   const edits: YamlEdit[] = [];
-  if (change.newName !== undefined) {
+  if (change.newName !== undefined && !place.candidate.names.some((n) => namesImage(n, { name: change.newName! }))) {
     const renamed = tryParseImageReference(change.newName)!;
     if (place.registry && renamed.domain) {
       edits.push({ op: 'set', document, path: at('registry'), value: renamed.domain });
@@ -104,8 +120,15 @@ function splitEdits(place: Extract<ValuesPlace, { kind: 'split' }>, change: Reso
       edits.push({ op: 'set', document, path: at(place.nameKey), value: renamed.name });
     }
   }
+  if (place.pinned) {
+    // `tag: 1.2.3@sha256:...`: the pin lives in the tag; keep the form and update both parts.
+    const where = formatYamlPath(at(place.tagKey));
+    edits.push({ op: 'set', document, path: at(place.tagKey), value: updatePinnedTag(place.pinned, change, { file: place.candidate.path, line: place.candidate.line, where }) });
+    if (change.digest !== undefined && place.digestKey && place.digestText) edits.push({ op: 'set', document, path: at(place.digestKey), value: formatDigestValue(place, change.digest) });
+    return edits;
+  }
   if (change.tag !== undefined) {
-    edits.push({ op: 'set', document, path: at('tag'), value: change.tag, after: [place.nameKey] });
+    edits.push({ op: 'set', document, path: at(place.tagKey), value: change.tag, after: [place.nameKey] });
   }
   if (change.digest !== undefined && !place.digestKey && change.tag === undefined && change.newName === undefined) {
     // Setting nothing would look like "already at target"; say why instead.

@@ -1,6 +1,6 @@
 import {
-  FerryError, assertValidDigest, assertValidTag, formatImageReference, isSameRepository, parseImageReference,
-  tryParseImageReference, type ImageReference,
+  FerryError, assertValidDigest, assertValidTag, formatImageReference, isSameRepository, isValidDigest, isValidTag,
+  parseImageReference, tryParseImageReference, type ImageReference,
 } from '@ferry/manifest-model';
 import type { ResolvedChange } from './types.js';
 
@@ -73,4 +73,41 @@ export function namesImage(written: string | undefined, change: Pick<ResolvedCha
   if (written === undefined) return false;
   const ref = tryParseImageReference(written);
   return ref !== undefined && isSameRepository(ref, change.name);
+}
+
+/**
+ * Whether a written name is one the change applies to: the image, or, with --new-name, the new name
+ * (so a rename run again finds the renamed place at target and changes nothing).
+ */
+export function matchesChange(written: string | undefined, change: Pick<ResolvedChange, 'name' | 'newName'>): boolean {
+  return namesImage(written, change) || (change.newName !== undefined && namesImage(written, { name: change.newName }));
+}
+
+/** A tag field holding a pinned tag, `1.2.3@sha256:<hex>` (charts render `repo:{{ tag }}`). */
+export interface PinnedTag { tag: string; digest: string }
+
+export function parsePinnedTag(text: string | undefined): PinnedTag | undefined {
+  const at = text?.indexOf('@') ?? -1;
+  if (text === undefined || at < 0) return undefined;
+  const tag = text.slice(0, at);
+  const digest = text.slice(at + 1);
+  return isValidTag(tag) && isValidDigest(digest) ? { tag, digest } : undefined;
+}
+
+/** Where a value is, for errors. */
+export interface ValuePlace { file: string; line: number; where: string }
+
+/**
+ * The new text of a pinned tag field, keeping the `tag@digest` form. A digest alone replaces just
+ * the pin. A tag alone is refused: keeping the old pin would pin another image's digest, and
+ * dropping it would silently unpin a value someone pinned on purpose.
+ */
+export function updatePinnedTag(current: PinnedTag, change: Pick<ResolvedChange, 'tag' | 'digest'>, place: ValuePlace): string {
+  const tag = change.tag ?? current.tag;
+  if (change.digest !== undefined) return `${tag}@${change.digest}`;
+  if (change.tag === undefined || change.tag === current.tag) return `${current.tag}@${current.digest}`;
+  throw new FerryError('input.pinned-tag', `${place.where} in ${place.file} pins ${current.tag}@${current.digest}; a new tag (${change.tag}) without its digest would leave the old image's digest pinned or drop the pin`, {
+    file: place.file, line: place.line,
+    hint: `give the digest of ${change.tag} as well (--digest, --image NAME:${change.tag}@DIGEST, or promote --pin-digest); to stop pinning, edit the value to a plain tag first`,
+  });
 }

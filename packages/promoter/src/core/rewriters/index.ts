@@ -26,4 +26,4 @@ export function detectRewriter(file: YamlFile): { rewriter: Rewriter; candidates
 
 export type { Candidate, FileKind, ResolvedChange, Rewriter } from './types.js';
 export { extractAtKey, updateAtKey } from './key-path.js';
-export { applyChangeToReference, namesImage, parseKeyPath, resolveImageChange } from './image-change.js';
+export { applyChangeToReference, matchesChange, namesImage, parseKeyPath, resolveImageChange } from './image-change.js';

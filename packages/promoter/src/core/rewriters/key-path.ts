@@ -1,9 +1,9 @@
-import { isMap, isScalar, isSeq } from 'yaml';
+import { isMap, isScalar, isSeq, type Node } from 'yaml';
 import {
   FerryError, editYaml, formatYamlPath, getMapEntry, lineOfNode, resolveAlias, tryParseImageReference,
   type YamlEdit, type YamlEditResult, type YamlFile, type YamlPath,
 } from '@ferry/manifest-model';
-import { applyChangeToReference, namesImage } from './image-change.js';
+import { applyChangeToReference, matchesChange, namesImage, parsePinnedTag, updatePinnedTag } from './image-change.js';
 import type { Candidate, ResolvedChange } from './types.js';
 import { scalarText } from './yaml-nodes.js';
 
@@ -28,17 +28,29 @@ export function extractAtKey(file: YamlFile, key: string[], image?: string): Can
     if (ref && image !== undefined && namesImage(reference, { name: image })) {
       if (ref.tag !== undefined) candidate.tag = ref.tag;
       if (ref.digest !== undefined) candidate.digest = ref.digest;
-    } else if (reference !== '') candidate.tag = reference;
+    } else if (reference !== '') {
+      const pinned = parsePinnedTag(reference);
+      candidate.tag = pinned?.tag ?? reference;
+      if (pinned) candidate.digest = pinned.digest;
+    }
     found.push(candidate);
   });
   return found;
 }
 
-export function updateAtKey(file: YamlFile, change: ResolvedChange & { key: string[] }): YamlEditResult {
+/**
+ * Sets the value at `--key` in every document that has the path. A file where no document has it
+ * gets it created (missing mappings too), in its only document: `created` says so.
+ */
+export function updateAtKey(file: YamlFile, change: ResolvedChange & { key: string[] }): YamlEditResult & { created: boolean } {
   checkKeyHoldsText(file, change.key);
-  const edits: YamlEdit[] = extractAtKey(file, change.key, change.name).map((c) => {
+  const found = extractAtKey(file, change.key, change.name);
+  if (found.length === 0) return { ...editYaml(file, [createKeyEdit(file, change)]), created: true };
+  const edits: YamlEdit[] = found.map((c) => {
     const ref = tryParseImageReference(c.reference);
-    if (ref && namesImage(c.reference, change)) return { op: 'set', document: c.document, path: c.yamlPath, value: applyChangeToReference(ref, change) };
+    if (ref && matchesChange(c.reference, change)) return { op: 'set', document: c.document, path: c.yamlPath, value: applyChangeToReference(ref, change) };
+    const pinned = parsePinnedTag(c.reference);
+    if (pinned) return { op: 'set', document: c.document, path: c.yamlPath, value: updatePinnedTag(pinned, change, { file: file.file, line: c.line, where: `--key ${formatYamlPath(c.yamlPath)}` }) };
     if (change.tag === undefined) {
       throw new FerryError('input.missing-tag', `--key ${formatYamlPath(c.yamlPath)} in ${file.file} holds "${c.reference}", not a reference to ${change.name}, so it needs a tag`, {
         file: file.file, line: c.line, hint: 'give --tag (or --image NAME:TAG)',
@@ -46,7 +58,47 @@ export function updateAtKey(file: YamlFile, change: ResolvedChange & { key: stri
     }
     return { op: 'set', document: c.document, path: c.yamlPath, value: change.tag };
   });
-  return editYaml(file, edits);
+  return { ...editYaml(file, edits), created: false };
+}
+
+/**
+ * The edit that creates a missing `--key` path (as Argo CD Image Updater and Kargo do): the tag,
+ * in the file's only document, below the deepest mapping of the path that exists.
+ */
+function createKeyEdit(file: YamlFile, change: ResolvedChange & { key: string[] }): YamlEdit {
+  const key = change.key.join('.');
+  const refuse = (why: string, hint: string, line?: number): never => {
+    throw new FerryError('input.key-not-creatable', `--key ${key} is not in ${file.file} and cannot be created: ${why}`, { file: file.file, ...(line ? { line } : {}), hint });
+  };
+  if (file.documents.length !== 1) {
+    refuse(`the file has ${file.documents.length} YAML documents`, 'add the key to the document it belongs in, then run again');
+  }
+  const doc = file.documents[0]!;
+  const root = resolveAlias(doc, doc.contents);
+  if (!isMap(root) || root.items.length === 0) refuse('the file is not a mapping with keys', 'add the key by hand, then run again');
+  // Follow the path while it exists; a scalar (or an empty value) on the way cannot take keys.
+  let node: Node | null = root;
+  const path: YamlPath = [];
+  for (const step of change.key) {
+    if (isSeq(node) && /^\d+$/.test(step) && Number(step) < node.items.length) {
+      node = resolveAlias(doc, node.items[Number(step)]);
+      path.push(Number(step));
+    } else if (isMap(node)) {
+      const entry = getMapEntry(doc, node, step);
+      if (!entry) break;
+      node = entry.value;
+      path.push(step);
+    } else {
+      const what = node === null ? 'empty' : isSeq(node) ? 'a sequence without that item' : 'a value';
+      refuse(`${formatYamlPath(path)} is ${what}, not a mapping`, 'check the path; a key is created only below existing mappings', node ? lineOfNode(file, node) : undefined);
+    }
+  }
+  if (path.length < change.key.length && !isMap(node)) refuse(`${formatYamlPath(path)} is not a mapping`, 'check the path; a key is created only below existing mappings', node ? lineOfNode(file, node) : undefined);
+  if (isMap(node) && (node.flow || node.items.length === 0)) {
+    refuse(`${formatYamlPath(path)} is a flow or empty mapping ({...}); Ferry adds keys to block mappings only`, 'write the mapping in block style, or add the key by hand', lineOfNode(file, node));
+  }
+  if (change.tag === undefined) refuse('a created key gets the tag, and none is given', 'give --tag (or --image NAME:TAG)');
+  return { op: 'set', document: 0, path: [...path, ...change.key.slice(path.length)], value: change.tag!, create: true };
 }
 
 /** Resolves dotted steps: a numeric step indexes a sequence, any other step is a mapping key. */

@@ -2,7 +2,7 @@ import { isMap, isSeq, type Document } from 'yaml';
 import {
   FerryError, editYaml, formatImageReference, lineOfNode, resolveAlias, type YamlEdit, type YamlFile,
 } from '@ferry/manifest-model';
-import { namesImage } from './image-change.js';
+import { namesImage, parsePinnedTag, updatePinnedTag, type PinnedTag } from './image-change.js';
 import type { Candidate, ResolvedChange, Rewriter } from './types.js';
 import { fieldsOf, scalarText } from './yaml-nodes.js';
 
@@ -35,10 +35,9 @@ export const kustomizationRewriter: Rewriter = {
       });
     }
     const all = entries(file, document);
-    let matched = all.filter((e) => namesImage(e.name, change));
-    if (matched.length === 0) matched = all.filter((e) => namesImage(e.newName, change));
+    const matched = matchingEntries(all, change);
     const edits: YamlEdit[] = matched.length
-      ? matched.flatMap((e) => entryEdits(document, e.index, change))
+      ? matched.flatMap((e) => entryEdits(file.file, document, e, change))
       : [{ op: 'append', document, path: ['images'], item: newEntry(change) }];
     return editYaml(file, edits);
   },
@@ -61,7 +60,21 @@ function isKustomization(doc: Document.Parsed, byName: boolean): boolean {
   return apiVersion === undefined || (typeof apiVersion === 'string' && KUSTOMIZE_API.test(apiVersion));
 }
 
-interface Entry { index: number; name?: string; newName?: string; candidate: Candidate }
+interface Entry { index: number; name?: string; newName?: string; pinned?: PinnedTag; candidate: Candidate }
+
+/**
+ * The entries a change applies to: those named after the image; else those renaming to it
+ * (`newName`); else, with --new-name, those already at the new name, so a rename run again is a
+ * no-op instead of adding a second entry.
+ */
+function matchingEntries(all: Entry[], change: ResolvedChange): Entry[] {
+  const byName = all.filter((e) => namesImage(e.name, change));
+  if (byName.length) return byName;
+  const byNewName = all.filter((e) => namesImage(e.newName, change));
+  if (byNewName.length || change.newName === undefined) return byNewName;
+  const renamed = { name: change.newName };
+  return all.filter((e) => (e.newName !== undefined ? namesImage(e.newName, renamed) : namesImage(e.name, renamed)));
+}
 
 function entries(file: YamlFile, document: number): Entry[] {
   const doc = file.documents[document];
@@ -76,8 +89,10 @@ function entries(file: YamlFile, document: number): Entry[] {
     const fields = fieldsOf(doc, node);
     const name = scalarText(file, fields.get('name'));
     const newName = scalarText(file, fields.get('newName'));
-    const tag = scalarText(file, fields.get('newTag'));
-    const digest = scalarText(file, fields.get('digest'));
+    const tagText = scalarText(file, fields.get('newTag'));
+    const pinned = parsePinnedTag(tagText);
+    const tag = pinned?.tag ?? tagText;
+    const digest = pinned?.digest ?? scalarText(file, fields.get('digest'));
     const shown = newName ?? name ?? '';
     const candidate: Candidate = {
       path: file.file,
@@ -90,6 +105,7 @@ function entries(file: YamlFile, document: number): Entry[] {
     if (tag !== undefined) candidate.tag = tag;
     if (digest !== undefined) candidate.digest = digest;
     const entry: Entry = { index, candidate };
+    if (pinned) entry.pinned = pinned;
     if (name !== undefined) entry.name = name;
     if (newName !== undefined) entry.newName = newName;
     out.push(entry);
@@ -97,11 +113,16 @@ function entries(file: YamlFile, document: number): Entry[] {
   return out;
 }
 
-function entryEdits(document: number, index: number, change: ResolvedChange): YamlEdit[] {
-  const at = (key: string) => ['images', index, key];
+function entryEdits(file: string, document: number, entry: Entry, change: ResolvedChange): YamlEdit[] {
+  const at = (key: string) => ['images', entry.index, key];
   const edits: YamlEdit[] = [];
-  if (change.newName !== undefined) edits.push({ op: 'set', document, path: at('newName'), value: change.newName, after: ['name'] });
-  if (change.tag !== undefined || change.digest !== undefined) {
+  const renamed = change.newName !== undefined && (entry.newName !== undefined || !namesImage(entry.name, { name: change.newName }));
+  if (renamed) edits.push({ op: 'set', document, path: at('newName'), value: change.newName!, after: ['name'] });
+  if (entry.pinned) {
+    // `newTag: 1.2.3@sha256:...` (kustomize appends newTag verbatim): keep the form, update both parts.
+    const value = updatePinnedTag(entry.pinned, change, { file, line: entry.candidate.line, where: `images[${entry.index}].newTag` });
+    edits.push({ op: 'set', document, path: at('newTag'), value });
+  } else if (change.tag !== undefined || change.digest !== undefined) {
     if (change.tag !== undefined) edits.push({ op: 'set', document, path: at('newTag'), value: change.tag, after: ['newName', 'name'] });
     else edits.push({ op: 'delete', document, path: at('newTag') });
     if (change.digest !== undefined) edits.push({ op: 'set', document, path: at('digest'), value: change.digest, after: ['newTag', 'newName', 'name'] });

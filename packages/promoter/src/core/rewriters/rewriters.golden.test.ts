@@ -1,6 +1,7 @@
 // Golden directories: __fixtures__/<case>/{case.json,input/,expected/}. Each case runs planSetImage
 // over every file in input/ and must produce expected/ byte for byte (CRLF, BOM and a missing final
-// newline included), report one change per changed value, and be a no-op when run again.
+// newline included), report one change per changed value, and be a no-op when run again (the image
+// still found, so a rename run twice exits 0, not 3). `change` may list several images.
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -9,7 +10,7 @@ import { planSetImage, type FileInput, type ImageChange } from '../set-image.js'
 
 const fixtures = fileURLToPath(new URL('./__fixtures__/', import.meta.url));
 
-interface Case { description: string; change: ImageChange; error?: { code: string; file?: string; line?: number } }
+interface Case { description: string; change: ImageChange | ImageChange[]; error?: { code: string; file?: string; line?: number } }
 
 function readTree(root: string): FileInput[] {
   const out: FileInput[] = [];
@@ -50,7 +51,9 @@ describe('set-image golden fixtures', () => {
         if (change.new !== '' && !change.new.startsWith('{')) expect(lines[change.line - 1]).toContain(change.new.replace(/"/g, '\\"'));
       }
     }
-    // A second run changes nothing.
-    expect(planSetImage(expected, spec.change).changed).toBe(false);
+    // A second run changes nothing, and still finds every image.
+    const again = planSetImage(expected, spec.change);
+    expect(again.changed).toBe(false);
+    expect(again.notFound).toEqual([]);
   });
 });

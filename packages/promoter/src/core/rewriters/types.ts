@@ -37,4 +37,9 @@ export interface Rewriter {
   readonly kind: FileKind;
   extract(file: YamlFile): Candidate[] | null;
   update(file: YamlFile, change: ResolvedChange): YamlEditResult;
+  /**
+   * Places that name an image but that `update` does not rewrite (a ConfigMap value, a field of an
+   * unknown kind). A file whose only places of an image are these is an error, not a silent skip.
+   */
+  unrewritable?(file: YamlFile): Candidate[];
 }
