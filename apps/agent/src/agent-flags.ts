@@ -21,6 +21,7 @@ const TOOL_OPTIONS = Object.fromEntries(renderToolNames.map((tool) => [tool, str
 /** Flags every command takes (`--namespace` means the source's namespace for sync/diff, the watched one for run). */
 const SHARED_OPTIONS = {
   kubeconfig: string, context: string, namespace: string, concurrency: string, 'cache-dir': string, 'max-repo-size': string,
+  'default-service-account': string,
   help: { type: 'boolean', short: 'h' }, ...TOOL_OPTIONS, ...REPORTER_OPTIONS,
 } as const;
 
@@ -70,6 +71,8 @@ export interface SharedSettings {
   maxRepoBytes: number;
   concurrency: number;
   reporter: ReporterConfig | undefined;
+  /** `--default-service-account NAME`: Sync objects without spec.serviceAccountName run as NAME in their namespace. */
+  defaultServiceAccount?: string;
 }
 
 /** What sync, diff and run read the same way, with the same messages. */
@@ -91,7 +94,16 @@ export function readSharedSettings(values: SharedValues, env: AgentEnv, fail: Fa
     maxRepoBytes: Math.round(maxRepoMb * 1024 * 1024),
     concurrency,
     reporter: parseReporterConfig(values, env.reporter),
+    ...(values['default-service-account'] !== undefined ? { defaultServiceAccount: readServiceAccountName(values['default-service-account'], fail) } : {}),
   };
+}
+
+/** A ServiceAccount name (DNS-1123 subdomain), as spec.serviceAccountName takes. */
+function readServiceAccountName(text: string, fail: Fail): string {
+  if (text.length > 253 || !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/.test(text)) {
+    fail(`--default-service-account ${JSON.stringify(text)}: not a ServiceAccount name (lower-case letters, digits, "-" and ".", starting and ending with a letter or digit)`);
+  }
+  return text;
 }
 
 export function readInteger(name: string, text: string | undefined, fallback: number, max: number, fail: Fail): number {

@@ -1,5 +1,5 @@
 import {
-  IsomorphicGitSource, KubeClient, isInvalidSync, loadSyncTargets, parseSyncSpec, reconcileSync, reportInvalidSync, sourceRenderer,
+  IsomorphicGitSource, KubeClient, createCommitVerifier, isInvalidSync, loadSyncTargets, parseSyncSpec, reconcileSync, reportInvalidSync, runAs, sourceRenderer, verifySignedHeads,
   type ReconcileDeps, type SyncReport, type SyncTarget,
 } from '@ferry/agent';
 import { FerryError } from '@ferry/manifest-model';
@@ -38,9 +38,12 @@ export async function main(argv: string[], io: Io): Promise<number> {
       ...(args.inCluster ? { inCluster: args.inCluster } : {}),
       maxSockets: args.concurrency,
     });
+    const source = new IsomorphicGitSource({ cacheDir: args.cacheDir, maxRepoBytes: args.maxRepoBytes });
     const deps: ReconcileDeps = {
       kube,
-      source: new IsomorphicGitSource({ cacheDir: args.cacheDir, maxRepoBytes: args.maxRepoBytes }),
+      source,
+      // spec.verify: an unverified head is refused exactly as the daemon refuses it (same verifier, same step).
+      verifyCommit: verifySignedHeads(createCommitVerifier(kube, source, { tmpDir: args.tmpDir })),
       renderer: sourceRenderer,
       tools: args.tools,
       tmpDir: args.tmpDir,
@@ -60,7 +63,8 @@ export async function main(argv: string[], io: Io): Promise<number> {
       if (targets.length === 0) io.stderr.write('ferry-agent: no Sync objects found\n');
       // One at a time: Syncs often share namespaces and a CRD one installs may be needed by the next.
       for (const target of targets) {
-        reports.push(isInvalidSync(target) ? await reportInvalidSync(target, deps, options) : await reconcileSync(target, deps, options));
+        // A Sync's objects as its ServiceAccount (spec.serviceAccountName, else --default-service-account); its inventory and status as the caller.
+        reports.push(isInvalidSync(target) ? await reportInvalidSync(target, deps, options) : await reconcileSync(target, runAs(deps, target, args.defaultServiceAccount), options));
       }
     }
     const codes = reports.map((r) => {

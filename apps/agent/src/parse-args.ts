@@ -21,6 +21,8 @@ export interface AgentArgs {
   maxRepoBytes: number;
   /** Commit status reporting, when a status token is configured. */
   reporter?: ReporterConfig;
+  /** Sync objects without spec.serviceAccountName act as this ServiceAccount of their namespace. */
+  defaultServiceAccount?: string;
   /** Sync objects to reconcile. */
   selection?: { name?: string; namespace?: string };
   /** A single source given by flags (no Sync object). */
@@ -62,12 +64,15 @@ Selection:
     git credentials from the environment: FERRY_GIT_USERNAME / FERRY_GIT_PASSWORD or FERRY_GIT_TOKEN
 
 Options:
-  --once                  one reconcile, then exit (required for sync: the daemon is not built yet)
+  --once                  one reconcile, then exit (required for sync; the long-running agent is \`run\`)
   --kubeconfig PATH       (default $KUBECONFIG, else in-cluster)   --context NAME
   --json                  machine-readable report on stdout
   --force                 render and dry-run even when the remote head is unchanged (drift check)
   --concurrency N         parallel API requests (default 16)
   --health-timeout DUR    override the Sync's spec.timeout
+  --default-service-account NAME
+                          Sync objects without spec.serviceAccountName act as ServiceAccount NAME of
+                          their namespace (impersonation); --url sources run as the caller
   ${toolFlagsUsage}   binaries the renderers run (${toolEnvUsage})
   --cache-dir DIR         git object cache (default ~/.cache/ferry-agent)
   --max-repo-size MB      refuse bigger repositories (default 256)
@@ -85,7 +90,7 @@ export function parseAgentArgs(argv: readonly string[], rawEnv: Record<string, s
   const command = positionals[0];
   if (command !== 'sync' && command !== 'diff') return fail(`unknown command ${command ?? '(none)'}: expected sync or diff`);
   if (positionals.length > 1) fail(`unexpected argument ${positionals[1]}`);
-  if (command === 'sync' && !values.once) fail('sync needs --once (the long-running daemon is not part of this release)');
+  if (command === 'sync' && !values.once) fail('sync needs --once (the long-running agent is `ferry-agent run`)');
   const chosen = [values.sync !== undefined, values.all === true, values.url !== undefined].filter(Boolean).length;
   if (chosen !== 1) fail('choose exactly one of --sync NAME, --all or --url URL');
   const shared = readSharedSettings(values, env, fail);
@@ -108,6 +113,7 @@ export function parseAgentArgs(argv: readonly string[], rawEnv: Record<string, s
   if (shared.context) args.context = shared.context;
   if (healthTimeoutMs !== undefined) args.healthTimeoutMs = healthTimeoutMs;
   if (shared.reporter && command === 'sync') args.reporter = shared.reporter;
+  if (shared.defaultServiceAccount) args.defaultServiceAccount = shared.defaultServiceAccount;
 
   if (values.url === undefined) {
     const flagOnly = (['name', 'state-namespace', 'adopt-inventory'] as const).find((flag) => values[flag] !== undefined);

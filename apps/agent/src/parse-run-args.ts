@@ -28,6 +28,9 @@ Options:
   --shutdown-grace DUR      how long running reconciles may finish on SIGTERM (default 25s)
   --git-idle-timeout DUR    a git server silent this long fails the fetch (default 60s)
   --log-level LEVEL         debug | info | warn | error (default info)
+  --default-service-account NAME
+                            Syncs without spec.serviceAccountName act as ServiceAccount NAME of their
+                            namespace (impersonation), not as the agent (default: the agent itself)
   ${toolFlagsUsage}, --cache-dir DIR, --max-repo-size MB   as for sync
 
 ${REPORTER_USAGE}`;
@@ -102,6 +105,7 @@ export function parseRunArgs(argv: readonly string[], rawEnv: Record<string, str
     } : {}),
     logLevel: logLevel as LogLevel,
     writeLog,
+    ...(shared.defaultServiceAccount ? { defaultServiceAccount: shared.defaultServiceAccount } : {}),
   };
   return { config, graceMs: readDuration('shutdown-grace', values['shutdown-grace'] ?? '25s', fail), reporter: shared.reporter };
 }

@@ -38,6 +38,11 @@ export interface KubeApi {
   forgetDiscovery(): void;
   /** Every kind the server serves, at each group's preferred version (a label search over all kinds). Optional. */
   discoverKinds?(): Promise<Discovery>;
+  /**
+   * The same API acting as ServiceAccount `namespace/name` (impersonation: its user name and groups),
+   * for a Sync's `spec.serviceAccountName`. Optional: without it such a Sync is refused, never run as the agent.
+   */
+  asServiceAccount?(namespace: string, name: string): KubeApi;
 }
 
 /** One line of a watch stream. An `ERROR` event carries a Status (410 Gone: start again with a list). */
@@ -60,6 +65,8 @@ export interface KubeWatchApi {
   listForWatch(apiVersion: string, kind: string, options?: { namespace?: string }): Promise<{ items: KubeObject[]; resourceVersion: string }>;
   /** Streams changes from `resourceVersion`; resolves when the server or `signal` ends the watch. */
   watch(apiVersion: string, kind: string, options: { namespace?: string; resourceVersion: string; timeoutSeconds?: number }, signal: AbortSignal, onEvent: (event: WatchEvent) => void): Promise<void>;
+  /** Returns false when the object was already gone (the webhook replay records' expiry). */
+  delete(ref: ObjectRef): Promise<boolean>;
 }
 
 /** Every code a KubeApiError carries. */

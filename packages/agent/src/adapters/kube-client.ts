@@ -24,6 +24,23 @@ export interface KubeClientOptions {
 
 type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
+/** Who a view made by `KubeClient.impersonate` acts as. */
+export interface Impersonation {
+  username: string;
+  groups: readonly string[];
+}
+
+/**
+ * ServiceAccount `namespace/name` as an impersonated user. No groups are sent: for a ServiceAccount
+ * user the API server adds exactly its groups itself (`system:serviceaccounts`,
+ * `system:serviceaccounts:<namespace>`, `system:authenticated`), what a token of it would get. Sending
+ * them would need `impersonate` on `groups`, a right that also lets the agent claim any group
+ * (`system:masters`); without it the agent needs only `impersonate` on `serviceaccounts`.
+ */
+export function serviceAccountUser(namespace: string, name: string): Impersonation {
+  return { username: `system:serviceaccount:${namespace}:${name}`, groups: [] };
+}
+
 export interface RequestStats {
   /** Requests that change state: non-dry-run PATCH, POST, PUT, DELETE. */
   writes: number;
@@ -47,16 +64,32 @@ interface Resource {
  * used for kubeconfigs with exec plugins or auth providers (see load-kubeconfig.ts).
  */
 export class KubeClient implements KubeApi, KubeWatchApi {
-  readonly stats: RequestStats = { writes: 0, dryRuns: 0, reads: 0 };
-  private readonly discovery = new Map<string, Promise<Map<string, Resource>>>();
-
   private constructor(
     private readonly server: URL,
     private readonly baseOptions: https.RequestOptions,
     private readonly agent: http.Agent,
     /** Watches hold their socket for minutes: their own agent, so they never starve the short requests. */
     private readonly watchAgent: http.Agent,
+    /** Shared with impersonating views: one count per connection, one discovery cache. */
+    readonly stats: RequestStats = { writes: 0, dryRuns: 0, reads: 0 },
+    private readonly discovery = new Map<string, Promise<Map<string, Resource>>>(),
+    /** Set on a view made by `impersonate`: it does not own the sockets. */
+    readonly impersonating?: Impersonation,
   ) {}
+
+  /**
+   * A view of this client that acts as `user`: every request carries `Impersonate-User` and one
+   * `Impersonate-Group` per group, so the API server authorizes it as that identity (the client's
+   * own identity needs the `impersonate` verb). It shares the sockets, discovery cache and counts.
+   */
+  impersonate(user: Impersonation): KubeClient {
+    const headers = { ...(this.baseOptions.headers as Record<string, string> | undefined), 'impersonate-user': user.username, ...(user.groups.length ? { 'impersonate-group': [...user.groups] } : {}) };
+    return new KubeClient(this.server, { ...this.baseOptions, headers }, this.agent, this.watchAgent, this.stats, this.discovery, user);
+  }
+
+  asServiceAccount(namespace: string, name: string): KubeClient {
+    return this.impersonate(serviceAccountUser(namespace, name));
+  }
 
   static async create(options: KubeClientOptions = {}): Promise<KubeClient> {
     let connection: KubeConnection;
@@ -71,6 +104,8 @@ export class KubeClient implements KubeApi, KubeWatchApi {
   }
 
   close(): void {
+    // A view's sockets belong to the client it was made from.
+    if (this.impersonating) return;
     this.agent.destroy();
     this.watchAgent.destroy();
   }

@@ -42,6 +42,8 @@ export interface AgentConfig {
   events?: boolean;
   /** Commit statuses per Sync on the revisions applied (reporting/); optional. */
   reporter?: SyncReporter | undefined;
+  /** ServiceAccount for Syncs that name none (`--default-service-account`); unset: the agent's own identity. */
+  defaultServiceAccount?: string | undefined;
 }
 
 export interface RunningAgent {
@@ -87,6 +89,7 @@ export async function startAgent(config: AgentConfig, overrides: AgentOverrides 
       identity: config.identity,
       ...(config.leaderElection ? { leaderElection: config.leaderElection } : {}),
       events: config.events ?? true,
+      ...(config.defaultServiceAccount ? { defaultServiceAccount: config.defaultServiceAccount } : {}),
     },
   );
   const servers: HttpEndpoint[] = [];

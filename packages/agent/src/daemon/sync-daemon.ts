@@ -23,7 +23,9 @@ import { findDrift } from './find-drift.js';
 import { LeaderElector, type LeaderElectionOptions } from './leader-election.js';
 import { defaultScheduleSettings, findSlowRuns, finishSync, nextSlowCheckAt, nextWakeAt, observeSync, pickDue, startSync, triggerSync, type RunningReconcile, type ScheduleSettings, type SyncSchedule } from './schedule.js';
 import { takeOwnershipOfForeignEdits } from './take-ownership.js';
-import type { CommitVerifier, VerifySpec } from '../signatures/commit-verifier.js';
+import type { CommitVerifier } from '../signatures/commit-verifier.js';
+import { runAs } from '../reconcile/run-as.js';
+import { finalizeSync, hasFinalizer, isDeleting, setFinalizer } from './finalize-sync.js';
 import { watchSyncs } from './watch-syncs.js';
 
 /** Set (any value, e.g. a time or a webhook delivery id) to reconcile a Sync at once. */
@@ -61,6 +63,11 @@ export interface SyncDaemonOptions {
   /** Leader election; without it this replica always writes (one replica only!). */
   leaderElection?: Omit<LeaderElectionOptions, 'identity'>;
   events?: boolean;
+  /**
+   * ServiceAccount (in each Sync's namespace) for Syncs without spec.serviceAccountName (Flux's
+   * `--default-service-account`): a cluster admin's way to give no Sync the agent's own rights.
+   */
+  defaultServiceAccount?: string;
 }
 
 export interface ShutdownResult {
@@ -181,12 +188,14 @@ export class SyncDaemon {
     this.objects.set(key, object);
     const spec = (object.spec ?? {}) as { interval?: unknown; suspend?: unknown };
     const interval = typeof spec.interval === 'string' && isDuration(spec.interval) ? parseDuration(spec.interval) : 5 * 60_000;
+    // A deletion is handled at once, suspended or not (finalize-sync.ts decides what it does then).
+    const deleting = isDeleting(object);
     const seen = {
       key,
       generation: typeof object.metadata.generation === 'number' ? object.metadata.generation : undefined,
-      requestToken: object.metadata.annotations?.[ReconcileRequestAnnotation],
+      requestToken: deleting ? `deleting:${String(object.metadata.deletionTimestamp)}` : object.metadata.annotations?.[ReconcileRequestAnnotation],
       intervalMs: Math.max(interval, 1_000),
-      suspended: spec.suspend === true,
+      suspended: spec.suspend === true && !deleting,
     };
     this.schedules.set(key, observeSync(this.schedules.get(key), seen, this.now()));
     this.wake();
@@ -252,27 +261,34 @@ export class SyncDaemon {
     try {
       const [loaded] = await loadSyncTargets(this.deps.kube, { name, namespace });
       if (!loaded) return undefined;
+      const watched = this.objects.get(key);
+      if (watched && isDeleting(watched)) return await this.finalizeOne(key, watched, loaded, log);
+      // Before anything is applied: a Sync deleted from now on waits for its objects to be handled.
+      if (!watched || !hasFinalizer(watched)) {
+        if (!(await setFinalizer(this.deps.kube, identity, true, watched))) return undefined;
+      }
       let report: SyncReport;
       let drifted: string[] = [];
       if (isInvalidSync(loaded)) {
         report = await reportInvalidSync(loaded, this.deps.reconcile);
       } else {
+        // Its objects as its ServiceAccount (spec.serviceAccountName or the default); inventory and status as the agent.
+        const tenant = runAs(this.deps.reconcile, loaded, this.options.defaultServiceAccount);
         const before = await loadSyncState(this.deps.kube, identity);
         let taken: ObjectRef[] = [];
         // Not in an inventory recorded for another source: the reconcile refuses it (InventoryConflict).
         const foreign = before.source !== undefined && !sameSource(before.source, inventorySource('Sync', loaded.spec.url, loaded.spec.path));
         if (!loaded.spec.suspend && before.inventory.length && !foreign) {
-          taken = await takeOwnershipOfForeignEdits(this.deps.kube, before.inventory, ownerSelector(identity), this.options.concurrency).catch((error: unknown) => {
+          taken = await takeOwnershipOfForeignEdits(tenant.kube, before.inventory, ownerSelector(identity), this.options.concurrency).catch((error: unknown) => {
             log.warn('could not take over kubectl-edited fields', { error: classifyError(error).message });
             return [];
           });
         }
         const { lastDriftCorrection: _ignored, ...status } = (loaded.status ?? {}) as SyncStatus & { lastDriftCorrection?: unknown };
         // Every interval is a drift check: render and dry-run even when the remote head is unchanged.
-        // spec.verify is read from the watched object: the core's spec parser does not carry it.
-        const verify = ((this.objects.get(key)?.spec ?? {}) as { verify?: VerifySpec }).verify;
+        const verify = loaded.spec.verify;
         const verifier = this.deps.verifyCommit;
-        const deps = verify?.secretRef?.name && verifier ? { ...this.deps.reconcile, verifyCommit: (t: typeof loaded, commit: string) => verifier(t, commit, verify) } : this.deps.reconcile;
+        const deps = verify && verifier ? { ...tenant, verifyCommit: (t: typeof loaded, commit: string) => verifier(t, commit, verify) } : tenant;
         report = await reconcileSync({ ...loaded, status }, deps, {
           force: true, concurrency: this.options.concurrency,
           ...(this.options.healthTimeoutMs !== undefined ? { healthTimeoutMs: this.options.healthTimeoutMs } : {}),
@@ -288,11 +304,41 @@ export class SyncDaemon {
         this.forget(key);
         return undefined;
       }
+      if (error instanceof FerryError && error.code === 'sync.service-account') {
+        log.error(error.message);
+        return 'Stalled';
+      }
       const classified = classifyError(error);
       log.error('reconcile failed before it could report', { outcome: classified.outcome, reason: classified.reason, error: classified.message });
       this.deps.metrics.reconciles.inc({ ...labels, outcome: classified.outcome });
       return classified.outcome;
     }
+  }
+
+  /**
+   * The Sync is being deleted: prune or leave its objects (finalize-sync.ts), say which in an Event,
+   * then remove the finalizer. A failed delete keeps the finalizer; the Sync is retried with backoff.
+   */
+  private async finalizeOne(key: string, watched: KubeObject, loaded: Awaited<ReturnType<typeof loadSyncTargets>>[number], log: Logger): Promise<SyncOutcome | undefined> {
+    const [namespace = 'default', name = ''] = key.split('/');
+    const identity = { namespace, name };
+    if (!hasFinalizer(watched)) return undefined;
+    const valid = isInvalidSync(loaded) ? undefined : loaded;
+    let kube: KubeApi = this.deps.kube;
+    if (valid?.spec.prune && !valid.spec.suspend) kube = runAs(this.deps.reconcile, valid, this.options.defaultServiceAccount).kube;
+    const result = await finalizeSync({ identity, prune: valid?.spec.prune, suspended: valid?.spec.suspend ?? false, kube, stateKube: this.deps.kube, concurrency: this.options.concurrency });
+    const uid = watched.metadata.uid;
+    await recordSyncEvent(this.deps.kube, { ...identity, ...(typeof uid === 'string' ? { uid } : {}) }, result.event, this.options.identity, new Date(this.now())).catch((error: unknown) => {
+      log.warn('could not record an Event', { error: classifyError(error).message });
+    });
+    if (!result.done) {
+      log.warn(result.event.message, { outcome: 'Failed' });
+      return 'Failed';
+    }
+    log.info(result.event.message, { pruned: result.prune.deleted.length, kept: result.prune.skipped.length });
+    if (result.prune.deleted.length) this.deps.metrics.appliedObjects.inc({ namespace, name, action: 'prune' }, result.prune.deleted.length);
+    await setFinalizer(this.deps.kube, identity, false);
+    return undefined;
   }
 
   private async reportDrift(identity: { namespace: string; name: string }, report: SyncReport, drifted: string[], log: Logger): Promise<void> {

@@ -68,7 +68,7 @@ describe('API server restarted during an apply', () => {
       await controlPlane.stopApiServer({ graceMs: 0 });
       // The agent notices: its reconcile ends as a transient failure (it cannot even write status).
       const outage = await eventually('a failed reconcile during the outage', 60_000, async () => reports.slice(reportsBefore).find((r) => r.outcome !== 'Applied' && r.outcome !== 'Unchanged'));
-      expect(outage).toMatchObject({ outcome: 'Failed', reason: 'ApplyFailed', statusWritten: false });
+      expect(outage).toMatchObject({ outcome: 'Failed', reason: 'ApiUnavailable', statusWritten: false });
       expect(outage.message).toMatch(/cannot reach the Kubernetes API|ServiceUnavailable|HTTP 503/);
       expect(outage.message).toContain('(status not written');
       expect(outage.prune.deleted).toEqual([]);

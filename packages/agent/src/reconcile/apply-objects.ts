@@ -210,11 +210,11 @@ function rejectionError(failures: Array<{ item: PreparedObject; error: unknown }
   const more = chosen.length > 5 ? `\n... and ${chosen.length - 5} more` : '';
   const code = forbidden.length ? 'apply.forbidden' : 'apply.invalid';
   const summary = forbidden.length
-    ? `Forbidden: the agent may not apply ${chosen.length} object(s); nothing was applied`
+    ? `Forbidden: the identity this Sync runs as (the agent, or its ServiceAccount) may not apply ${chosen.length} object(s); nothing was applied`
     : `the server rejected ${chosen.length} object(s) in dry-run; nothing was applied`;
   return new FerryError(code, `${summary}:\n${lines.join('\n')}${more}`, {
     ...(first.item.source ? { file: first.item.source.file, line: first.item.source.line } : {}),
-    hint: forbidden.length ? 'grant the agent RBAC for these objects, or remove them from the source' : 'fix the objects in the source',
+    hint: forbidden.length ? 'grant that identity RBAC for these objects (spec.serviceAccountName, else the agent), or remove them from the source' : 'fix the objects in the source',
     cause: first.error,
   });
 }

@@ -47,13 +47,14 @@ describe('error outcomes', () => {
     ['apply.timeout', 'Failed', 'Waiting', 'ApplyFailed'],
     ['kube.conflict', 'Failed', 'Transient', 'ApplyFailed'],
     ['source.unavailable', 'Failed', 'Transient', 'FetchFailed'],
+    ['kube.unavailable', 'Failed', 'Transient', 'ApiUnavailable'],
   ])('%s -> %s (%s) / %s', (code, outcome, errorOutcome, reason) => {
     expect(classifyError(new FerryError(code, 'x'))).toMatchObject({ outcome, errorOutcome, reason, code });
   });
 
   it('a KubeApiError is classified by its code like any FerryError', () => {
     expect(classifyError(new KubeApiError('kube.forbidden', 'no', 403, 'Forbidden'))).toMatchObject({ outcome: 'Stalled', reason: 'Forbidden' });
-    expect(classifyError(new KubeApiError('kube.unavailable', 'down', 503, 'ServiceUnavailable'))).toMatchObject({ outcome: 'Failed', errorOutcome: 'Transient' });
+    expect(classifyError(new KubeApiError('kube.unavailable', 'down', 503, 'ServiceUnavailable'))).toMatchObject({ outcome: 'Failed', errorOutcome: 'Transient', reason: 'ApiUnavailable' });
   });
 
   it('every row is Stalled, Waiting or Transient', () => {

@@ -23,7 +23,7 @@ export type AgentErrorCode =
   | 'source.unsigned' | 'source.untrusted-signature' | 'source.verify-cache' | 'source.verify-object' | 'source.verify-tool'
   | 'status.auth' | 'status.failed' | 'status.network'
   | 'sync.not-found' | 'sync.secret-host-denied' | 'sync.secret-hosts' | 'sync.secret-invalid'
-  | 'sync.secret-not-found' | 'sync.secret-not-opted-in' | 'sync.spec' | 'sync.verify-keys';
+  | 'sync.secret-not-found' | 'sync.secret-not-opted-in' | 'sync.service-account' | 'sync.spec' | 'sync.verify-keys';
 
 export interface ErrorClass {
   outcome: ErrorOutcome;
@@ -49,8 +49,9 @@ export const errorClasses: Readonly<Record<AgentErrorCode, ErrorClass>> = {
   'kube.immutable': stalled(AgentReason.ValidationFailed),
   'apply.invalid': stalled(AgentReason.ValidationFailed),
   'apply.ownership-conflict': stalled(AgentReason.OwnershipConflict),
-  // The API server is unreachable or busy, or answered something the agent did not expect: retry.
-  'kube.unavailable': transient(AgentReason.ApplyFailed),
+  // The API server is unreachable or busy (connection refused or reset, 5xx, 429): retry, and say so.
+  'kube.unavailable': transient(AgentReason.ApiUnavailable),
+  // It answered something the agent did not expect: retry.
   'kube.unauthorized': transient(AgentReason.ApplyFailed),
   'kube.conflict': transient(AgentReason.ApplyFailed),
   'kube.not-found': transient(AgentReason.ApplyFailed),
@@ -103,6 +104,7 @@ export const errorClasses: Readonly<Record<AgentErrorCode, ErrorClass>> = {
   'sync.secret-invalid': stalled(AgentReason.InvalidConfig),
   'sync.secret-not-found': stalled(AgentReason.InvalidConfig),
   'sync.secret-not-opted-in': stalled(AgentReason.InvalidConfig),
+  'sync.service-account': stalled(AgentReason.InvalidConfig),
   'sync.spec': stalled(AgentReason.InvalidConfig),
   'sync.verify-keys': stalled(AgentReason.InvalidConfig),
 };

@@ -1,4 +1,4 @@
-import type { ReconcileDeps, ReconcileOptions } from './reconcile-run.js';
+import { stateKubeOf, type ReconcileDeps, type ReconcileOptions } from './reconcile-run.js';
 import { SyncApiVersion, SyncKind } from '../sync/sync-spec.js';
 import { classifyError } from './classify-error.js';
 import type { ReportedTarget, SyncReport, SyncTarget } from './sync-report.js';
@@ -18,7 +18,7 @@ export async function finishReport(target: FinishedTarget, deps: ReconcileDeps, 
   report.status = summarizeStatus(target.status, summary, target.generation, now);
   if (target.fromObject && !options.dryRun && JSON.stringify(report.status) !== JSON.stringify(target.status ?? {})) {
     try {
-      await deps.kube.mergePatch(
+      await stateKubeOf(deps).mergePatch(
         { apiVersion: SyncApiVersion, kind: SyncKind, namespace: target.identity.namespace, name: target.identity.name },
         { status: report.status },
         { subresource: 'status' },

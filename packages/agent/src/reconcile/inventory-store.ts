@@ -140,3 +140,8 @@ export async function checkInventoryWritable(kube: KubeApi, sync: SyncIdentity):
     throw error;
   }
 }
+
+/** Deletes the inventory ConfigMap (the Sync itself is being deleted). False when it was already gone. */
+export async function deleteSyncState(kube: KubeApi, sync: SyncIdentity): Promise<boolean> {
+  return kube.delete(inventoryRef(sync));
+}

@@ -45,7 +45,7 @@ describe('classifyError', () => {
     ['sync.secret-not-found', 'Stalled', 'InvalidConfig'],
     ['source.auth', 'Stalled', 'FetchFailed'],
     ['source.unavailable', 'Failed', 'FetchFailed'],
-    ['kube.unavailable', 'Failed', 'ApplyFailed'],
+    ['kube.unavailable', 'Failed', 'ApiUnavailable'],
     ['apply.timeout', 'Failed', 'ApplyFailed'],
   ])('%s -> %s/%s', (code, outcome, reason) => {
     expect(classifyError(new FerryError(code, 'x'))).toMatchObject({ outcome, reason, code });

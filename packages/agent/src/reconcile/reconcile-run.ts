@@ -10,7 +10,13 @@ import type { HealthReport } from './wait-healthy.js';
 
 /** The ports a reconcile runs against; the apps and the daemon build them from adapters. */
 export interface ReconcileDeps {
+  /** Every read, dry-run, write and prune of the Sync's objects: the Sync's ServiceAccount when it names one (impersonation). */
   kube: KubeApi;
+  /**
+   * The agent's own identity, for what the agent keeps about the Sync: its inventory ConfigMap and
+   * its status. Defaults to `kube`. A tenant's ServiceAccount need not be allowed to write either.
+   */
+  stateKube?: KubeApi | undefined;
   source: GitSource;
   /** Turns the commit's files into objects (adapters/renderers/). */
   renderer: Renderer;
@@ -85,6 +91,11 @@ export interface ReconcileRun {
  * run complete); throws a FerryError to end the reconcile with that error's outcome.
  */
 export type ReconcileStep = (run: ReconcileRun) => Promise<'done' | void>;
+
+/** The client for the inventory ConfigMap and the Sync status (the agent's own identity). */
+export function stateKubeOf(deps: ReconcileDeps): KubeApi {
+  return deps.stateKube ?? deps.kube;
+}
 
 /** What an earlier step must have left; a step run out of order is a bug, not a user error. */
 export function needs<T>(value: T | undefined, what: string): T {

@@ -79,7 +79,7 @@ describe('reconcileSync with plain-object ports', () => {
   it('a write that fails leaves every object written or about to be in the inventory, and is transient', async () => {
     const { kube } = memoryKube('b');
     const report = await reconcileSync(target(), deps(kube, [configMap('a'), configMap('b')]), { healthTimeoutMs: 1_000 });
-    expect(report).toMatchObject({ outcome: 'Failed', reason: 'ApplyFailed', error: { code: 'kube.unavailable' } });
+    expect(report).toMatchObject({ outcome: 'Failed', reason: 'ApiUnavailable', error: { code: 'kube.unavailable' } });
     const state = await loadSyncState(kube, identity);
     expect(state.inventory.map((r) => r.name).sort()).toEqual(['a', 'b']);
     expect(state.healthy).toBe(false);

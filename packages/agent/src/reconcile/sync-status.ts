@@ -16,6 +16,8 @@ export const AgentReason = {
   OwnershipConflict: 'OwnershipConflict',
   /** The server's dry-run rejected an object; nothing was applied. */
   ValidationFailed: 'ValidationFailed',
+  /** The Kubernetes API server could not be reached or answered 5xx/429 (an outage, a restart): retried. */
+  ApiUnavailable: 'ApiUnavailable',
   /** Health timed out or an object failed; the revision is applied. */
   HealthCheckFailed: ConditionReason.HealthCheckFailed,
 } as const;

@@ -29,6 +29,16 @@ export function createCommitVerifier(kube: KubeApi, source: Pick<GitSource, 'rea
   };
 }
 
+/**
+ * The reconcile's verify hook (ReconcileDeps.verifyCommit): every target whose spec.verify names a
+ * Secret has its head checked by `verifier`; others pass. The daemon and `sync --once` both use it.
+ */
+export function verifySignedHeads(verifier: CommitVerifier): (target: SyncTarget, commit: string) => Promise<void> {
+  return async (target, commit) => {
+    if (target.spec.verify) await verifier(target, commit, target.spec.verify);
+  };
+}
+
 async function readTrustedKeys(kube: KubeApi, namespace: string, name: string): Promise<TrustedKeys> {
   const secret = await kube.get({ apiVersion: 'v1', kind: 'Secret', namespace, name });
   if (!secret) throw new FerryError('sync.secret-not-found', `Secret ${namespace}/${name} named by spec.verify.secretRef does not exist`, { hint: 'create it with public keys: NAME.pub (OpenSSH) or NAME.asc (OpenPGP)' });

@@ -53,6 +53,12 @@ const namespaceName = z
   .max(63, 'at most 63 characters')
   .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'a namespace name: lower-case letters, digits and "-", starting and ending with a letter or digit');
 
+/** A ServiceAccount name: a DNS-1123 subdomain (at most 253 characters). */
+export const serviceAccountName = z
+  .string()
+  .max(253, 'at most 253 characters')
+  .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/, 'a ServiceAccount name: lower-case letters, digits, "-" and ".", starting and ending with a letter or digit');
+
 /** git check-ref-format's rules for one branch or tag name (a name, not a path out of refs/). */
 const refName = z
   .string()
@@ -127,6 +133,13 @@ export const SyncSpec = z.object({
   timeout: durationWithin(0, maxDurationMs, 'at most 24h').default('2m'),
   /** Secret (same namespace) with `username`+`password`, or `bearerToken`, for the git server. */
   secretRef: z.object({ name: z.string().min(1) }).optional(),
+  /**
+   * ServiceAccount (same namespace) the Sync's reads, dry-runs, writes and prunes are done as
+   * (impersonation); the agent's `--default-service-account` when unset, else the agent's own identity.
+   */
+  serviceAccountName: serviceAccountName.optional(),
+  /** Apply only commits signed by a key in this Secret (signatures/commit-verifier.ts). */
+  verify: z.object({ secretRef: z.object({ name: z.string().min(1) }) }).optional(),
 });
 export type SyncSpec = z.infer<typeof SyncSpec>;
 export type SyncSpecInput = z.input<typeof SyncSpec>;

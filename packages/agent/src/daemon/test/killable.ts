@@ -62,6 +62,7 @@ export function killableWatch(real: KubeWatchApi): KubeWatchApi & { kill(): void
     get: (ref) => guard(() => real.get(ref)),
     create: (object) => guard(() => real.create(object)),
     replace: (object) => guard(() => real.replace(object)),
+    delete: (ref) => guard(() => real.delete(ref)),
     listForWatch: (apiVersion, kind, options) => guard(() => real.listForWatch(apiVersion, kind, options)),
     watch: async (apiVersion, kind, options, signal, onEvent) => {
       if (dead) throw new Error('killed: this process is gone');

@@ -2,7 +2,7 @@ import { checkInventoryOwner, sameSource } from '../../plan/inventory.js';
 import { AdoptInventoryAnnotation } from '../../sync/labels.js';
 import { checkInventoryWritable, describeInventory, loadSyncMarker, loadSyncState } from '../inventory-store.js';
 import { InventoryWriter } from '../inventory-writer.js';
-import type { ReconcileRun, ReconcileStep } from '../reconcile-run.js';
+import { stateKubeOf, type ReconcileRun, type ReconcileStep } from '../reconcile-run.js';
 
 /**
  * Asks the remote for its head first and stops when that head is applied and healthy with this
@@ -25,7 +25,7 @@ async function isUnchanged(run: ReconcileRun, head: string): Promise<boolean> {
   const { target, options, report } = run;
   const generationSeen = target.generation === undefined || target.status?.observedGeneration === target.generation;
   if (options.force || options.dryRun || !generationSeen) return false;
-  const marker = await loadSyncMarker(run.deps.kube, target.identity);
+  const marker = await loadSyncMarker(stateKubeOf(run.deps), target.identity);
   if (!(marker.healthy && marker.lastAppliedRevision === head && marker.specHash === run.specHash && marker.source && sameSource(marker.source, run.source))) return false;
   report.inventorySize = marker.inventorySize ?? report.inventorySize;
   run.unchanged = true;
@@ -35,7 +35,8 @@ async function isUnchanged(run: ReconcileRun, head: string): Promise<boolean> {
 async function claimInventory(run: ReconcileRun): Promise<void> {
   const { target, deps } = run;
   const { identity } = target;
-  const state = await loadSyncState(deps.kube, identity);
+  const kube = stateKubeOf(deps);
+  const state = await loadSyncState(kube, identity);
   checkInventoryOwner({
     exists: state.exists ?? true, recorded: state.source, current: run.source, inventory: describeInventory(identity), adopt: target.adoptInventory,
     // Applied, not attempted: a refusal records an attempt, and must not turn into consent next time.
@@ -44,7 +45,7 @@ async function claimInventory(run: ReconcileRun): Promise<void> {
       ? `annotate the Sync: kubectl annotate sync ${identity.name} -n ${identity.namespace} ${AdoptInventoryAnnotation}=${id}`
       : `re-run with --adopt-inventory ${id}`),
   });
-  if (!state.exists) await checkInventoryWritable(deps.kube, identity);
-  run.inventory = new InventoryWriter(deps.kube, identity, run.source, state);
+  if (!state.exists) await checkInventoryWritable(kube, identity);
+  run.inventory = new InventoryWriter(kube, identity, run.source, state);
   run.report.inventorySize = state.inventory.length;
 }
