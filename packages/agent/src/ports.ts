@@ -38,6 +38,8 @@ export interface KubeApi {
   forgetDiscovery(): void;
   /** Every kind the server serves, at each group's preferred version (a label search over all kinds). Optional. */
   discoverKinds?(): Promise<Discovery>;
+  /** The server's version and every API version it serves, for charts that read `.Capabilities`. Optional. */
+  serverCapabilities?(): Promise<ClusterCapabilities>;
   /**
    * The same API acting as ServiceAccount `namespace/name` (impersonation: its user name and groups),
    * for a Sync's `spec.serviceAccountName`. Optional: without it such a Sync is refused, never run as the agent.
@@ -132,16 +134,30 @@ export type RenderTools = { [Tool in RenderToolName]?: string } & {
   timeoutMs?: number;
 };
 
+/**
+ * What Helm's `.Capabilities` should say about the cluster, from discovery (helm itself never
+ * talks to the API server): `--kube-version` and `--api-versions`.
+ */
+export interface ClusterCapabilities {
+  /** `v1.35.4`; undefined when the server's version is not a plain semantic version (helm's default then). */
+  kubeVersion: string | undefined;
+  /** Every served `group/version` (`v1` for the core group) and `group/version/Kind`, as `helm install` sees them. */
+  apiVersions: string[];
+}
+
 export interface RenderInput {
   source: GitSource;
   url: string;
   commit: string;
   path: string;
   mode: RenderMode;
-  helm?: HelmOptions | undefined;
+  /** The Sync's helm options; `crds` defaults to `Create` as in the schema. */
+  helm?: (Omit<HelmOptions, 'crds'> & { crds?: HelmOptions['crds'] }) | undefined;
   kustomize?: KustomizeOptions | undefined;
   /** Namespace Helm renders into (`--namespace`). */
   namespace?: string | undefined;
+  /** The live cluster's capabilities, asked only by a render that runs helm. Without it helm's defaults apply. */
+  capabilities?: (() => Promise<ClusterCapabilities>) | undefined;
   tools: RenderTools;
   /** Parent for the temporary directory kustomize and helm read from. */
   tmpDir: string;

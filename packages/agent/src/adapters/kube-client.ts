@@ -2,7 +2,7 @@ import { FerryError } from '@ferry/manifest-model';
 import * as http from 'node:http';
 import * as https from 'node:https';
 import type { KubeObject, ObjectRef } from '../plan/kube-object.js';
-import { KubeApiError, type KubeApi, type KubeScope, type KubeWatchApi, type WatchEvent } from '../ports.js';
+import { KubeApiError, type ClusterCapabilities, type KubeApi, type KubeScope, type KubeWatchApi, type WatchEvent } from '../ports.js';
 import { describeObject, groupOf } from '../plan/kube-object.js';
 import type { DiscoveredKind, Discovery } from '../plan/search-kinds.js';
 import { FieldManager } from '../sync/labels.js';
@@ -130,6 +130,30 @@ export class KubeClient implements KubeApi, KubeWatchApi {
       }
     }
     return { kinds, failed };
+  }
+
+  /**
+   * `/version` and every served group version with its kinds, as `helm install` builds
+   * `.Capabilities` (one request per group version; only renders that run helm ask).
+   */
+  async serverCapabilities(): Promise<ClusterCapabilities> {
+    const [version, core, groups] = await Promise.all([
+      this.request<{ gitVersion?: string; major?: string; minor?: string }>('GET', '/version'),
+      this.request<{ versions?: string[] }>('GET', '/api'),
+      this.request<{ groups?: Array<{ versions?: Array<{ groupVersion?: string }> }> }>('GET', '/apis'),
+    ]);
+    const groupVersions = [...(core.versions ?? []), ...(groups.groups ?? []).flatMap((g) => (g.versions ?? []).flatMap((v) => (v.groupVersion ? [v.groupVersion] : [])))];
+    const kinds = await Promise.all(groupVersions.map(async (groupVersion) => {
+      try {
+        const list = await this.request<{ resources?: Array<{ name: string; kind: string }> }>('GET', apiBase(groupVersion));
+        return (list.resources ?? []).filter((r) => !r.name.includes('/')).map((r) => `${groupVersion}/${r.kind}`);
+      } catch (error) {
+        // An aggregated API that is down (503) still counts as served; its kinds are unknown.
+        if (!(error instanceof KubeApiError)) throw error;
+        return [];
+      }
+    }));
+    return { kubeVersion: helmKubeVersion(version), apiVersions: [...new Set([...groupVersions, ...kinds.flat()])] };
   }
 
   async scopeOf(apiVersion: string, kind: string): Promise<KubeScope | undefined> {
@@ -348,6 +372,19 @@ const coreResources: Record<string, Resource> = {
   Secret: { name: 'secrets', namespaced: true },
   Namespace: { name: 'namespaces', namespaced: false },
 };
+
+/**
+ * The server's version as helm's `--kube-version` accepts it: `vMAJOR.MINOR.PATCH` from gitVersion
+ * (a build suffix such as `+k3s1` dropped), else from major and minor (`1`, `31+`); undefined when
+ * neither says (an API server built without version stamps reports `v0.0.0-master+$Format:%H$`).
+ */
+export function helmKubeVersion(version: { gitVersion?: string; major?: string; minor?: string }): string | undefined {
+  const git = /^v?(\d+)\.(\d+)\.(\d+)/.exec(version.gitVersion ?? '');
+  if (git && git[1] !== '0') return `v${git[1]}.${git[2]}.${git[3]}`;
+  const major = /^\d+/.exec(version.major ?? '')?.[0];
+  const minor = /^\d+/.exec(version.minor ?? '')?.[0];
+  return major && minor && major !== '0' ? `v${major}.${minor}.0` : undefined;
+}
 
 function apiBase(apiVersion: string): string {
   return groupOf(apiVersion) ? `/apis/${apiVersion}` : `/api/${apiVersion}`;

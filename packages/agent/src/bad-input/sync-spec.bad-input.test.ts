@@ -27,5 +27,7 @@ describe(`Sync spec: ${SYNC_SPEC_CASES.length} malformed specs`, () => {
     expect(parseSyncSpec({ url, helm: { releaseName: 'web.prod-1', chart: './charts/x/', valuesFiles: ['./env/a-b.yaml', 'y.yaml'] }, namespace: 'team-a', kustomize: {} }, 'x')).toMatchObject({
       helm: { releaseName: 'web.prod-1', chart: 'charts/x', valuesFiles: ['env/a-b.yaml', 'y.yaml'] }, namespace: 'team-a', kustomize: { allowRemoteResources: false },
     });
+    expect(parseSyncSpec({ url, helm: { values: { image: { tag: '1.2' }, list: [1, 'a,b'] }, crds: 'CreateReplace' } }, 'x').helm).toMatchObject({ values: { image: { tag: '1.2' }, list: [1, 'a,b'] }, crds: 'CreateReplace' });
+    expect(parseSyncSpec({ url, helm: {} }, 'x').helm?.crds).toBe('Create');
   });
 });

@@ -108,3 +108,20 @@ describe('checkKustomizations reads the file as kustomize does', () => {
     expect(check({ 'app/kustomization.yaml': 'resources:\n  - a\n b: [\n' })).toThrowError(expect.objectContaining({ code: 'render.kustomize', file: 'app/kustomization.yaml' }));
   });
 });
+
+describe('checkKustomizations: helmCharts (issue 13)', () => {
+  const chart = { 'app/charts/c/Chart.yaml': 'name: c\n', 'charts/d/Chart.yaml': 'name: d\n' };
+  it('says whether a reached kustomization inflates charts', () => {
+    expect(checkKustomizations(files({ ...chart, 'app/kustomization.yaml': 'helmCharts:\n  - name: c\n' }), 'app', { allowRemote: false })).toEqual({ helmCharts: true });
+    expect(checkKustomizations(files({ ...base, 'app/kustomization.yaml': 'resources:\n  - ../base\n' }), 'app', { allowRemote: false })).toEqual({ helmCharts: false });
+    expect(checkKustomizations(files({ ...chart, 'app/kustomization.yaml': 'resources:\n  - ../mid\n', 'mid/kustomization.yaml': 'helmGlobals:\n  chartHome: ../charts\nHelmCharts:\n  - name: d\n' }), 'app', { allowRemote: false })).toEqual({ helmCharts: true });
+  });
+
+  it('a chart name that climbs out of the repository through chartHome is refused with its line', () => {
+    expect(check({ ...chart, 'app/kustomization.yaml': 'helmCharts:\n  - releaseName: r\n    name: ../../../etc\n' })).toThrowError(expect.objectContaining({ code: 'render.outside-repository', file: 'app/kustomization.yaml', line: 3 }));
+  });
+
+  it('helmGlobals.configHome is refused in any case, even with allowRemote: helm reads no configuration from the repository', () => {
+    expect(check({ ...chart, 'app/kustomization.yaml': 'helmCharts:\n  - name: c\nhelmGlobals:\n  ConfigHome: app/helm\n' }, 'app', true)).toThrowError(expect.objectContaining({ code: 'render.kustomize', file: 'app/kustomization.yaml', line: 4 }));
+  });
+});

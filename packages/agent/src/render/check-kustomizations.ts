@@ -19,6 +19,11 @@ export interface KustomizationCheckOptions {
   allowRemote: boolean;
 }
 
+export interface KustomizationCheck {
+  /** A kustomization the target reaches inflates Helm charts (`helmCharts`): kustomize needs `--enable-helm` and helm. */
+  helmCharts: boolean;
+}
+
 interface Reference {
   field: string;
   value: string;
@@ -46,7 +51,8 @@ const objectFields: Record<string, string[]> = { openapi: ['path'], helmGlobals:
  * it reaches. `files` are the revision's files by repository path. Throws `render.remote-resource`
  * or `render.outside-repository` with the file and line of the first offending entry.
  */
-export function checkKustomizations(files: ReadonlyMap<string, string>, target: string, options: KustomizationCheckOptions): void {
+export function checkKustomizations(files: ReadonlyMap<string, string>, target: string, options: KustomizationCheckOptions): KustomizationCheck {
+  let helmCharts = false;
   const dirs = new Set<string>(['']);
   for (const path of files.keys()) {
     for (let dir = posix.dirname(path); dir !== '.' && !dirs.has(dir); dir = posix.dirname(dir)) dirs.add(dir);
@@ -60,7 +66,9 @@ export function checkKustomizations(files: ReadonlyMap<string, string>, target: 
     seen.add(dir);
     const name = kustomizationFileNames.map((n) => (dir ? `${dir}/${n}` : n)).find((p) => files.has(p));
     if (!name) continue;
-    for (const ref of readReferences(files.get(name) ?? '', name)) {
+    const read = readReferences(files.get(name) ?? '', name);
+    helmCharts ||= read.helmCharts;
+    for (const ref of read.refs) {
       const where = { file: name, line: ref.line };
       const local = localPath(dir, ref.value);
       if (local !== undefined && exists(local)) {
@@ -83,6 +91,7 @@ export function checkKustomizations(files: ReadonlyMap<string, string>, target: 
       // A local path that does not exist: kustomize reports it with its own message.
     }
   }
+  return { helmCharts };
 }
 
 /** The repository path an entry names, or undefined when it leaves the repository. */
@@ -107,22 +116,23 @@ export function looksRemote(value: string): boolean {
  * resolved, field names matched without regard to case (kustomize decodes through encoding/json),
  * every document of the file. Lines come from the text (the first line holding the value).
  */
-function readReferences(text: string, file: string): Reference[] {
+function readReferences(text: string, file: string): { refs: Reference[]; helmCharts: boolean } {
   const docs = parseAllDocuments(text, { merge: true, uniqueKeys: false });
   const refs: Reference[] = [];
+  let helmCharts = false;
   const textLines = text.split('\n');
   const lineOf = (value: string) => {
     const at = textLines.findIndex((l) => l.includes(value));
     return at >= 0 ? at + 1 : 1;
   };
-  const add = (field: string, value: unknown, follows: boolean, stripKey = false) => {
+  const add = (field: string, value: unknown, follows: boolean, stripKey = false, line?: number) => {
     for (const item of Array.isArray(value) ? value : [value]) {
       if (typeof item !== 'string') continue;
       let entry = item.trim();
       // An inline patch or generator (YAML text), not a path.
       if (entry === '' || entry.includes('\n')) continue;
       if (stripKey) entry = entry.slice(entry.indexOf('=') + 1);
-      refs.push({ field, value: entry, line: lineOf(entry), followsKustomization: follows });
+      refs.push({ field, value: entry, line: line ?? lineOf(entry), followsKustomization: follows });
     }
   };
   for (const doc of Array.isArray(docs) ? docs : [docs]) {
@@ -139,6 +149,7 @@ function readReferences(text: string, file: string): Reference[] {
       throw new FerryError('render.kustomize', `not a valid kustomization: ${cause instanceof Error ? cause.message : String(cause)}`, { file, line: 1, cause, hint: 'fix the YAML; nothing was applied or pruned' });
     }
     if (!isRecord(content)) continue;
+    helmCharts ||= readHelmCharts(content, file, textLines, add);
     for (const [rawKey, value] of Object.entries(content)) {
       const key = fieldName(rawKey, listFields) ?? fieldName(rawKey, objectListFields) ?? fieldName(rawKey, objectFields) ?? '';
       const follows = listFields[key];
@@ -162,7 +173,37 @@ function readReferences(text: string, file: string): Reference[] {
       }
     }
   }
-  return refs;
+  return { refs, helmCharts };
+}
+
+/**
+ * kustomize's Helm inflator: each `helmCharts` entry is a chart directory `<chartHome>/<name>`
+ * (chartHome from `helmGlobals`, default `charts`), checked like any other path (a `repo` is a
+ * remote reference, checked with the other fields). `helmGlobals.configHome` is refused: it would
+ * make a directory of the repository helm's configuration (repositories, registry logins, plugins).
+ * Returns whether the kustomization inflates charts at all.
+ */
+function readHelmCharts(content: Record<string, unknown>, file: string, lines: readonly string[], add: (field: string, value: unknown, follows: boolean, stripKey: boolean, line: number) => void): boolean {
+  const globals = content[fieldName('helmGlobals', content) ?? ''];
+  const globalKeys = isRecord(globals) ? globals : {};
+  if (fieldName('configHome', globalKeys) !== undefined) {
+    const at = lines.findIndex((l) => /configHome\s*:/i.test(l));
+    throw new FerryError('render.kustomize', 'helmGlobals.configHome is not allowed: helm reads its configuration (repositories, registry logins, plugins) from the agent\'s own directory, never from the repository', {
+      file, line: at >= 0 ? at + 1 : 1, hint: 'remove helmGlobals.configHome; nothing was applied or pruned',
+    });
+  }
+  const chartHomeValue = globalKeys[fieldName('chartHome', globalKeys) ?? ''];
+  const chartHome = typeof chartHomeValue === 'string' && chartHomeValue.trim() ? chartHomeValue.trim() : 'charts';
+  const charts = content[fieldName('helmCharts', content) ?? ''];
+  const legacy = content[fieldName('helmChartInflationGenerator', content) ?? ''];
+  for (const chart of Array.isArray(charts) ? charts : []) {
+    if (!isRecord(chart)) continue;
+    const name = chart[fieldName('name', chart) ?? ''];
+    if (typeof name !== 'string' || !name.trim()) continue;
+    const at = lines.findIndex((l) => /name\s*:/i.test(l) && l.includes(name.trim()));
+    add('helmCharts.name', posix.join(chartHome, name.trim()), false, false, at >= 0 ? at + 1 : 1);
+  }
+  return (Array.isArray(charts) && charts.length > 0) || (Array.isArray(legacy) && legacy.length > 0);
 }
 
 function fieldName(key: string, fields: Record<string, unknown>): string | undefined {

@@ -90,12 +90,31 @@ function durationWithin(minMs: number, maxMs: number, rangeMessage: string) {
 export const RenderMode = z.enum(renderModes);
 export type RenderMode = z.infer<typeof RenderMode>;
 
+/** `spec.helm.crds`, Flux's names (HelmRelease `install.crds`). */
+export const helmCrdPolicies = ['Create', 'CreateReplace', 'Skip'] as const;
+export type HelmCrdPolicy = (typeof helmCrdPolicies)[number];
+
+/** Largest `spec.helm.values`, as JSON (a Sync object is at most ~1.5 MB anyway). */
+export const maxHelmValuesBytes = 512 * 1024;
+const helmValues = z
+  .record(z.string(), z.unknown(), { error: 'an object of Helm values (a map, as in a values file), not a string or a list' })
+  .refine((v) => JSON.stringify(v).length <= maxHelmValuesBytes, `at most ${maxHelmValuesBytes / 1024} KiB as JSON`);
+
 export const HelmOptions = z.object({
   /** Chart directory in the repository; defaults to `path`. */
   chart: repoPath.optional(),
   releaseName: releaseName.optional(),
   /** Values files in the repository, applied in order (later wins). Never `-` (standard input) or a URL. */
   valuesFiles: z.array(repoFile).max(100).default([]),
+  /** Values written in the Sync: applied after `valuesFiles` (they win), passed to helm as a file. */
+  values: helmValues.optional(),
+  /**
+   * The chart's `crds/` (Helm's own rule: never templated, installed before everything, never
+   * deleted). `Create`: created when the cluster does not serve them yet, then left alone (Helm's
+   * and Flux's install default). `CreateReplace`: applied on every reconcile, so a chart upgrade
+   * updates them. `Skip`: not applied. Never pruned in any mode.
+   */
+  crds: z.enum(helmCrdPolicies).default('Create'),
 });
 export type HelmOptions = z.infer<typeof HelmOptions>;
 

@@ -2,29 +2,42 @@ import { FerryError } from '@ferry/manifest-model';
 import { posix } from 'node:path';
 import type { RenderedObject } from '../../plan/kube-object.js';
 import { parseManifestFile } from '../../render/parse-manifests.js';
-import { maxReleaseNameLength, releaseNamePattern } from '../../sync/sync-spec.js';
+import type { ClusterCapabilities } from '../../ports.js';
+import { PruneAnnotation, PruneDisabled } from '../../sync/labels.js';
+import { helmCrdPolicies, maxReleaseNameLength, releaseNamePattern, type HelmCrdPolicy } from '../../sync/sync-spec.js';
+import { capabilityArgs, readCapabilities, servesDefinedKind } from './helm-capabilities.js';
 import { readTree, withCheckout } from './render-checkout.js';
 import type { Renderer, RenderRequest } from './renderer.js';
 import { asArgument, checkedPath } from './repo-arguments.js';
 
-/** `helm template` of the chart (spec.helm.chart, default the path) with values files from the repository. */
+/**
+ * `helm template` of the chart (spec.helm.chart, default the path) with values files from the
+ * repository, then the Sync's inline values, rendered with the live cluster's `.Capabilities`; the
+ * chart's `crds/` as spec.helm.crds says.
+ */
 export const helmRenderer: Renderer = {
   detect: (fileNames) => fileNames.has('Chart.yaml'),
   async render(request) {
     // Checked before anything is read, written or run.
     const helm = checkedHelm(request);
     const chart = helm.chart || '.';
+    const capabilities = await readCapabilities(request);
     // Every option in its `--name=value` form, values files as ./paths (never `-`, standard input,
     // or a URL), then `--`: the release name and chart are positional whatever they hold.
     const args = ['template'];
+    if (helm.crds !== 'Skip') args.push('--include-crds');
     if (helm.namespace) args.push(`--namespace=${helm.namespace}`);
+    args.push(...capabilityArgs(capabilities, ''));
     for (const values of helm.valuesFiles) args.push(`--values=${asArgument(values)}`);
-    args.push('--', helm.releaseName, asArgument(helm.chart));
     const tree = await readTree(request);
-    const output = await withCheckout(request, tree, { allowNetwork: false }, (checkout) =>
-      checkout.run({ renderer: 'helm', args, label: 'helm template', errorCode: 'render.helm', target: chart }),
-    );
-    return attributeHelmSources(output, chart);
+    const output = await withCheckout(request, tree, { allowNetwork: false }, async (checkout) => {
+      // Inline values last (they win), as a file of the agent's own: never `--set` strings, whose
+      // commas, dots and brackets helm would parse.
+      if (helm.values) args.push(`--values=${await checkout.writeHomeFile('inline-values.json', JSON.stringify(helm.values))}`);
+      args.push('--', helm.releaseName, asArgument(helm.chart));
+      return checkout.run({ renderer: 'helm', args, label: 'helm template', errorCode: 'render.helm', target: chart });
+    });
+    return applyCrdPolicy(attributeHelmSources(output, chart), helm.crds, capabilities);
   },
 };
 
@@ -32,6 +45,8 @@ interface CheckedHelm {
   chart: string;
   releaseName: string;
   valuesFiles: string[];
+  values: Record<string, unknown> | undefined;
+  crds: HelmCrdPolicy;
   namespace: string | undefined;
 }
 
@@ -53,16 +68,51 @@ function checkedHelm(request: RenderRequest): CheckedHelm {
   if (namespace !== undefined && !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(namespace)) {
     throw new FerryError('sync.spec', `spec.namespace: "${namespace.slice(0, 80)}" is not a namespace name`, { hint: 'fix the Sync object; see docs/agent.md for its fields' });
   }
-  return { chart, releaseName, valuesFiles, namespace };
+  const values = request.helm?.values;
+  if (values !== undefined && (typeof values !== 'object' || values === null || Array.isArray(values))) {
+    throw new FerryError('sync.spec', 'spec.helm.values: must be an object of Helm values', { hint: 'fix the Sync object; see docs/agent.md for its fields' });
+  }
+  const crds = request.helm?.crds ?? 'Create';
+  if (!helmCrdPolicies.includes(crds)) throw new FerryError('sync.spec', `spec.helm.crds: must be one of ${helmCrdPolicies.join(', ')}`, { hint: 'fix the Sync object; see docs/agent.md for its fields' });
+  return { chart, releaseName, valuesFiles, values, crds, namespace };
+}
+
+/** A rendered object, and whether it came from a `crds/` directory (the chart's or a subchart's). */
+interface HelmObject extends RenderedObject {
+  fromCrdsDir: boolean;
 }
 
 /** `helm template` marks each document with `# Source: <chart>/templates/x.yaml`; keep that as the file. */
-function attributeHelmSources(output: string, chart: string): RenderedObject[] {
-  const objects: RenderedObject[] = [];
+function attributeHelmSources(output: string, chart: string): HelmObject[] {
+  const objects: HelmObject[] = [];
   for (const chunk of output.split(/^---\s*$/m)) {
     const source = /^# Source: [^/]+\/(.+)$/m.exec(chunk)?.[1];
     const file = source ? posix.join(chart, source) : `${chart} (helm output)`;
-    objects.push(...parseManifestFile({ path: file, content: chunk }).map((o) => ({ object: o.object, source: { file, line: o.source?.line ?? 1 } })));
+    // `crds/x.yaml`, `charts/sub/crds/x.yaml`; never `templates/crds/x.yaml` (a template).
+    const fromCrdsDir = source !== undefined && /^(charts\/[^/]+\/)*crds\//.test(source);
+    objects.push(...parseManifestFile({ path: file, content: chunk }).map((o) => ({ object: o.object, source: { file, line: o.source?.line ?? 1 }, fromCrdsDir })));
   }
   return objects;
+}
+
+/**
+ * Helm's rules for `crds/`: installed first (the apply order puts CRDs in the first stage anyway)
+ * and never deleted, since deleting a CRD deletes every resource of it in the whole cluster: each
+ * is marked `ferry.dev/prune: disabled`. `Create` leaves out those whose kind the cluster already
+ * serves, so an existing CRD is never changed (without capabilities it cannot tell, and applies).
+ */
+function applyCrdPolicy(objects: readonly HelmObject[], policy: HelmCrdPolicy, capabilities: ClusterCapabilities | undefined): RenderedObject[] {
+  const rendered: RenderedObject[] = [];
+  for (const { fromCrdsDir, ...item } of objects) {
+    if (!fromCrdsDir) {
+      rendered.push(item);
+      continue;
+    }
+    const isCrd = item.object.kind === 'CustomResourceDefinition' && item.object.apiVersion.startsWith('apiextensions.k8s.io/');
+    if (isCrd && policy === 'Create' && capabilities && servesDefinedKind(capabilities, item.object)) continue;
+    const metadata = item.object.metadata ?? {};
+    const annotations = { ...metadata.annotations, [PruneAnnotation]: PruneDisabled };
+    rendered.push({ ...item, object: { ...item.object, metadata: { ...metadata, annotations } } });
+  }
+  return rendered;
 }

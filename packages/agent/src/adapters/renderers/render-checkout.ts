@@ -1,6 +1,6 @@
 import { FerryError } from '@ferry/manifest-model';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { RENDERER_CATALOG, type RendererName } from '../../render/renderer-catalog.js';
 import { materializeFiles, type SourceFile } from '../git-source.js';
 import type { RenderRequest } from './renderer.js';
@@ -29,6 +29,11 @@ export interface ToolRun {
 export interface Checkout {
   /** Runs the tool with the repository as working directory; its stdout, or a FerryError. */
   run(tool: ToolRun): Promise<string>;
+  /**
+   * Writes a file of the agent's own (inline values, a tool shim) into the render's home, outside
+   * the repository, so no file of the revision can stand in for it; returns its absolute path.
+   */
+  writeHomeFile(name: string, content: string, mode?: number): Promise<string>;
 }
 
 /** The whole revision: renderers that need files on disk write all of it (overlays reference bases anywhere). */
@@ -47,11 +52,17 @@ export async function withCheckout<T>(request: RenderRequest, tree: readonly Sou
   try {
     const repo = join(dir, 'repo');
     const home = join(dir, 'home');
-    await mkdir(home, { recursive: true });
+    await mkdir(join(home, 'tmp'), { recursive: true });
     await materializeFiles(repo, tree);
     const env = renderToolEnv(home, options.allowNetwork);
     const timeoutMs = request.tools.timeoutMs;
     return await use({
+      async writeHomeFile(name, content, mode = 0o600) {
+        const path = join(home, 'ferry', name);
+        await mkdir(dirname(path), { recursive: true });
+        await writeFile(path, content, { mode });
+        return path;
+      },
       async run(tool) {
         const binary = requireTool(request, tool.renderer);
         const result = await runTool(binary, tool.args, { cwd: repo, env, timeoutMs: timeoutMs ?? defaultToolTimeoutMs });

@@ -16,6 +16,8 @@ export function renderToolEnv(home: string, allowNetwork: boolean): Record<strin
     HELM_CONFIG_HOME: join(home, '.helm/config'),
     HELM_DATA_HOME: join(home, '.helm/data'),
     KUBECONFIG: join(home, '.kube-none'),
+    // kustomize's helm inflator writes charts and values here: inside the render's own directory.
+    TMPDIR: join(home, 'tmp'),
     GIT_CONFIG_NOSYSTEM: '1',
     GIT_CONFIG_GLOBAL: '/dev/null',
     GIT_TERMINAL_PROMPT: '0',

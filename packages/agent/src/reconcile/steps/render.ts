@@ -8,6 +8,8 @@ export const renderStep: ReconcileStep = async (run) => {
     // The release is named after the Sync unless the spec names it.
     helm: { valuesFiles: [], ...spec.helm, releaseName: spec.helm?.releaseName ?? identity.name }, kustomize: spec.kustomize,
     namespace: spec.namespace ?? identity.namespace, tools: deps.tools, tmpDir: deps.tmpDir,
+    // Charts that read `.Capabilities` see the live server (asked only when helm runs).
+    capabilities: deps.kube.serverCapabilities?.bind(deps.kube),
   });
   run.rendered = rendered.objects;
 };
