@@ -44,3 +44,21 @@ export interface GateEvidenceRequest {
   image: string;
   version: VersionSummary;
 }
+
+/**
+ * The image registry, as `--verify-image` asks it (OCI distribution API, adapters/registry-client.ts):
+ * read-only, and only before anything is written.
+ */
+export interface ImageRegistry {
+  /**
+   * What `reference` (a tag or a digest) of `image` (a repository name as ferry.yaml or --image
+   * spells it) resolves to: the manifest's digest, for a multi-arch image the image index's.
+   * Throws FerryError `registry.*` when the registry cannot be asked (down, 5xx, auth).
+   */
+  resolveManifest(image: string, reference: string): Promise<ManifestLookup>;
+}
+
+export type ManifestLookup =
+  | { found: true; digest: string; mediaType: string; /** An image index or manifest list (multi-arch). */ index: boolean; registry: string }
+  /** `detail`: the registry's own words (e.g. "manifest unknown"). */
+  | { found: false; registry: string; detail: string };

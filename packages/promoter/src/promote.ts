@@ -6,9 +6,10 @@ import { findGoverningApps } from './core/find-governing-apps.js';
 import { formatPromotedImage, planPromotion, type PromotionPlan, type PromotionTarget, type PromotionVersion, type VersionSummary } from './core/plan-promotion.js';
 import { openOrUpdatePullRequest, requestMerge, waitForMerge, type Clock, type PullRequestHost } from './core/pull-request-flow.js';
 import type { PolicyReason } from './core/check-policy.js';
-import type { ConfigRepository, GateEvidenceReader } from './ports.js';
+import type { ConfigRepository, GateEvidenceReader, ImageRegistry } from './ports.js';
 import { enforceGate, type GateOutcome } from './promotion-gate.js';
 import { settlePullRequestText } from './settle-pull-request.js';
+import { verifyImage, type VerifiedImage } from './verify-image.js';
 import { CONFIG_FILE, readGuards, resolvePromotion, type PromotionRequest, type ResolvedPromotion } from './resolve-promotion.js';
 
 export interface PromoteOptions extends PromotionRequest {
@@ -36,6 +37,12 @@ export interface PromoteOptions extends PromotionRequest {
   gate?: GateEvidenceReader | undefined;
   /** `--override-gate REASON`: promote past the gate; the reason lands in a trailer and the PR body. */
   overrideGate?: string | undefined;
+  /** Asked before anything is written when `verifyImage` / `pinDigest` (flags or ferry.yaml) say so (verify-image.ts). */
+  registry?: ImageRegistry | undefined;
+  /** `--verify-image`: the tag must exist in the registry (exit 3 when it does not). */
+  verifyImage?: boolean | undefined;
+  /** `--pin-digest`: write the registry's digest beside the tag (implies verifyImage). */
+  pinDigest?: boolean | undefined;
 }
 
 export interface PullRequestSettings {
@@ -98,6 +105,8 @@ export interface PromoteResult {
   reason?: PolicyReason | 'gate';
   /** The `promotesFrom` gate: what it found, or the override. */
   gate?: GateOutcome;
+  /** What the registry said (`--verify-image`, `--pin-digest`). */
+  verified?: VerifiedImage;
   diff?: string;
   pullRequest?: { number: number; url: string; action: 'created' | 'updated' | 'unchanged'; superseded?: string };
   merge?: { mode: 'auto-merge' | 'merged' | 'head-moved' | 'not-mergeable'; sha?: string };
@@ -124,8 +133,12 @@ export async function promote(options: PromoteOptions): Promise<PromoteResult> {
   if (options.overrideGate !== undefined && !first.gate && !options.override) {
     throw new FerryError('input.conflict', `--override-gate: environment ${options.env} has no promotesFrom gate to override`, { file: CONFIG_FILE, hint: 'drop --override-gate; nothing was pushed' });
   }
-  const version = first.version;
-  let resolved: ResolvedPromotion | undefined = first;
+  // The registry's word on the version, before anything is written; a rollback (override) is exempt.
+  const checked = options.override ? undefined : await verifyImage({
+    registry: options.registry, image: first.target.image, version: first.version, flags: options, config: first.registryCheck, progress,
+  });
+  const version = checked?.version ?? first.version;
+  let resolved: ResolvedPromotion | undefined = checked ? { ...first, version } : first;
 
   // A promotion branch we moved whose pull request step has not succeeded yet: undone on failure.
   const pending: PendingBranch = { current: undefined };
@@ -145,7 +158,7 @@ export async function promote(options: PromoteOptions): Promise<PromoteResult> {
         resolved = undefined;
         return attempt(options, current, progress, pending);
       });
-      if (result.kind === 'done') return { ...result.result, attempts };
+      if (result.kind === 'done') return { ...result.result, attempts, ...(checked ? { verified: checked.verified } : {}) };
       conflicts++;
       if (conflicts >= retry.conflicts) {
         throw new FerryError('git.conflict', `gave up after ${conflicts} rejected pushes to ${result.branch}: the branch keeps moving`, { hint: 'run again; nothing was changed by this run' });

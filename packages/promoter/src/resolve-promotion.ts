@@ -3,6 +3,7 @@ import { normalizeRepoPath, type GoverningApp } from './core/find-governing-apps
 import type { PromotionGuard, PromotionTarget, PromotionVersion } from './core/plan-promotion.js';
 import { findImageOccurrences } from './core/set-image.js';
 import type { ConfigRepository } from './ports.js';
+import { readRegistryCheck, type RegistryCheck } from './verify-image.js';
 import { resolveGate, type ResolvedGate } from './promotion-gate.js';
 
 /** What the caller asked for; flags map onto this one-to-one. */
@@ -48,6 +49,8 @@ export interface ResolvedPromotion {
   adoptGovernor: boolean;
   /** The default branch as fetched to read ferry.yaml; an attempt on that branch builds on exactly this head. */
   defaultBranch: { branch: string; head: string };
+  /** ferry.yaml's `verifyImage` / `pinDigest` for this app and environment (verify-image.ts). */
+  registryCheck: RegistryCheck;
   /** `promotesFrom` of the environment: the gate every attempt checks (promotion-gate.ts). */
   gate?: ResolvedGate | undefined;
 }
@@ -77,6 +80,7 @@ export async function resolvePromotion(repo: ConfigRepository, request: Promotio
     return {
       target, version, environment: resolved.environment, onOlder: request.fromEnv !== undefined ? 'refuse' : 'skip', configFound: true,
       configText, governors, adoptGovernor: false, defaultBranch, gate: resolveGate(config, request.env),
+      registryCheck: readRegistryCheck(config, request.app, request.env),
     };
   }
 
@@ -89,7 +93,7 @@ export async function resolvePromotion(repo: ConfigRepository, request: Promotio
   return {
     target, version: pinned ?? versionFromImage(request), onOlder: 'skip', configFound: config !== null, configText, defaultBranch,
     governors: config ? findCandidateGovernors(config, environment.branch, request.image.name, request.files) : [], adoptGovernor: true, environment,
-    gate: resolveGate(config, request.env),
+    gate: resolveGate(config, request.env), registryCheck: readRegistryCheck(config, undefined, request.env),
   };
 }
 

@@ -54,6 +54,18 @@ export type { KubectlResult, RunKubectlOptions } from './kube/run-kubectl.js';
 export { buildKubeBinaries, etcdVersion, findKubeBinaries, findNodeSimulationBinaries, kubernetesVersion, kwokVersion } from './kube/kube-binaries.js';
 export type { KubeBinaries, KubeBinariesOptions, NodeSimulationBinaries } from './kube/kube-binaries.js';
 
+export { startRegistry } from './registry/start-registry.js';
+export type { RegistryAuth, RegistryOptions, TestRegistry } from './registry/start-registry.js';
+export { startTokenServer } from './registry/token-server.js';
+export type { RegistryUser, ResourceAccess, TokenRequest, TokenServer, TokenServerOptions } from './registry/token-server.js';
+export { startRegistryProxy } from './registry/registry-proxy.js';
+export type { ProxiedRequest, RegistryProxy } from './registry/registry-proxy.js';
+export { DOCKER_MANIFEST, DOCKER_MANIFEST_LIST, OCI_INDEX, OCI_MANIFEST } from './registry/push-image.js';
+export type { PushedImage, PushImageOptions } from './registry/push-image.js';
+export { buildRegistryBinary, findRegistryBinary, registryBinaryPath, registryVersion } from './registry/registry-binary.js';
+export type { RegistryBinaryOptions } from './registry/registry-binary.js';
+export { bcryptHash } from './registry/bcrypt.js';
+
 export { findSecrets, maskSecrets } from './secrets/find-secrets.js';
 export type { FindSecretsOptions, SecretFinding, SecretKind } from './secrets/find-secrets.js';
 export { collectCommitText, collectGitHubText, expectNoSecrets, expectNoSecretsInWorld } from './secrets/expect-no-secrets.js';

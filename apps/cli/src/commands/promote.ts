@@ -4,6 +4,7 @@ import { FerryError, isDuration, parseDuration as parseDurationMs, parseImageRef
 import { checkBuildUrl, checkGateOverrideReason, checkPromotionName, checkPromotionText, checkSourceCommit, markdownCode, markdownText, createGateEvidenceReader, createGitHubStatusReader, openGitHistory, openGitWorkspace, promote, type PromoteResult, type PullRequestSettings, type WaitLiveResult } from '@ferry/promoter';
 import { ExitCode, UsageError, type CliIo, type Command } from '../command.js';
 import { connectRepo, resolveRepo } from './connect-repo.js';
+import { openImageRegistry } from './registry-access.js';
 import { parseClusters, runWaitLive, type WaitLiveFlags } from './wait-live-step.js';
 
 /** Exit codes of `ferry promote` (issue 4); 0, 2 and 3 are shared with every command. */
@@ -11,7 +12,7 @@ export const PromoteExit = {
   ...ExitCode,
   /** Refused by policy: hold, semver range, allow/deny, explicit downgrade. Nothing was changed. */
   Refused: 4,
-  /** Git or GitHub failed after retries. Nothing half-done: no commit landed. */
+  /** Git, GitHub or the image registry failed after retries. Nothing half-done: no commit landed. */
   RemoteFailed: 5,
   /** The PR was closed, or not merged (or, with --wait-live, not live) within --timeout. */
   NotMerged: 6,
@@ -23,7 +24,8 @@ const HELP = `Usage: ferry promote --repo OWNER/NAME|GIT-URL --env ENV (--app AP
                      (--image NAME[:TAG][@DIGEST] [--tag T] [--digest D] | --from-env ENV)
                      [--auto-merge] [--wait-merged | --wait-live [--clusters A,B]] [--timeout DURATION] [--push pr|direct]
                      [--label L]... [--reviewer USER|ORG/TEAM]... [--merge-method merge|squash|rebase] [--draft]
-                     [--source-commit SHA] [--build-url URL] [--override-gate REASON] [--github-api-url URL] [--dry-run] [--json]
+                     [--source-commit SHA] [--build-url URL] [--override-gate REASON] [--verify-image] [--pin-digest]
+                     [--github-api-url URL] [--dry-run] [--json]
 
 Promote an image into the config repo: one commit (or one pull request) per promotion.
 
@@ -50,17 +52,23 @@ Promote an image into the config repo: one commit (or one pull request) per prom
                       No flag may hold control or line-breaking characters; ENV and APP are ferry.yaml names.
   --override-gate R   promote past the promotesFrom gate (the version need not be live in that environment);
                       the reason (1-200 characters, one line) lands in a Ferry-Gate-Override trailer and the PR body
+  --verify-image      before writing, ask the image registry that the tag (or digest) exists and what its digest is;
+                      missing: exit 3, nothing pushed (ferry.yaml: verifyImage)
+  --pin-digest        write the registry's digest beside the tag (a multi-arch image: its index digest); implies
+                      --verify-image; a --digest the registry does not hold for the tag is refused (exit 4)
   --github-api-url U  GitHub Enterprise API, e.g. https://ghe.example.com/api/v3
   --dry-run           print the diff that would be committed; touch nothing remote
   --json              print the result as JSON on stdout
 
 Auth (environment): FERRY_GITHUB_TOKEN or GITHUB_TOKEN; or a GitHub App with FERRY_GITHUB_APP_ID and
 FERRY_GITHUB_APP_PRIVATE_KEY (PEM text or a path to it); for other git servers FERRY_GIT_USERNAME and
-FERRY_GIT_PASSWORD. Secrets are never printed.
+FERRY_GIT_PASSWORD. Image registry (--verify-image): anonymous or the registry's token challenge, with
+FERRY_REGISTRY_USERNAME and FERRY_REGISTRY_PASSWORD, else the auths of DOCKER_CONFIG/config.json or
+~/.docker/config.json; plain HTTP only for loopback registries. Secrets are never printed.
 
-Exit codes: 0 promoted or nothing to do, 2 bad input, 3 target not found, 4 refused by policy or the
-promotesFrom gate (the version is not live and healthy in every cluster of that environment, or not soaked),
-5 git or GitHub failure after retries, 6 pull request closed, or not merged (not live) within --timeout,
+Exit codes: 0 promoted or nothing to do, 2 bad input, 3 target not found (or the image is not in the registry),
+4 refused by policy or the promotesFrom gate (the version is not live and healthy in every cluster of that environment, or not soaked),
+5 git, GitHub or image registry failure after retries, 6 pull request closed, or not merged (not live) within --timeout,
 7 a cluster reported the rollout failed (--wait-live).
 In GitHub Actions, writes outputs (changed, pr-number, pr-url, merge-sha, live) and a job summary.
 `;
@@ -75,6 +83,7 @@ const OPTIONS = {
   push: { type: 'string' }, 'source-commit': { type: 'string' }, 'build-url': { type: 'string' },
   'github-api-url': { type: 'string' }, 'dry-run': { type: 'boolean' }, json: { type: 'boolean' },
   'override-gate': { type: 'string' },
+  'verify-image': { type: 'boolean' }, 'pin-digest': { type: 'boolean' },
 } as const;
 
 export const promoteCommand: Command = {
@@ -110,6 +119,8 @@ interface PromoteFlags {
   image?: { name: string; tag?: string | undefined; digest?: string | undefined } | undefined;
   fromEnv?: string | undefined;
   overrideGate?: string | undefined;
+  verifyImage?: boolean | undefined;
+  pinDigest?: boolean | undefined;
   autoMerge?: boolean | undefined;
   pullRequest?: PullRequestSettings | undefined;
   waitMergedMs?: number | undefined;
@@ -169,6 +180,7 @@ export function parsePromoteFlags(args: string[]): PromoteFlags {
   }
   return {
     repo: need('repo', v.repo), env: need('env', v.env), app: v.app, files, image, fromEnv: v['from-env'], overrideGate: v['override-gate'],
+    verifyImage: v['verify-image'], pinDigest: v['pin-digest'],
     autoMerge: v['auto-merge'] ? true : undefined, pullRequest,
     waitMergedMs: v['wait-merged'] || v['wait-live'] ? parseDuration(v.timeout ?? '30m') : undefined,
     waitLive: v['wait-live'] ? { clusters: parseClusters(v.clusters) } : undefined,
@@ -248,6 +260,7 @@ async function runPromote(flags: PromoteFlags, io: CliIo): Promise<PromoteResult
     const result = await promote({
       repo, host, env: flags.env, app: flags.app, files: flags.files.length ? flags.files : undefined,
       image: flags.image, fromEnv: flags.fromEnv, gate, overrideGate: flags.overrideGate,
+      registry: await openImageRegistry(io.env), verifyImage: flags.verifyImage, pinDigest: flags.pinDigest,
       push: flags.push ?? (flags.dryRun && wantsPr ? 'pr' : undefined), autoMerge: flags.autoMerge, pullRequest: flags.pullRequest, waitMergedMs: flags.waitMergedMs,
       sourceCommit: flags.sourceCommit, buildUrl: flags.buildUrl, dryRun: flags.dryRun,
       clock: { now: () => Date.now(), sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)) },
@@ -273,12 +286,13 @@ export function exitCodeOfError(err: FerryError): number {
   // A promotion branch that holds someone else's commit: refused like a policy refusal, nothing changed.
   if (err.code.startsWith('refused.')) return PromoteExit.Refused;
   if (err.code.startsWith('target.') || err.code === 'config.not-found') return PromoteExit.NotFound;
-  if (err.code.startsWith('git.') || err.code.startsWith('github.')) return PromoteExit.RemoteFailed;
+  if (err.code.startsWith('git.') || err.code.startsWith('github.') || err.code.startsWith('registry.')) return PromoteExit.RemoteFailed;
   return PromoteExit.BadInput;
 }
 
 function formatHuman(r: PromoteResult & { live?: WaitLiveResult | undefined }): string {
   const lines = [r.message];
+  if (r.verified) lines.push(`registry: ${r.verified.reference} is ${r.verified.digest}${r.verified.index ? ' (multi-arch image index)' : ''}${r.verified.pinned ? ', pinned' : ''}`);
   if (r.diff && r.outcome === 'dry-run') lines.push('', r.diff.trimEnd());
   if (r.pullRequest) lines.push(`pull request: ${r.pullRequest.url}`);
   if (r.mergeSha) lines.push(`merge sha: ${r.mergeSha}`);

@@ -31,6 +31,8 @@ export const Environment = z.strictObject({
   clusters: z.array(z.string().refine((c) => checkClusterName(c) === undefined, { message: 'a cluster name is 1-63 letters, digits, ".", "_" or "-" (the agent\'s --cluster)' })).min(1).optional()
     .describe('The clusters (agent --cluster names) that run this environment; the promotion gate of an environment promoting from it checks each. Default: the clusters that report on its branch.'),
   push: PushMode.optional().describe('How promotions land: a pull request (default) or a direct commit.'),
+  verifyImage: z.boolean().optional().describe('Before writing, ask the image registry that the tag exists and what its digest is (exit 3 when it does not); like --verify-image.'),
+  pinDigest: z.boolean().optional().describe('Write the registry\'s digest beside the tag (for a multi-arch image the index digest); implies verifyImage; like --pin-digest.'),
   autoMerge: z.boolean().default(false).describe('Turn on auto-merge for promotion pull requests.'),
   mergeMethod: MergeMethod.default('squash'),
   labels: z.array(z.string().min(1)).default([]),
@@ -70,6 +72,8 @@ export type AppEnvironment = z.infer<typeof AppEnvironment>;
 export const App = z.strictObject({
   image: z.string().min(1).describe('Image repository, e.g. ghcr.io/acme/web.'),
   policy: Policy.optional().describe('Default policy for every environment of the app.'),
+  verifyImage: z.boolean().optional().describe('The app\'s own verifyImage, over its environments\' (false turns the check off for this app).'),
+  pinDigest: z.boolean().optional().describe('The app\'s own pinDigest, over its environments\'.'),
   environments: z.record(Name, AppEnvironment),
 });
 export type App = z.infer<typeof App>;
@@ -80,6 +84,9 @@ export const FerryConfig = z.strictObject({
   apps: z.record(Name, App).default({}),
 }).superRefine((config, ctx) => {
   for (const [name, env] of Object.entries(config.environments)) {
+    if (env.verifyImage === false && env.pinDigest === true) {
+      ctx.addIssue({ code: 'custom', path: ['environments', name, 'pinDigest'], message: 'pinDigest asks the registry, which verifyImage: false turns off: drop one of them' });
+    }
     if (env.soak !== undefined && env.promotesFrom === undefined) {
       ctx.addIssue({ code: 'custom', path: ['environments', name, 'soak'], message: 'soak needs promotesFrom (the environment the version must have soaked in)' });
     }
@@ -91,6 +98,9 @@ export const FerryConfig = z.strictObject({
     }
   }
   for (const [appName, app] of Object.entries(config.apps)) {
+    if (app.verifyImage === false && app.pinDigest === true) {
+      ctx.addIssue({ code: 'custom', path: ['apps', appName, 'pinDigest'], message: 'pinDigest asks the registry, which verifyImage: false turns off: drop one of them' });
+    }
     for (const envName of Object.keys(app.environments)) {
       if (!(envName in config.environments)) {
         ctx.addIssue({ code: 'custom', path: ['apps', appName, 'environments', envName], message: `unknown environment "${envName}" (declare it under environments)` });

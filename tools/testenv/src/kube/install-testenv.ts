@@ -1,11 +1,14 @@
-// Program run by scripts/install.sh: unpacks kubectl/helm and builds the control-plane binaries
-// (both cached, so a second run only checks). Prints where everything is.
+// Program run by scripts/install.sh: unpacks kubectl/helm and builds the control-plane binaries and
+// the OCI registry (all cached, so a second run only checks). Prints where everything is.
 import { installKubeTools } from '../binaries.js';
+import { buildRegistryBinary } from '../registry/registry-binary.js';
 import { buildKubeBinaries, nodeSimulationBinaryPaths } from './kube-binaries.js';
 
 const started = Date.now();
 const tools = installKubeTools();
 // Node simulation (kube-scheduler, kwok) too: its tests run in CI like the others.
 const binaries = await buildKubeBinaries({ nodeSimulation: true });
-for (const [name, path] of Object.entries({ ...tools, ...binaries, ...nodeSimulationBinaryPaths() })) console.log(`${name.padEnd(22)} ${path}`);
+// The registry for `--verify-image` tests (about a minute on a cold cache).
+const registry = await buildRegistryBinary();
+for (const [name, path] of Object.entries({ ...tools, ...binaries, ...nodeSimulationBinaryPaths(), registry })) console.log(`${name.padEnd(22)} ${path}`);
 console.log(`test environment ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
