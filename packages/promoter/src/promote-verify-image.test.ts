@@ -2,7 +2,8 @@
 // before anything is written. Real git http-backend, real registry (distribution v3).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FerryError } from '@ferry/manifest-model';
-import { startGitServer, startRegistry, type GitServer, type RegistryProxy, type TestRegistry } from '@ferry/testenv';
+import { expectNoSecretsInWorld, readRefs, startEmulatorWorld, startGitServer, startRegistry, TEST_GITHUB_TOKEN, type EmulatorWorld, type GitServer, type RegistryProxy, type TestRegistry } from '@ferry/testenv';
+import { connectGitHub } from './adapters/connect-github.js';
 import { openGitWorkspace } from './adapters/git-workspace.js';
 import { createRegistryClient } from './adapters/registry-client.js';
 import { promote, type PromoteOptions } from './promote.js';
@@ -178,5 +179,57 @@ describe('promote with the registry verifying the image', () => {
     const { url } = await configRepo(registry.host);
     const err = await refusal(promoteIn(url, { env: 'dev', app: 'web', image: { name: `${registry.host}/acme/web`, tag: '1.0.1' }, verifyImage: true, registry: undefined }));
     expect(err.code).toBe('input.missing');
+  });
+});
+
+describe('promote --push pr with the registry verifying the image (GitHub stand-in)', () => {
+  let world: EmulatorWorld;
+  let registry: TestRegistry;
+  let n = 0;
+  beforeAll(async () => {
+    [world, registry] = await Promise.all([startEmulatorWorld({ tokens: [TEST_GITHUB_TOKEN], validate: true }), startRegistry()]);
+  });
+  afterAll(async () => {
+    if (world) await expectNoSecretsInWorld(world);
+    await Promise.all([world?.close(), registry?.close()]);
+  });
+
+  async function promoteInPr(options: Partial<PromoteOptions> & { env: string }): Promise<{ name: string; url: string; result?: Awaited<ReturnType<typeof promote>>; error?: unknown }> {
+    const name = `acme/verify-pr-${++n}`;
+    const image = `${registry.host}/acme/web`;
+    const { url } = await world.git.createRepo(name, {
+      seed: {
+        'ferry.yaml': `environments:\n  prod: { branch: main }\napps:\n  web:\n    image: ${image}\n    environments:\n      prod: { files: [envs/prod/web.yaml] }\n`,
+        'envs/prod/web.yaml': deploymentYaml('web', `${image}:1.0.0`),
+      },
+    });
+    const { host, gitAuth } = await connectGitHub({ owner: 'acme', repo: name.split('/')[1]!, auth: { kind: 'token', token: TEST_GITHUB_TOKEN }, apiUrl: world.github.url, throttle: { writeSpacingMs: 0, notificationSpacingMs: 0, retryAfterScaleMs: 5, maxRetries: 3 } });
+    const repo = await openGitWorkspace({ url: world.git.repoUrl(name), auth: await gitAuth() });
+    try {
+      return { name, url, result: await promote({ repo, host, push: 'pr', clock: realClock, retry: fastRetry, registry: createRegistryClient({ retryDelayMs: 10 }), ...options }) };
+    } catch (error) {
+      return { name, url, error };
+    } finally {
+      await repo.close();
+    }
+  }
+
+  it('--pin-digest: the pull request carries tag and index digest, in its branch and its text', async () => {
+    const image = await registry.pushImage('acme/web', '1.5.0', { platforms: ['linux/amd64', 'linux/arm64'] });
+    const { name, url, result } = await promoteInPr({ env: 'prod', app: 'web', image: { name: image.name, tag: '1.5.0' }, pinDigest: true });
+    expect(result).toMatchObject({ outcome: 'pull-request', pullRequest: { action: 'created' }, verified: { digest: image.digest, index: true, pinned: true } });
+    expect((await readRemote(url, result!.branch, ['envs/prod/web.yaml'])).files.get('envs/prod/web.yaml')).toContain(`image: ${image.name}:1.5.0@${image.digest}\n`);
+    const pulls = [...world.github.state.repos.get(name)?.pulls.values() ?? []];
+    expect(pulls).toHaveLength(1);
+    expect(`${pulls[0]!.title}\n${pulls[0]!.body}`).toContain(image.digest.slice(0, 19));
+  });
+
+  it('a missing tag: no branch, no pull request, no push', async () => {
+    const { name, error } = await promoteInPr({ env: 'prod', app: 'web', image: { name: `${registry.host}/acme/web`, tag: 'this-tag-does-not-exist' }, verifyImage: true });
+    expect(error).toBeInstanceOf(FerryError);
+    expect((error as FerryError).code).toBe('target.image-not-found');
+    expect((await readRefs(world.git.repoPath(name))).trim().split('\n').map((line) => line.split(' ')[0])).toEqual(['refs/heads/main']);
+    expect(world.github.state.repos.get(name)?.pulls.size ?? 0).toBe(0);
+    expect(world.git.requests.filter((r) => r.repo === name && r.service === 'receive-pack')).toEqual([]);
   });
 });
