@@ -5,6 +5,8 @@ export {
   parseFerryConfig, resolveAppEnvironment, buildFerryConfigJsonSchema,
 } from './config/ferry-config.js';
 export type { ResolvedAppEnvironment, ResolvedTargetFile } from './config/ferry-config.js';
+export { ORDER_KINDS, MAX_ORDERED_TAG_LENGTH, explainInvalidOrderPattern, extractOrderNumber, isValidOrderPattern } from './config/version-order.js';
+export type { OrderKind, VersionOrder } from './config/version-order.js';
 export {
   DEFAULT_REGISTRY, assertValidDigest, assertValidTag, explainInvalidDigest, explainInvalidReference, explainInvalidTag,
   formatImageReference, isSameRepository, isValidDigest, isValidTag, normalizeRepository, parseImageReference,

@@ -17,6 +17,8 @@ export {
 export type { PromotionSubject, PromotionTrailers } from './core/format-promotion.js';
 export { checkBuildUrl, checkGateOverrideReason, checkPromotionName, checkPromotionText, checkSourceCommit } from './core/promotion-input.js';
 export { markdownCode, markdownText } from './core/markdown-text.js';
+export { checkBuildTime, isBuildTime, orderAgainstCurrent, parseBuildTime } from './core/order-versions.js';
+export type { BuildTimeRecord, OrderedVersion, OrderVerdict } from './core/order-versions.js';
 export { formatUnifiedDiff } from './core/format-diff.js';
 export { openOrUpdatePullRequest, requestMerge, waitForMerge } from './core/pull-request-flow.js';
 export type { PullRequest, PullRequestHost, Clock, MergeMethodName } from './core/pull-request-flow.js';

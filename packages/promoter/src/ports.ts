@@ -16,6 +16,12 @@ export interface ConfigRepository {
   readFiles(commit: string, paths: string[]): Promise<Map<string, string | null>>;
   /** The message of a fetched commit (trailers name the promotion it carries). */
   readCommitMessage(commit: string): Promise<string>;
+  /**
+   * Commits of `branch` from `commit` (a head this workspace fetched) back, newest first, at most
+   * `depth`: what `order: build-time` reads promotion trailers from. Fewer when history is shorter;
+   * [] when `commit` is no longer on the branch (it was rewritten: the compare-and-swap push fails anyway).
+   */
+  readHistory(branch: string, commit: string, depth: number): Promise<{ oid: string; message: string }[]>;
   /** Writes a commit with `files` replaced on top of `parent`; returns its id. Nothing leaves the machine. */
   writeCommit(input: { parent: string; files: { path: string; content: string }[]; message: string }): Promise<string>;
   /**

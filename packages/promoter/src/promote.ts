@@ -10,6 +10,8 @@ import type { ConfigRepository, GateEvidenceReader, ImageRegistry } from './port
 import { enforceGate, type GateOutcome } from './promotion-gate.js';
 import { settlePullRequestText } from './settle-pull-request.js';
 import { verifyImage, type VerifiedImage } from './verify-image.js';
+import type { BuildTimeRecord } from './core/order-versions.js';
+import { readRecordedBuildTimes, withBuildTime, withPendingBuildTime } from './read-build-times.js';
 import { CONFIG_FILE, readGuards, resolvePromotion, type PromotionRequest, type ResolvedPromotion } from './resolve-promotion.js';
 
 export interface PromoteOptions extends PromotionRequest {
@@ -249,7 +251,10 @@ async function attempt(options: PromoteOptions, resolved: ResolvedPromotion, pro
   pending.unconfirmed = undefined;
   const files = await repo.readFiles(base, resolved.target.files.map((f) => f.path));
   const { target, ambiguous, adopted } = applyGoverningApps(resolved, files, options.override?.ignorePolicy === true);
-  const plan = planPromotion({ target, version, files, onOlder: resolved.onOlder });
+  // `order: build-time`: the build times the base branch's history records (else none are read).
+  const recorded = await readRecordedBuildTimes(repo, target, baseBranch, base);
+  const candidate = withBuildTime(version, recorded);
+  const plan = planPromotion({ target, version: candidate, files, onOlder: resolved.onOlder, recorded });
   // A `--file` edit that one app governs is that app's promotion: its branch, its trailers.
   const prBranch = formatPromotionBranch(target.env, promotionSubjectOf(adopted ? { app: target.app } : options, target));
   const summary = summarise(options, target, plan, push === 'pr' ? prBranch : baseBranch, push);
@@ -267,7 +272,7 @@ async function attempt(options: PromoteOptions, resolved: ResolvedPromotion, pro
 
   const description: PromotionDescription = {
     app: target.app, env: target.env, image: target.image, from: plan.from, to: plan.to, files: plan.files,
-    sourceCommit: options.sourceCommit, buildUrl: options.buildUrl, ...(gate?.outcome === 'overridden' ? { gateOverride: gate.reason } : {}),
+    sourceCommit: options.sourceCommit, buildUrl: options.buildUrl, buildTime: candidate.buildTime, ...(gate?.outcome === 'overridden' ? { gateOverride: gate.reason } : {}),
   };
   const diff = plan.edits.map((e) => formatUnifiedDiff(e.path, files.get(e.path) ?? '', e.content)).join('');
   if (options.dryRun) return { kind: 'done', result: { ...summary, outcome: 'dry-run', changed: true, diff, message: `dry run: would ${push === 'pr' ? `open a pull request from ${prBranch}` : `commit to ${baseBranch}`}: ${plan.message}` } };
@@ -282,7 +287,7 @@ async function attempt(options: PromoteOptions, resolved: ResolvedPromotion, pro
     if ((await repo.pushBranch({ branch: baseBranch, commit, expected: base })) === 'rejected') return { kind: 'conflict', branch: baseBranch };
     return { kind: 'done', result: promoted };
   }
-  return promoteThroughPullRequest(options, { ...resolved, target }, { plan, description, commit, prBranch, summary, diff, progress, pending, baseFiles: files });
+  return promoteThroughPullRequest(options, { ...resolved, target, version: candidate }, { plan, description, commit, prBranch, summary, diff, progress, pending, baseFiles: files, recorded });
 }
 
 /**
@@ -316,6 +321,7 @@ async function promoteThroughPullRequest(
     plan: Extract<PromotionPlan, { outcome: 'change' }>; description: PromotionDescription; commit: string; prBranch: string;
     summary: Omit<PromoteResult, 'attempts'>; diff: string; progress: (m: string) => void; pending: PendingBranch;
     baseFiles: Map<string, string | null>;
+    recorded: BuildTimeRecord[];
   },
 ): Promise<AttemptResult> {
   const { repo } = options;
@@ -330,11 +336,15 @@ async function promoteThroughPullRequest(
     // Never clobber a branch whose head is not this subject's promotion (bug: two `web` images shared one).
     await checkBranchOwner(repo, prBranch, seen, target);
     const seenFiles = await repo.readFiles(seen, [...target.files.map((f) => f.path), CONFIG_FILE]);
+    // The pending version's build time is the one its branch head records.
+    const pendingRecorded = await withPendingBuildTime(repo, target, seen, ctx.recorded);
     if (!options.override?.ignorePolicy) {
-      const refused = await refusePendingChange(options, resolved, { seen, seenFiles, prBranch, summary, progress });
+      const refused = await refusePendingChange(options, resolved, { seen, seenFiles, prBranch, summary, progress, recorded: pendingRecorded });
       if (refused) return { kind: 'done', result: refused };
     }
-    const pending = planPromotion({ target, version, files: seenFiles, onOlder: 'skip' });
+    const pending = planPromotion({ target, version, files: seenFiles, onOlder: 'skip', recorded: pendingRecorded });
+    // Never force-update a pending promotion this one cannot be ordered against (order unset, say).
+    if (pending.outcome === 'refused') return { kind: 'done', result: { ...summary, outcome: 'refused', reason: pending.reason, message: `${prBranch} holds a pending promotion: ${pending.message}` } };
     if (pending.outcome === 'older') {
       const pr = await host.findOpenPullRequest(prBranch, environment.branch);
       return { kind: 'done', result: { ...summary, outcome: 'older', message: `a newer version is already pending on ${prBranch}${pr ? ` (#${pr.number})` : ''}: ${pending.message}`, ...(pr ? { pullRequest: { number: pr.number, url: pr.url, action: 'unchanged' as const } } : {}) } };
@@ -394,7 +404,7 @@ async function promoteThroughPullRequest(
  */
 async function refusePendingChange(
   options: PromoteOptions, resolved: ResolvedPromotion,
-  ctx: { seen: string; seenFiles: Map<string, string | null>; prBranch: string; summary: Omit<PromoteResult, 'attempts'>; progress: (m: string) => void },
+  ctx: { seen: string; seenFiles: Map<string, string | null>; prBranch: string; summary: Omit<PromoteResult, 'attempts'>; progress: (m: string) => void; recorded: readonly BuildTimeRecord[] },
 ): Promise<Omit<PromoteResult, 'attempts'> | undefined> {
   const { target, version, environment } = resolved;
   const text = ctx.seenFiles.get(CONFIG_FILE);
@@ -402,7 +412,7 @@ async function refusePendingChange(
   const apps = [{ app: target.app, env: target.env }, ...(target.guards ?? []).map(({ app, env }) => ({ app, env }))];
   const guards = readGuards(text, apps);
   if (!guards?.length) return undefined;
-  const plan = planPromotion({ target: { ...target, policy: {}, hold: undefined, guards }, version, files: ctx.seenFiles, onOlder: resolved.onOlder });
+  const plan = planPromotion({ target: { ...target, policy: {}, hold: undefined, guards }, version, files: ctx.seenFiles, onOlder: resolved.onOlder, recorded: ctx.recorded });
   if (plan.outcome !== 'refused') return undefined;
   const pr = await options.host!.findOpenPullRequest(ctx.prBranch, environment.branch);
   if (!pr) {

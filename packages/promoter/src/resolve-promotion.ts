@@ -1,4 +1,4 @@
-import { FerryError, isSameRepository, parseFerryConfig, resolveAppEnvironment, type FerryConfig } from '@ferry/manifest-model';
+import { FerryError, isSameRepository, parseFerryConfig, resolveAppEnvironment, type FerryConfig, type VersionOrder } from '@ferry/manifest-model';
 import { normalizeRepoPath, type GoverningApp } from './core/find-governing-apps.js';
 import type { PromotionGuard, PromotionTarget, PromotionVersion } from './core/plan-promotion.js';
 import { findImageOccurrences } from './core/set-image.js';
@@ -17,6 +17,10 @@ export interface PromotionRequest {
   image?: { name: string; tag?: string | undefined; digest?: string | undefined } | undefined;
   /** `--from-env ENV`: copy that environment's tag and digest. */
   fromEnv?: string | undefined;
+  /** `--build-time`: RFC 3339 time of the build, what `order: build-time` compares (recorded as a trailer). */
+  buildTime?: string | undefined;
+  /** `--order` (and `--order-pattern`), `--file` only: with `--app`, ferry.yaml's `order` rules. */
+  order?: VersionOrder | undefined;
 }
 
 /** Environment settings that shape how the promotion lands. */
@@ -66,6 +70,7 @@ export async function resolvePromotion(repo: ConfigRepository, request: Promotio
   const { config, text, defaultBranch } = await readConfig(repo);
   const configText = text;
   if (request.app !== undefined) {
+    if (request.order) throw new FerryError('input.conflict', '--order applies to --file; with --app the order is the app\'s `order` in ferry.yaml', { hint: 'set order (and orderPattern) for the app in ferry.yaml, or drop --order' });
     if (!config) throw new FerryError('config.not-found', `--app ${request.app} needs ${CONFIG_FILE} at the root of the repository's default branch`, { hint: 'add ferry.yaml (docs/ferry-yaml.md) or use --file PATH --image NAME' });
     const resolved = resolveAppEnvironment(config, request.app, request.env);
     if (request.image && !isSameRepository(request.image.name, resolved.image)) {
@@ -74,7 +79,9 @@ export async function resolvePromotion(repo: ConfigRepository, request: Promotio
     const target: PromotionTarget = {
       app: request.app, env: request.env, image: resolved.image, files: resolved.files, policy: resolved.policy, hold: resolved.hold,
     };
-    const version = pinned ?? (request.fromEnv !== undefined ? await readEnvironmentVersion(repo, config, request.app, request.fromEnv) : versionFromImage(request));
+    const version = pinned ?? (request.fromEnv !== undefined
+      ? { ...await readEnvironmentVersion(repo, config, request.app, request.fromEnv), ...(request.buildTime !== undefined ? { buildTime: request.buildTime } : {}) }
+      : versionFromImage(request));
     const governors = findCandidateGovernors(config, resolved.environment.branch, resolved.image, resolved.files)
       .filter((g) => g.app !== request.app || g.env !== request.env);
     return {
@@ -89,7 +96,7 @@ export async function resolvePromotion(repo: ConfigRepository, request: Promotio
   if (!request.image) throw new FerryError('input.missing', '--file needs --image NAME[:TAG][@DIGEST]');
   const environment = config?.environments[request.env] ?? { branch: defaultBranch.branch, autoMerge: false, mergeMethod: 'squash', labels: [], reviewers: [], teamReviewers: [] };
   const app = appNameOf(request.image.name);
-  const target: PromotionTarget = { app, env: request.env, image: request.image.name, files: request.files, policy: {} };
+  const target: PromotionTarget = { app, env: request.env, image: request.image.name, files: request.files, policy: request.order ? { order: request.order } : {} };
   return {
     target, version: pinned ?? versionFromImage(request), onOlder: 'skip', configFound: config !== null, configText, defaultBranch,
     governors: config ? findCandidateGovernors(config, environment.branch, request.image.name, request.files) : [], adoptGovernor: true, environment,
@@ -143,7 +150,7 @@ async function readConfig(repo: ConfigRepository): Promise<{ config: FerryConfig
 }
 
 function versionFromImage(request: PromotionRequest): PromotionVersion {
-  const version: PromotionVersion = { tag: request.image?.tag, digest: request.image?.digest };
+  const version: PromotionVersion = { tag: request.image?.tag, digest: request.image?.digest, ...(request.buildTime !== undefined ? { buildTime: request.buildTime } : {}) };
   if (version.tag === undefined && version.digest === undefined) {
     throw new FerryError('input.missing', 'nothing to promote: give --image NAME:TAG, --image NAME@DIGEST, --tag, --digest or --from-env', { hint: 'e.g. --image ghcr.io/acme/web:1.4.2' });
   }

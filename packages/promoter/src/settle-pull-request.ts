@@ -36,11 +36,11 @@ export async function settlePullRequestText(input: SettlePullRequestInput): Prom
     const trailers = readPromotionTrailers(await repo.readCommitMessage(head));
     if (!trailers || trailers.rollbackFrom !== undefined || !isSameSubject(trailers, target)) return outcome;
     const image = trailers.reference;
-    const plan = planPromotion({ target, version: { tag: image.tag, digest: image.digest }, files: baseFiles, onOlder: 'skip' });
+    const plan = planPromotion({ target, version: { tag: image.tag, digest: image.digest, buildTime: trailers.buildTime }, files: baseFiles, onOlder: 'skip' });
     if (plan.outcome !== 'change') return outcome;
     const text = formatPullRequest({
       app: target.app, env: target.env, image: target.image, from: plan.from, to: plan.to, files: plan.files,
-      sourceCommit: trailers.sourceCommit, buildUrl: trailers.buildUrl, gateOverride: trailers.gateOverride,
+      sourceCommit: trailers.sourceCommit, buildUrl: trailers.buildUrl, buildTime: trailers.buildTime, gateOverride: trailers.gateOverride,
     });
     const pr = await host.getPullRequest(prNumber);
     if (pr.state !== 'open') return outcome;

@@ -113,7 +113,7 @@ describe('ferry promote (in-process CLI against git http-backend and the GitHub 
     expect(await readMain(url, 'envs/dev/web.yaml')).toEqual(before);
   });
 
-  it('exit 3 when the target is not there, 4 when refused by policy, 0 for an older build', async () => {
+  it('exit 3 when the target is not there, 4 when refused by policy or for an older build', async () => {
     const { url } = await repo(true);
     expect((await ferry(['--repo', url, '--env', 'dev', '--app', 'api', '--image', 'ghcr.io/acme/api:1', '--push', 'direct'])).code).toBe(3);
     expect((await ferry(['--repo', url, '--env', 'dev', '--file', 'nope.yaml', '--image', 'ghcr.io/acme/web:1.1.0', '--push', 'direct'])).code).toBe(3);
@@ -121,8 +121,8 @@ describe('ferry promote (in-process CLI against git http-backend and the GitHub 
     expect(held.code).toBe(4);
     expect(JSON.parse(held.stdout)).toMatchObject({ outcome: 'refused', reason: 'hold', message: 'promotion is on hold by bob: incident 12' });
     const older = await ferry(['--repo', url, '--env', 'dev', '--app', 'web', '--image', 'ghcr.io/acme/web:0.9.0', '--push', 'direct']);
-    expect(older.code).toBe(0);
-    expect(older.stdout).toMatch(/a newer version \(1\.0\.0\) is already in place/);
+    expect(older.code).toBe(4);
+    expect(older.stdout).toMatch(/0\.9\.0 is older than 1\.0\.0, which is already in place; nothing was changed/);
   });
 
   it('exit 5 when the git server keeps failing, nothing pushed', async () => {

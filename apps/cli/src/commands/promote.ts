@@ -1,7 +1,7 @@
 import { appendFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { FerryError, isDuration, parseDuration as parseDurationMs, parseImageReference } from '@ferry/manifest-model';
-import { checkBuildUrl, checkGateOverrideReason, checkPromotionName, checkPromotionText, checkSourceCommit, markdownCode, markdownText, createGateEvidenceReader, createGitHubStatusReader, openGitHistory, openGitWorkspace, promote, type PromoteResult, type PullRequestSettings, type WaitLiveResult } from '@ferry/promoter';
+import { explainInvalidOrderPattern, FerryError, isDuration, ORDER_KINDS, parseDuration as parseDurationMs, parseImageReference, type OrderKind, type VersionOrder } from '@ferry/manifest-model';
+import { checkBuildTime, checkBuildUrl, checkGateOverrideReason, checkPromotionName, checkPromotionText, checkSourceCommit, markdownCode, markdownText, createGateEvidenceReader, createGitHubStatusReader, openGitHistory, openGitWorkspace, promote, type PromoteResult, type PullRequestSettings, type WaitLiveResult } from '@ferry/promoter';
 import { ExitCode, UsageError, type CliIo, type Command } from '../command.js';
 import { connectRepo, resolveRepo } from './connect-repo.js';
 import { openImageRegistry } from './registry-access.js';
@@ -10,7 +10,7 @@ import { parseClusters, runWaitLive, type WaitLiveFlags } from './wait-live-step
 /** Exit codes of `ferry promote` (issue 4); 0, 2 and 3 are shared with every command. */
 export const PromoteExit = {
   ...ExitCode,
-  /** Refused by policy: hold, semver range, allow/deny, explicit downgrade. Nothing was changed. */
+  /** Refused by policy: hold, semver range, allow/deny, explicit downgrade, an older build, tags that cannot be ordered. Nothing was changed. */
   Refused: 4,
   /** Git, GitHub or the image registry failed after retries. Nothing half-done: no commit landed. */
   RemoteFailed: 5,
@@ -49,6 +49,12 @@ Promote an image into the config repo: one commit (or one pull request) per prom
   --timeout DURATION  how long --wait-merged / --wait-live wait in all: 90s, 10m, 1h30m (default 30m)
   --source-commit SHA build's source commit (4-64 lower-case hex), recorded in the commit message and trailers
   --build-url URL     build's http(s) URL, recorded likewise (linked in the PR body)
+  --build-time TIME   build's RFC 3339 time (2025-01-31T12:00:00Z), recorded as a Ferry-Build-Time trailer; what
+                      order: build-time compares, so the newest build wins however the CI jobs race
+  --order O           --file only: how builds are ordered: semver, numeric or build-time (with --app: the app's
+                      order in ferry.yaml). Unset: semver when both tags are, else the promotion is refused (exit 4)
+  --order-pattern RE  --order numeric: a regular expression whose one named group holds the number,
+                      e.g. '^main-[0-9a-f]+-(?<run>[0-9]+)$' (without it the whole tag is the number)
                       No flag may hold control or line-breaking characters; ENV and APP are ferry.yaml names.
   --override-gate R   promote past the promotesFrom gate (the version need not be live in that environment);
                       the reason (1-200 characters, one line) lands in a Ferry-Gate-Override trailer and the PR body
@@ -67,7 +73,8 @@ FERRY_REGISTRY_USERNAME and FERRY_REGISTRY_PASSWORD, else the auths of DOCKER_CO
 ~/.docker/config.json; plain HTTP only for loopback registries. Secrets are never printed.
 
 Exit codes: 0 promoted or nothing to do, 2 bad input, 3 target not found (or the image is not in the registry),
-4 refused by policy or the promotesFrom gate (the version is not live and healthy in every cluster of that environment, or not soaked),
+4 refused by policy, by the app's order (older than the version in place or pending, or tags that cannot be ordered), or by the
+promotesFrom gate (the version is not live and healthy in every cluster of that environment, or not soaked),
 5 git, GitHub or image registry failure after retries, 6 pull request closed, or not merged (not live) within --timeout,
 7 a cluster reported the rollout failed (--wait-live).
 In GitHub Actions, writes outputs (changed, pr-number, pr-url, merge-sha, live) and a job summary.
@@ -84,6 +91,7 @@ const OPTIONS = {
   'github-api-url': { type: 'string' }, 'dry-run': { type: 'boolean' }, json: { type: 'boolean' },
   'override-gate': { type: 'string' },
   'verify-image': { type: 'boolean' }, 'pin-digest': { type: 'boolean' },
+  'build-time': { type: 'string' }, order: { type: 'string' }, 'order-pattern': { type: 'string' },
 } as const;
 
 export const promoteCommand: Command = {
@@ -121,6 +129,8 @@ interface PromoteFlags {
   overrideGate?: string | undefined;
   verifyImage?: boolean | undefined;
   pinDigest?: boolean | undefined;
+  buildTime?: string | undefined;
+  order?: VersionOrder | undefined;
   autoMerge?: boolean | undefined;
   pullRequest?: PullRequestSettings | undefined;
   waitMergedMs?: number | undefined;
@@ -170,6 +180,8 @@ export function parsePromoteFlags(args: string[]): PromoteFlags {
   if (pullRequest?.draft && v['auto-merge']) throw new UsageError('promote: --draft cannot be combined with --auto-merge', 'a draft waits for a human to mark it ready; drop one of them');
   if (pullRequest && v.push === 'direct') throw new UsageError('promote: --label, --reviewer, --merge-method and --draft apply to pull requests, not --push direct');
   if (v['override-gate'] !== undefined) checkGateOverrideReason(v['override-gate'], '--override-gate');
+  const order = parseOrderFlags(v.order, v['order-pattern'], v.app !== undefined);
+  if (v['build-time'] !== undefined) checkBuildTime(v['build-time'], '--build-time');
   let image: PromoteFlags['image'];
   if (v.image) {
     const ref = parseImageReference(v.image);
@@ -181,6 +193,7 @@ export function parsePromoteFlags(args: string[]): PromoteFlags {
   return {
     repo: need('repo', v.repo), env: need('env', v.env), app: v.app, files, image, fromEnv: v['from-env'], overrideGate: v['override-gate'],
     verifyImage: v['verify-image'], pinDigest: v['pin-digest'],
+    buildTime: v['build-time'], order,
     autoMerge: v['auto-merge'] ? true : undefined, pullRequest,
     waitMergedMs: v['wait-merged'] || v['wait-live'] ? parseDuration(v.timeout ?? '30m') : undefined,
     waitLive: v['wait-live'] ? { clusters: parseClusters(v.clusters) } : undefined,
@@ -194,6 +207,21 @@ export function parsePromoteFlags(args: string[]): PromoteFlags {
  * line-breaking characters (a newline in --build-url forged a Ferry-Image trailer), names as in
  * ferry.yaml, a commit id, an http(s) URL. Exit 2 naming the flag, before anything is fetched.
  */
+/** `--order` and `--order-pattern` (`--file` only), checked like ferry.yaml's `order` and `orderPattern`. */
+function parseOrderFlags(order: string | undefined, pattern: string | undefined, withApp: boolean): VersionOrder | undefined {
+  if (order === undefined) {
+    if (pattern !== undefined) throw new UsageError('promote: --order-pattern needs --order numeric');
+    return undefined;
+  }
+  if (withApp) throw new UsageError('promote: --order applies to --file; with --app the order is the app\'s order in ferry.yaml', 'set order (and orderPattern) for the app in ferry.yaml, or drop --order');
+  if (!(ORDER_KINDS as readonly string[]).includes(order)) throw new UsageError(`promote: --order must be ${ORDER_KINDS.join(', ')}, not "${order}"`);
+  if (pattern === undefined) return { by: order as OrderKind };
+  if (order !== 'numeric') throw new UsageError(`promote: --order-pattern only applies with --order numeric, not --order ${order}`);
+  const why = explainInvalidOrderPattern(pattern);
+  if (why) throw new UsageError(`promote: --order-pattern '${pattern.slice(0, 80)}' is not usable: ${why}`, "e.g. --order-pattern '^main-[0-9a-f]+-(?<run>[0-9]+)$'");
+  return { by: 'numeric', pattern };
+}
+
 export function checkPromotionInputs(flags: Record<string, string | undefined>, files: { path: string; key?: string }[] = []): void {
   for (const [name, value] of Object.entries(flags)) {
     if (value === undefined) continue;
@@ -259,7 +287,7 @@ async function runPromote(flags: PromoteFlags, io: CliIo): Promise<PromoteResult
   try {
     const result = await promote({
       repo, host, env: flags.env, app: flags.app, files: flags.files.length ? flags.files : undefined,
-      image: flags.image, fromEnv: flags.fromEnv, gate, overrideGate: flags.overrideGate,
+      image: flags.image, fromEnv: flags.fromEnv, buildTime: flags.buildTime, order: flags.order, gate, overrideGate: flags.overrideGate,
       registry: await openImageRegistry(io.env), verifyImage: flags.verifyImage, pinDigest: flags.pinDigest,
       push: flags.push ?? (flags.dryRun && wantsPr ? 'pr' : undefined), autoMerge: flags.autoMerge, pullRequest: flags.pullRequest, waitMergedMs: flags.waitMergedMs,
       sourceCommit: flags.sourceCommit, buildUrl: flags.buildUrl, dryRun: flags.dryRun,
@@ -275,7 +303,8 @@ async function runPromote(flags: PromoteFlags, io: CliIo): Promise<PromoteResult
 }
 
 function exitCodeOf(result: PromoteResult & { live?: WaitLiveResult | undefined }): number {
-  if (result.outcome === 'refused') return PromoteExit.Refused;
+  // A late build: a newer one is in place (or pending), nothing was pushed. Refused like a downgrade.
+  if (result.outcome === 'refused' || result.outcome === 'older') return PromoteExit.Refused;
   if (result.live?.outcome === 'failed') return PromoteExit.RolloutFailed;
   if (result.live?.outcome === 'timeout') return PromoteExit.NotMerged;
   if (result.outcome === 'closed' || result.outcome === 'timeout') return PromoteExit.NotMerged;

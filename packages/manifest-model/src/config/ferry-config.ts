@@ -6,6 +6,7 @@ import { findBadCharacter } from '../text-characters.js';
 import { isDuration } from '../duration.js';
 import { checkClusterName } from '../status-context.js';
 import { findComplexKey, findDuplicateKey } from '../yaml-duplicate-keys.js';
+import { explainInvalidOrderPattern, ORDER_KINDS, type VersionOrder } from './version-order.js';
 
 /**
  * `ferry.yaml`, the promotion configuration at the root of a config repo. Field names are
@@ -69,12 +70,29 @@ export const AppEnvironment = z.strictObject({
 });
 export type AppEnvironment = z.infer<typeof AppEnvironment>;
 
+export const Order = z.enum(ORDER_KINDS).describe(
+  'How builds of the app are ordered (newest wins, no downgrade): semver tags, a number taken from the tag by orderPattern, '
+  + 'or the build time given with --build-time. Unset: semver when both tags are semver, otherwise the promotion is refused.',
+);
+export type Order = z.infer<typeof Order>;
+
+const OrderPattern = z.string().superRefine((pattern, ctx) => {
+  const why = explainInvalidOrderPattern(pattern);
+  if (why) ctx.addIssue({ code: 'custom', message: `not a usable order pattern: ${why}` });
+}).describe('With order: numeric, a regular expression whose one named group holds the number, e.g. ^main-[0-9a-f]+-(?<run>[0-9]+)$.');
+
 export const App = z.strictObject({
   image: z.string().min(1).describe('Image repository, e.g. ghcr.io/acme/web.'),
+  order: Order.optional(),
+  orderPattern: OrderPattern.optional(),
   policy: Policy.optional().describe('Default policy for every environment of the app.'),
   verifyImage: z.boolean().optional().describe('The app\'s own verifyImage, over its environments\' (false turns the check off for this app).'),
   pinDigest: z.boolean().optional().describe('The app\'s own pinDigest, over its environments\'.'),
   environments: z.record(Name, AppEnvironment),
+}).superRefine((app, ctx) => {
+  if (app.orderPattern !== undefined && app.order !== 'numeric') {
+    ctx.addIssue({ code: 'custom', path: ['orderPattern'], message: 'orderPattern only applies with order: numeric' });
+  }
 });
 export type App = z.infer<typeof App>;
 
@@ -120,7 +138,8 @@ export interface ResolvedAppEnvironment {
   image: string;
   environment: Environment;
   files: ResolvedTargetFile[];
-  policy: Policy & { allowDowngrade: boolean };
+  /** The app's `order` (and `orderPattern`) ride with the policy, so every guard carries its own. */
+  policy: Policy & { allowDowngrade: boolean; order?: VersionOrder };
   hold?: { reason: string; by?: string; since?: string };
 }
 
@@ -143,7 +162,10 @@ export function resolveAppEnvironment(config: FerryConfig, app: string, env: str
   const resolved: ResolvedAppEnvironment = {
     app, env, image: appConfig.image, environment,
     files: appEnv.files.map((f) => (typeof f === 'string' ? { path: f } : { ...f })),
-    policy: { ...policy, allowDowngrade: policy.allowDowngrade ?? false },
+    policy: {
+      ...policy, allowDowngrade: policy.allowDowngrade ?? false,
+      ...(appConfig.order ? { order: { by: appConfig.order, ...(appConfig.orderPattern !== undefined ? { pattern: appConfig.orderPattern } : {}) } } : {}),
+    },
   };
   if (appEnv.hold === true) resolved.hold = { reason: 'held in ferry.yaml' };
   else if (appEnv.hold) resolved.hold = appEnv.hold;

@@ -153,6 +153,18 @@ export async function openGitWorkspace(options: GitWorkspaceOptions): Promise<Co
         throw translateGitError(`read commit ${commit.slice(0, 12)}`, err);
       }
     },
+    async readHistory(branch, commit, depth) {
+      // The branch was fetched one commit deep: deepen it (this downloads the trees of those
+      // commits too, so only `order: build-time` asks, and only as deep as it needs).
+      await fetchVerified(branch, depth);
+      try {
+        const entries = await git.log({ fs, gitdir, ref: commit, depth, cache });
+        return entries.map((e) => ({ oid: e.oid, message: e.commit.message }));
+      } catch (err) {
+        if (classifyGitError(err).kind === 'not-found') return [];
+        throw translateGitError(`read the history of ${branch}`, err);
+      }
+    },
     async writeCommit({ parent, files, message }) {
       const { commit } = await git.readCommit({ fs, gitdir, oid: parent, cache });
       const objects: string[] = [];

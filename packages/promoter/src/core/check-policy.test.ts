@@ -19,7 +19,11 @@ describe('checkPolicy', () => {
     ['an older build (late CI run)', { currentTags: ['1.5.0'] }, 'older'],
     ['an explicit downgrade', { currentTags: ['1.5.0'], onOlder: 'refuse' }, 'refused', 'downgrade'],
     ['a downgrade the policy allows', { currentTags: ['1.5.0'], policy: { allowDowngrade: true }, onOlder: 'refuse' }, 'allowed'],
-    ['non-semver current tags (no order known)', { currentTags: ['latest', 'sha-1'] }, 'allowed'],
+    ['non-semver current tags and no order: Ferry does not guess', { currentTags: ['latest', 'sha-1'] }, 'refused', 'unordered'],
+    ['a non-semver tag and no order', { newTag: 'sha-2' }, 'refused', 'unordered'],
+    ['non-semver tags when the policy lets the last promotion win', { newTag: 'sha-2', currentTags: ['sha-1'], policy: { allowDowngrade: true } }, 'allowed'],
+    ['a lower build number under order numeric', { newTag: '41', currentTags: ['42'], policy: { order: { by: 'numeric' } } }, 'older'],
+    ['an earlier build time under order build-time', { newTag: 'sha-2', buildTime: '2025-01-01T00:00:00Z', currentTags: ['sha-1'], recorded: [{ tag: 'sha-1', buildTime: '2025-01-02T00:00:00Z' }], policy: { order: { by: 'build-time' } } }, 'older'],
     ['a digest-only promotion under a hold', { newTag: undefined, hold: { reason: 'freeze' } }, 'refused', 'hold'],
     ['a digest-only promotion', { newTag: undefined, policy: { semver: '^1' } }, 'allowed'],
   ])('%s', (_name, overrides, outcome, reason) => {

@@ -1,4 +1,6 @@
 import semver from 'semver';
+import type { VersionOrder } from '@ferry/manifest-model';
+import { orderAgainstCurrent, type BuildTimeRecord, type OrderedVersion } from './order-versions.js';
 
 /** The subset of ferry.yaml's policy the check needs (see @ferry/manifest-model Policy). */
 export interface PromotionPolicy {
@@ -6,6 +8,8 @@ export interface PromotionPolicy {
   allow?: string[] | undefined;
   deny?: string[] | undefined;
   allowDowngrade?: boolean | undefined;
+  /** How builds are ordered (ferry.yaml `order`/`orderPattern`, or `--order`); unset: semver or refuse to guess. */
+  order?: VersionOrder | undefined;
 }
 
 export interface PolicyInput {
@@ -15,6 +19,13 @@ export interface PolicyInput {
   newTag?: string | undefined;
   /** Tags currently in the target files (one per occurrence). */
   currentTags: (string | undefined)[];
+  /** The versions in place with their digests (one per occurrence); when given, ordered instead of `currentTags`. */
+  current?: OrderedVersion[] | undefined;
+  /** Digest and build time (RFC 3339, `--build-time`) of the promoted version. */
+  newDigest?: string | undefined;
+  buildTime?: string | undefined;
+  /** Build times the config repo records (trailers of history, of a promotion branch head), newest first. */
+  recorded?: readonly BuildTimeRecord[] | undefined;
   /**
    * How an older version than the one in place is treated. `skip`: a late CI build, nothing to do
    * (exit 0). `refuse`: someone explicitly asked to go back (e.g. --from-env an older environment).
@@ -30,12 +41,15 @@ export const PolicyReason = {
   NotAllowed: 'not-allowed',
   Denied: 'denied',
   Downgrade: 'downgrade',
+  /** The promoted version cannot be ordered against the one in place (no order set, or it does not fit the order). */
+  Unordered: 'unordered',
 } as const;
 export type PolicyReason = (typeof PolicyReason)[keyof typeof PolicyReason];
 
 export type PolicyVerdict =
-  | { outcome: 'allowed' }
-  /** Nothing to do: a newer version is already in place. Not an error. */
+  /** `note`: something in place that the order could not place, replaced (said in the output). */
+  | { outcome: 'allowed'; note?: string | undefined }
+  /** A newer version is already in place (a late build): nothing is pushed; the CLI exits 4. */
   | { outcome: 'older'; message: string; current: string }
   | { outcome: 'refused'; reason: PolicyReason; message: string };
 
@@ -59,15 +73,16 @@ export function checkPolicy(input: PolicyInput): PolicyVerdict {
     }
     const denied = policy.deny?.find((p) => new RegExp(p).test(newTag));
     if (denied !== undefined) return { outcome: 'refused', reason: PolicyReason.Denied, message: `tag "${newTag}" matches the deny pattern /${denied}/` };
-
-    const newer = findNewerTag(newTag, input.currentTags);
-    if (newer !== undefined && !policy.allowDowngrade) {
-      if (input.onOlder === 'skip') {
-        return { outcome: 'older', current: newer, message: `a newer version (${newer}) is already in place; ${newTag} changes nothing` };
-      }
-      return { outcome: 'refused', reason: PolicyReason.Downgrade, message: `${newTag} would downgrade ${newer}`, };
-    }
   }
+  if (policy.allowDowngrade) return { outcome: 'allowed' };
+  const current = input.current ?? input.currentTags.map((tag) => ({ tag }));
+  const order = orderAgainstCurrent(policy.order, { tag: newTag, digest: input.newDigest, buildTime: input.buildTime }, current, input.recorded);
+  if (order.outcome === 'unordered') return { outcome: 'refused', reason: PolicyReason.Unordered, message: order.message };
+  if (order.outcome === 'older') {
+    if (input.onOlder === 'skip') return { outcome: 'older', current: order.current, message: `${order.message}; nothing was changed` };
+    return { outcome: 'refused', reason: PolicyReason.Downgrade, message: `${order.message}: promoting it would downgrade` };
+  }
+  if (order.note) return { outcome: 'allowed', note: order.note };
   return { outcome: 'allowed' };
 }
 

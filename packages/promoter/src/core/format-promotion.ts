@@ -1,5 +1,6 @@
 import { FerryError, parseImageReference } from '@ferry/manifest-model';
 import { markdownCode, markdownLink } from './markdown-text.js';
+import { checkBuildTime } from './order-versions.js';
 import { describeVersion, describeVersions, formatPromotedImage, type VersionSummary } from './plan-promotion.js';
 import { checkBuildUrl, checkGateOverrideReason, checkPromotionName, checkSourceCommit, escapeControlCharacters } from './promotion-input.js';
 import { readTrailerBlock, Trailer } from './promotion-trailers.js';
@@ -17,6 +18,8 @@ export interface PromotionDescription {
   files: FilePlan[];
   sourceCommit?: string | undefined;
   buildUrl?: string | undefined;
+  /** RFC 3339 (`--build-time`), recorded as the `Ferry-Build-Time` trailer. */
+  buildTime?: string | undefined;
   /** `--override-gate REASON`: promoted past the `promotesFrom` gate. */
   gateOverride?: string | undefined;
 }
@@ -33,6 +36,7 @@ export function checkPromotionDescription(d: PromotionDescription): void {
   if (ref.tag === undefined && ref.digest === undefined) throw new FerryError('input.missing', `nothing to promote: ${image} has no tag or digest`);
   if (d.sourceCommit !== undefined && d.sourceCommit !== '') checkSourceCommit(d.sourceCommit, 'the source commit');
   if (d.buildUrl !== undefined && d.buildUrl !== '') checkBuildUrl(d.buildUrl, 'the build URL');
+  if (d.buildTime !== undefined && d.buildTime !== '') checkBuildTime(d.buildTime, 'the build time');
   if (d.gateOverride !== undefined) checkGateOverrideReason(d.gateOverride, 'the gate override reason');
 }
 
@@ -58,6 +62,7 @@ export function formatCommitMessage(d: PromotionDescription): string {
   ];
   if (d.sourceCommit) trailers.push(`${Trailer.SourceCommit}: ${d.sourceCommit}`);
   if (d.buildUrl) trailers.push(`${Trailer.BuildUrl}: ${d.buildUrl}`);
+  if (d.buildTime) trailers.push(`${Trailer.BuildTime}: ${d.buildTime}`);
   if (d.gateOverride !== undefined) trailers.push(`${Trailer.GateOverride}: ${d.gateOverride}`);
   return `${subject}\n\n${body.join('\n')}\n\n${trailers.join('\n')}\n`;
 }

@@ -1,5 +1,6 @@
 import { FerryError } from '@ferry/manifest-model';
 import { checkPolicy, type PolicyReason, type PolicyVerdict, type PromotionPolicy } from './check-policy.js';
+import type { BuildTimeRecord } from './order-versions.js';
 import { planSetImage, type FileInput, type FilePlan, type ImageOccurrence } from './set-image.js';
 
 /** Where an image lives in one environment: from ferry.yaml (`--app`) or from flags (`--file`). */
@@ -30,6 +31,8 @@ export interface PromotionGuard {
 export interface PromotionVersion {
   tag?: string | undefined;
   digest?: string | undefined;
+  /** RFC 3339 time of the build (`--build-time`): orders it under `order: build-time`, recorded as `Ferry-Build-Time`. */
+  buildTime?: string | undefined;
 }
 
 export interface PlanPromotionInput {
@@ -38,6 +41,11 @@ export interface PlanPromotionInput {
   /** Current content of each target file at the base commit; null when the file does not exist. */
   files: Map<string, string | null>;
   onOlder: 'skip' | 'refuse';
+  /**
+   * Build times the config repo records for versions (newest first): what `order: build-time`
+   * compares the promoted build with. Read from history by the caller; empty when not needed.
+   */
+  recorded?: readonly BuildTimeRecord[] | undefined;
 }
 
 export interface VersionSummary { tag?: string | undefined; digest?: string | undefined }
@@ -84,7 +92,7 @@ export function planPromotion(input: PlanPromotionInput): PromotionPlan {
   const occurrences = plans.flatMap((p) => p.occurrences);
   const from = distinctVersions(occurrences);
 
-  const verdict = checkGuards(target, version, occurrences, input.onOlder);
+  const verdict = checkGuards(target, version, occurrences, input.onOlder, input.recorded);
   if (verdict.outcome === 'refused') return { outcome: 'refused', reason: verdict.reason, from, to, message: verdict.message };
 
   if (verdict.outcome === 'older') return { outcome: 'older', files: plans, from, to, message: verdict.message };
@@ -93,9 +101,10 @@ export function planPromotion(input: PlanPromotionInput): PromotionPlan {
   if (edits.length === 0) {
     return { outcome: 'unchanged', files: plans, from, to, message: `${target.app} in ${target.env} is already at ${describeVersion(to)}; nothing to do` };
   }
+  const note = verdict.outcome === 'allowed' && verdict.note ? ` (${verdict.note})` : '';
   return {
     outcome: 'change', files: plans, edits, from, to,
-    message: `${target.app} in ${target.env}: ${describeVersions(from)} -> ${describeVersion(to)}`,
+    message: `${target.app} in ${target.env}: ${describeVersions(from)} -> ${describeVersion(to)}${note}`,
   };
 }
 
@@ -103,17 +112,21 @@ export function planPromotion(input: PlanPromotionInput): PromotionPlan {
  * The target's own policy and hold, then every governing app's: the first refusal wins, then
  * "older" (a late build is a no-op if any of them would not downgrade), else allowed.
  */
-function checkGuards(target: PromotionTarget, version: PromotionVersion, occurrences: ImageOccurrence[], onOlder: 'skip' | 'refuse'): PolicyVerdict {
+function checkGuards(target: PromotionTarget, version: PromotionVersion, occurrences: ImageOccurrence[], onOlder: 'skip' | 'refuse', recorded?: readonly BuildTimeRecord[]): PolicyVerdict {
   const currentTags = occurrences.map((o) => o.tag);
+  const common = {
+    newTag: version.tag, newDigest: version.digest, buildTime: version.buildTime, currentTags, onOlder, recorded,
+    current: occurrences.map((o) => ({ tag: o.tag, digest: o.digest })),
+  };
   const verdicts = [
-    checkPolicy({ policy: target.policy, hold: target.hold, newTag: version.tag, currentTags, onOlder }),
+    checkPolicy({ policy: target.policy, hold: target.hold, ...common }),
     ...(target.guards ?? []).map((guard): PolicyVerdict => {
-      const verdict = checkPolicy({ policy: guard.policy, hold: guard.hold, newTag: version.tag, currentTags, onOlder });
+      const verdict = checkPolicy({ policy: guard.policy, hold: guard.hold, ...common });
       if (verdict.outcome !== 'refused') return verdict;
       return { ...verdict, message: `app "${guard.app}" (environment ${guard.env}) in ferry.yaml governs the image in ${describeFiles(target)}: ${verdict.message}` };
     }),
   ];
-  return verdicts.find((v) => v.outcome === 'refused') ?? verdicts.find((v) => v.outcome === 'older') ?? { outcome: 'allowed' };
+  return verdicts.find((v) => v.outcome === 'refused') ?? verdicts.find((v) => v.outcome === 'older') ?? verdicts[0] ?? { outcome: 'allowed' };
 }
 
 function describeFiles(target: PromotionTarget): string {

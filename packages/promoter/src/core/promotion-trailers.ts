@@ -1,4 +1,5 @@
 import { tryParseImageReference, type ImageReference } from '@ferry/manifest-model';
+import { isBuildTime } from './order-versions.js';
 import { findUnsafeCharacter, isBuildUrl, isGateOverrideReason, isPromotionName, isSourceCommit } from './promotion-input.js';
 
 /** Trailer keys later commands search history by (`git log --grep '^Ferry-App: web$'`). */
@@ -8,6 +9,8 @@ export const Trailer = {
   Image: 'Ferry-Image',
   SourceCommit: 'Ferry-Source-Commit',
   BuildUrl: 'Ferry-Build-Url',
+  /** RFC 3339 time of the build (`--build-time`): what `order: build-time` compares. */
+  BuildTime: 'Ferry-Build-Time',
   /** On rollback commits: the image rolled back from (never chosen again as "previous"). */
   RollbackFrom: 'Ferry-Rollback-From',
   /** `--override-gate REASON`: promoted past the `promotesFrom` gate, and why. */
@@ -25,6 +28,7 @@ export interface PromotionTrailers {
   reference: ImageReference;
   sourceCommit?: string | undefined;
   buildUrl?: string | undefined;
+  buildTime?: string | undefined;
   rollbackFrom?: string | undefined;
   gateOverride?: string | undefined;
 }
@@ -71,13 +75,15 @@ export function readPromotionTrailers(message: string): PromotionTrailers | unde
   if (!reference) return undefined;
   const sourceCommit = one(Trailer.SourceCommit);
   const buildUrl = one(Trailer.BuildUrl);
+  const buildTime = one(Trailer.BuildTime);
   const rollbackFrom = one(Trailer.RollbackFrom);
   if (sourceCommit !== undefined && !isSourceCommit(sourceCommit)) return undefined;
   if (buildUrl !== undefined && !isBuildUrl(buildUrl)) return undefined;
+  if (buildTime !== undefined && !isBuildTime(buildTime)) return undefined;
   if (rollbackFrom !== undefined && !tryParseImageReference(rollbackFrom)) return undefined;
   const gateOverride = one(Trailer.GateOverride);
   if (gateOverride !== undefined && !isGateOverrideReason(gateOverride)) return undefined;
-  return { app, env, image, reference, sourceCommit, buildUrl, rollbackFrom, ...(gateOverride !== undefined ? { gateOverride } : {}) };
+  return { app, env, image, reference, sourceCommit, buildUrl, ...(buildTime !== undefined ? { buildTime } : {}), rollbackFrom, ...(gateOverride !== undefined ? { gateOverride } : {}) };
 }
 
 function parseVersionedImage(text: string): ImageReference | undefined {
