@@ -229,7 +229,7 @@ describe('promote --push pr with the registry verifying the image (GitHub stand-
     expect(error).toBeInstanceOf(FerryError);
     expect((error as FerryError).code).toBe('target.image-not-found');
     expect((await readRefs(world.git.repoPath(name))).trim().split('\n').map((line) => line.split(' ')[0])).toEqual(['refs/heads/main']);
-    expect(world.github.state.repos.get(name)?.pulls.size ?? 0).toBe(0);
+    expect(world.github.state.repos.get(name)?.pulls.length ?? 0).toBe(0);
     expect(world.git.requests.filter((r) => r.repo === name && r.service === 'receive-pack')).toEqual([]);
   });
 });
