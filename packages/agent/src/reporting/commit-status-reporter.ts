@@ -17,7 +17,8 @@ export interface CommitStatusReporterOptions {
  * change, so the periodic drift check of an applied revision costs no API call (GitHub also caps
  * statuses per commit and context at 1000): a revision already reported is not "applying" again,
  * and a success on the same revision is not repeated because its counts changed. Failures are
- * re-posted when their reason changes.
+ * re-posted when their reason changes. A suspended Sync posts pending "suspended: ..." once on the
+ * revision it last applied (see statusOfReport).
  */
 export class CommitStatusReporter implements SyncReporter {
   readonly #options: CommitStatusReporterOptions;
@@ -41,8 +42,8 @@ export class CommitStatusReporter implements SyncReporter {
 
   async finished(target: ReportedTarget, report: SyncReport): Promise<void> {
     const status = statusOfReport(report);
-    if (!status || !report.revision) return;
-    await this.#post(target, report.revision, status.state, status.description);
+    if (!status) return;
+    await this.#post(target, status.sha, status.state, status.description);
   }
 
   async #post(target: ReportedTarget, sha: string, state: CommitState, description: string): Promise<void> {
@@ -51,7 +52,8 @@ export class CommitStatusReporter implements SyncReporter {
     const context = formatStatusContext(this.#options.cluster, target.identity);
     const status: CommitStatus = { repository, sha, state, context, description, ...(this.#options.targetUrl ? { targetUrl: this.#options.targetUrl } : {}) };
     const key = this.#key(target);
-    const fingerprint = state === 'success' || state === 'pending' ? `${sha}|${state}` : `${sha}|${state}|${description}`;
+    // Success is not repeated because its counts changed; pending is "applying <sha>" or "suspended: ...".
+    const fingerprint = state === 'success' ? `${sha}|${state}` : `${sha}|${state}|${description}`;
     if (this.#lastPosted.get(key) === fingerprint) return;
     try {
       await this.#options.port.postStatus(status);

@@ -16,9 +16,14 @@ describe('statusOfReport', () => {
     expect(status?.description).toMatch(description);
   });
 
-  it('says nothing for a suspended Sync or without a revision', () => {
-    expect(statusOfReport({ outcome: 'Suspended', reason: 'Suspended', message: '', revision: sha })).toBeNull();
+  it('says nothing without a revision, nor for a suspended Sync that never applied one', () => {
     expect(statusOfReport({ outcome: 'Stalled', reason: 'GitOperationFailed', message: 'no such host' })).toBeNull();
+    expect(statusOfReport({ outcome: 'Suspended', reason: 'Suspended', message: 'spec.suspend is true', status: {} })).toBeNull();
+  });
+
+  it('a suspended Sync is pending "suspended: ..." on the revision it last applied', () => {
+    const status = statusOfReport({ outcome: 'Suspended', reason: 'Suspended', message: 'spec.suspend is true: nothing fetched or applied', status: { lastAppliedRevision: sha } });
+    expect(status).toEqual({ sha, state: 'pending', description: 'suspended: spec.suspend is true: nothing fetched or applied' });
   });
 });
 

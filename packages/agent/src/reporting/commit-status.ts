@@ -25,24 +25,35 @@ export function repositoryOf(url: string): { owner: string; name: string } | nul
 }
 
 /**
- * The status a finished reconcile reports on its revision, or null when there is nothing to say
- * (suspended; no revision was resolved). Success only when the revision is applied and healthy;
- * `error` for transient failures the agent retries by itself; `failure` when a human must act or
- * the rollout is unhealthy.
+ * The status a finished reconcile reports, and the revision it goes on; null when there is nothing
+ * to say (no revision was resolved, or a suspended Sync never applied one). Success only when the
+ * revision is applied and healthy; `error` for transient failures the agent retries by itself;
+ * `failure` when a human must act or the rollout is unhealthy.
+ *
+ * A suspended Sync (`spec.suspend: true`) fetches nothing, so it reports on the revision it last
+ * applied (`status.lastAppliedRevision`): `pending` "suspended: ...". GitHub has no neutral state;
+ * pending is the honest one: that commit stays in place and no newer one will be applied until
+ * the Sync is resumed, so `ferry promote --wait-live` keeps waiting (and times out) rather than
+ * reading a suspended cluster as live. Resuming re-posts success on the same revision.
  */
-export function statusOfReport(report: Pick<SyncReport, 'outcome' | 'reason' | 'message' | 'revision'>): { state: CommitState; description: string } | null {
-  if (!report.revision) return null;
+export function statusOfReport(
+  report: Pick<SyncReport, 'outcome' | 'reason' | 'message' | 'revision'> & { status?: Pick<SyncReport['status'], 'lastAppliedRevision'> },
+): { sha: string; state: CommitState; description: string } | null {
+  if (report.outcome === 'Suspended') {
+    const sha = report.status?.lastAppliedRevision ?? report.revision;
+    return sha ? { sha, state: 'pending', description: formatDescription(`suspended: ${report.message}`) } : null;
+  }
+  const sha = report.revision;
+  if (!sha) return null;
   switch (report.outcome) {
     case 'Applied':
     case 'Unchanged':
-      return { state: 'success', description: formatDescription(`applied and healthy: ${report.message}`) };
+      return { sha, state: 'success', description: formatDescription(`applied and healthy: ${report.message}`) };
     case 'Unhealthy':
     case 'Stalled':
-      return { state: 'failure', description: formatDescription(`${report.reason}: ${dropAppliedPrefix(report.message)}`) };
+      return { sha, state: 'failure', description: formatDescription(`${report.reason}: ${dropAppliedPrefix(report.message)}`) };
     case 'Failed':
-      return { state: 'error', description: formatDescription(`${report.reason}: ${dropAppliedPrefix(report.message)}`) };
-    case 'Suspended':
-      return null;
+      return { sha, state: 'error', description: formatDescription(`${report.reason}: ${dropAppliedPrefix(report.message)}`) };
   }
 }
 

@@ -76,4 +76,40 @@ describe('reconcile reports commit statuses', () => {
     await reconcileSync(target, deps, { dryRun: true });
     expect(world.github.requests.length).toBe(before);
   });
+
+  it('a suspended Sync says so on the revision it last applied (pending), and success again once resumed', async () => {
+    const ns = uniqueName('suspend');
+    const repo = `acme/${ns}`;
+    await world.git.createRepo(repo, { seed: { 'app/a.yaml': configMap('a', { v: '1' }) } });
+    const head = await world.pushFiles(repo, 'main', { 'app/a.yaml': configMap('a', { v: '2' }) });
+    await kube.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
+    const spec = parseSyncSpec({ url: world.git.repoUrl(repo), path: 'app', namespace: ns }, 'test');
+    const context = `ferry/test-cluster/${ns}/web`;
+    const applied = await reconcileSync({ identity: { namespace: ns, name: 'web' }, spec, fromObject: false }, deps, { healthTimeoutMs: 5_000 });
+    expect(applied.outcome, applied.message).toBe('Applied');
+    expect(applied.status.lastAppliedRevision).toBe(head);
+
+    // The status a Sync object would carry into its next reconcile; a new commit lands meanwhile.
+    const next = await world.pushFiles(repo, 'main', { 'app/a.yaml': configMap('a', { v: '3' }) });
+    const suspended = { identity: { namespace: ns, name: 'web' }, spec: { ...spec, suspend: true }, fromObject: false, status: applied.status };
+    const report = await reconcileSync(suspended, deps);
+    expect(report.outcome).toBe('Suspended');
+    expect(await statusHistory(repo, head, context)).toEqual([
+      { state: 'pending', description: `applying ${head.slice(0, 12)}` },
+      { state: 'success', description: expect.stringMatching(/^applied and healthy: /) },
+      { state: 'pending', description: 'suspended: spec.suspend is true: nothing fetched or applied' },
+    ]);
+    // The commit that will not run says nothing; `ferry promote --wait-live` keeps waiting on it.
+    expect(await statusHistory(repo, next, context)).toEqual([]);
+    // Each reconcile of a still-suspended Sync posts nothing new.
+    const before = world.github.requests.length;
+    await reconcileSync(suspended, deps);
+    expect(world.github.requests.length).toBe(before);
+    expect((await kube.get({ apiVersion: 'v1', kind: 'ConfigMap', namespace: ns, name: 'a' }))?.data).toEqual({ v: '2' });
+
+    // Resumed: the new head is applied and reported.
+    const resumed = await reconcileSync({ ...suspended, spec }, deps, { healthTimeoutMs: 5_000 });
+    expect(resumed.outcome, resumed.message).toBe('Applied');
+    expect((await statusHistory(repo, next, context)).map((s) => s.state)).toEqual(['pending', 'success']);
+  });
 });
