@@ -69,7 +69,10 @@ export const PROMOTE_CLI_CASES: CliCase[] = [
   { name: 'positional argument', args: [...promote('--app', 'web', '--image', 'ghcr.io/acme/web:2'), 'extra'], exit: 2, says: "Unexpected argument 'extra'" },
   { name: '--repo that is neither OWNER/NAME nor a URL', args: ['promote', '--repo', 'not a repo', '--env', 'dev', '--app', 'web', '--image', 'ghcr.io/acme/web:2'], exit: 2, says: 'neither OWNER/NAME nor a URL' },
   { name: '--repo carrying credentials', args: ['promote', '--repo', 'https://bob:hunter2secret@git.example.com/a/b.git', '--env', 'dev', '--app', 'web', '--image', 'ghcr.io/acme/web:2'], exit: 2, says: 'must not carry credentials' },
-  { name: '--repo URL without OWNER/NAME', args: ['promote', '--repo', 'http://127.0.0.1:9/', '--env', 'dev', '--app', 'web', '--image', 'ghcr.io/acme/web:2'], exit: 2, says: 'has no OWNER/NAME path' },
+  { name: '--repo URL naming no repository', args: ['promote', '--repo', 'http://127.0.0.1:9/', '--env', 'dev', '--app', 'web', '--image', 'ghcr.io/acme/web:2'], exit: 2, says: 'names no repository' },
+  { name: '--repo one-segment URL with --push pr and no --github-repo', args: ['promote', '--repo', 'http://127.0.0.1:9/config.git', '--env', 'dev', '--app', 'web', '--image', 'ghcr.io/acme/web:2', '--push', 'pr'], exit: 2, says: 'names no GitHub repository' },
+  { name: '--github-repo that is not OWNER/NAME', args: ['promote', '--repo', 'http://127.0.0.1:9/config.git', '--github-repo', 'config', '--env', 'dev', '--app', 'web', '--image', 'ghcr.io/acme/web:2'], exit: 2, says: 'is not OWNER/NAME' },
+  { name: '--github-repo with an OWNER/NAME --repo', args: ['promote', '--repo', 'acme/config', '--github-repo', 'acme/other', '--env', 'dev', '--app', 'web', '--image', 'ghcr.io/acme/web:2'], exit: 2, says: '--github-repo applies to a git URL' },
   // The config repository is the bad input.
   { name: 'ferry.yaml with a duplicate key', repo: 'dup-config', args: promote('--app', 'web', '--image', 'ghcr.io/acme/web:2'), exit: 2, says: 'duplicate key "image"', where: 'ferry.yaml:7:5' },
   { name: 'ferry.yaml alias bomb', repo: 'bomb-config', args: promote('--app', 'web', '--image', 'ghcr.io/acme/web:2'), exit: 2, says: 'too many alias expansions' },

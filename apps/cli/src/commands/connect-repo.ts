@@ -3,12 +3,7 @@ import { FerryError } from '@ferry/manifest-model';
 import { connectGitHub, type GitHubAuth, type PullRequestHost } from '@ferry/promoter';
 import { UsageError, type CliIo } from '../command.js';
 
-export interface ConnectedRepo {
-  owner: string;
-  name: string;
-  gitUrl: string;
-  apiUrl: string;
-  onGitHub: boolean;
+export interface ConnectedRepo extends RepoTarget {
   host?: PullRequestHost | undefined;
   gitAuth?: { username: string; password: string } | undefined;
   /** A token for the GitHub REST API (PAT or installation token), when on GitHub. */
@@ -21,6 +16,7 @@ export interface ConnectedRepo {
  * Shared by `promote`, `status` and `rollback`.
  */
 export async function connectRepo(target: RepoTarget, env: CliIo['env'], progress: (m: string) => void, useApi = target.onGitHub): Promise<ConnectedRepo> {
+  if (useApi && !target.named) throw needsGitHubRepo(target.gitUrl, 'pull requests and commit statuses need the GitHub API');
   const githubAuth = await readGitHubAuth(env);
   let gitAuth = readGitAuth(env);
   let host: PullRequestHost | undefined;
@@ -36,28 +32,64 @@ export async function connectRepo(target: RepoTarget, env: CliIo['env'], progres
   return { ...target, host, gitAuth, apiToken };
 }
 
-export interface RepoTarget { owner: string; name: string; gitUrl: string; apiUrl: string; onGitHub: boolean }
+export interface RepoTarget {
+  /** The GitHub repository (OWNER/NAME) the API calls name; empty when `named` is false. */
+  owner: string;
+  name: string;
+  gitUrl: string;
+  apiUrl: string;
+  onGitHub: boolean;
+  /**
+   * False for a git URL with one path segment (`http://git.internal/config.git`, as plain
+   * `git http-backend`, cgit or Gerrit serve them) and no `--github-repo`: git works, the GitHub API
+   * (pull requests, --wait-live, the promotesFrom gate, cluster statuses) does not.
+   */
+  named: boolean;
+}
 
-/** OWNER/NAME means GitHub (or the Enterprise host of --github-api-url); a URL is any git server. */
-export function resolveRepo(repo: string, apiUrl: string | undefined): RepoTarget {
+/**
+ * OWNER/NAME means GitHub (or the Enterprise host of --github-api-url); a URL is any smart-HTTP git
+ * server. The GitHub repository of a URL is `githubRepo` (`--github-repo OWNER/NAME`) when given,
+ * else its last two path parts; a URL with one path part names none.
+ */
+export function resolveRepo(repo: string, apiUrl: string | undefined, githubRepo?: string): RepoTarget {
   const api = (apiUrl ?? 'https://api.github.com').replace(/\/+$/, '');
-  const short = /^([A-Za-z0-9_.-]+)\/([A-Za-z0-9_.-]+)$/.exec(repo);
+  const ownerName = /^([A-Za-z0-9_.-]+)\/([A-Za-z0-9_.-]+)$/;
+  const short = ownerName.exec(repo);
   if (short) {
+    if (githubRepo !== undefined) throw new UsageError(`--github-repo applies to a git URL --repo; --repo ${repo} already names the GitHub repository`, 'drop --github-repo');
     const webOrigin = apiUrl ? new URL(api).origin : 'https://github.com';
-    return { owner: short[1]!, name: short[2]!.replace(/\.git$/, ''), gitUrl: `${webOrigin}/${short[1]}/${short[2]!.replace(/\.git$/, '')}.git`, apiUrl: api, onGitHub: true };
+    return { owner: short[1]!, name: short[2]!.replace(/\.git$/, ''), gitUrl: `${webOrigin}/${short[1]}/${short[2]!.replace(/\.git$/, '')}.git`, apiUrl: api, onGitHub: true, named: true };
   }
   let url: URL;
   try {
     url = new URL(repo);
   } catch {
-    throw new UsageError(`promote: --repo "${repo}" is neither OWNER/NAME nor a URL`);
+    throw new UsageError(`--repo "${repo}" is neither OWNER/NAME nor a URL`, 'e.g. --repo acme/config or --repo https://git.example.com/config.git');
   }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new UsageError(`--repo ${url.protocol}// is not a smart-HTTP git URL`, 'use an http(s):// URL');
   if (url.username || url.password) {
-    throw new UsageError('promote: --repo must not carry credentials', 'pass them in FERRY_GIT_USERNAME / FERRY_GIT_PASSWORD or a GitHub token variable');
+    throw new UsageError('--repo must not carry credentials', 'pass them in FERRY_GIT_USERNAME / FERRY_GIT_PASSWORD or a GitHub token variable');
+  }
+  const onGitHub = url.hostname === 'github.com' || apiUrl !== undefined || githubRepo !== undefined;
+  if (githubRepo !== undefined) {
+    const named = ownerName.exec(githubRepo);
+    if (!named) throw new UsageError(`--github-repo "${githubRepo}" is not OWNER/NAME`, 'e.g. --github-repo acme/config');
+    return { owner: named[1]!, name: named[2]!.replace(/\.git$/, ''), gitUrl: url.toString(), apiUrl: api, onGitHub, named: true };
   }
   const parts = url.pathname.replace(/\.git$/, '').split('/').filter(Boolean);
-  if (parts.length < 2) throw new UsageError(`promote: --repo ${repo} has no OWNER/NAME path`);
-  return { owner: parts[parts.length - 2]!, name: parts[parts.length - 1]!, gitUrl: url.toString(), apiUrl: api, onGitHub: url.hostname === 'github.com' || apiUrl !== undefined };
+  if (parts.length === 0) throw new UsageError(`--repo ${repo} names no repository (its path is empty)`, 'e.g. --repo https://git.example.com/config.git');
+  if (parts.length === 1) {
+    if (onGitHub) throw needsGitHubRepo(url.toString(), '--github-api-url points at the GitHub API');
+    return { owner: '', name: parts[0]!, gitUrl: url.toString(), apiUrl: api, onGitHub: false, named: false };
+  }
+  return { owner: parts[parts.length - 2]!, name: parts[parts.length - 1]!, gitUrl: url.toString(), apiUrl: api, onGitHub, named: true };
+}
+
+/** A one-segment git URL serves git; what needs the GitHub API needs the repository named. */
+export function needsGitHubRepo(gitUrl: string, reason: string): UsageError {
+  return new UsageError(`${reason}, but --repo ${gitUrl} has one path segment and names no GitHub repository (OWNER/NAME)`,
+    'pass --github-repo OWNER/NAME (the GitHub repository the config repo is mirrored to and the agents report to), or use --push direct without --wait-live; nothing was pushed');
 }
 
 export async function readGitHubAuth(env: CliIo['env']): Promise<GitHubAuth | undefined> {

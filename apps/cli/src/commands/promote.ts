@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import { explainInvalidOrderPattern, FerryError, isDuration, ORDER_KINDS, parseDuration as parseDurationMs, parseImageReference, type OrderKind, type VersionOrder } from '@ferry/manifest-model';
 import { checkBuildTime, checkBuildUrl, checkGateOverrideReason, checkPromotionName, checkPromotionText, checkSourceCommit, markdownCode, markdownText, createGateEvidenceReader, createGitHubStatusReader, openGitHistory, openGitWorkspace, promote, type PromoteResult, type PullRequestSettings, type WaitLiveResult } from '@ferry/promoter';
 import { ExitCode, UsageError, type CliIo, type Command } from '../command.js';
-import { connectRepo, resolveRepo } from './connect-repo.js';
+import { connectRepo, needsGitHubRepo, resolveRepo, type RepoTarget } from './connect-repo.js';
 import { openImageRegistry } from './registry-access.js';
 import { parseClusters, runWaitLive, type WaitLiveFlags } from './wait-live-step.js';
 
@@ -25,11 +25,13 @@ const HELP = `Usage: ferry promote --repo OWNER/NAME|GIT-URL --env ENV (--app AP
                      [--auto-merge] [--wait-merged | --wait-live [--clusters A,B]] [--timeout DURATION] [--push pr|direct]
                      [--label L]... [--reviewer USER|ORG/TEAM]... [--merge-method merge|squash|rebase] [--draft]
                      [--source-commit SHA] [--build-url URL] [--override-gate REASON] [--verify-image] [--pin-digest]
-                     [--github-api-url URL] [--dry-run] [--json]
+                     [--github-repo OWNER/NAME] [--github-api-url URL] [--dry-run] [--json]
 
 Promote an image into the config repo: one commit (or one pull request) per promotion.
 
-  --repo R            OWNER/NAME on GitHub, or any smart-HTTP git URL (owner/name = its last two path parts)
+  --repo R            OWNER/NAME on GitHub, or any smart-HTTP git URL (owner/name = its last two path parts);
+                      a URL with one path part (http://git.internal/config.git) serves git only: pull requests,
+                      --wait-live and promotesFrom gates then need --github-repo
   --env ENV           environment to promote into (ferry.yaml: environments.ENV; its branch is the base)
   --app APP           app from ferry.yaml: files, keys, policy and hold come from there
   --file PATH         a file to edit instead (repeatable); --key K after it names the YAML key of the tag/image
@@ -62,6 +64,8 @@ Promote an image into the config repo: one commit (or one pull request) per prom
                       missing: exit 3, nothing pushed (ferry.yaml: verifyImage)
   --pin-digest        write the registry's digest beside the tag (a multi-arch image: its index digest); implies
                       --verify-image; a --digest the registry does not hold for the tag is refused (exit 4)
+  --github-repo O/N   the GitHub repository (pull requests, statuses) of a git URL --repo, when its path does not
+                      end in OWNER/NAME (a one-segment URL, a mirror); with it the GitHub API is used
   --github-api-url U  GitHub Enterprise API, e.g. https://ghe.example.com/api/v3
   --dry-run           print the diff that would be committed; touch nothing remote
   --json              print the result as JSON on stdout
@@ -88,7 +92,7 @@ const OPTIONS = {
   'wait-live': { type: 'boolean' }, clusters: { type: 'string' },
   label: { type: 'string', multiple: true }, reviewer: { type: 'string', multiple: true }, 'merge-method': { type: 'string' }, draft: { type: 'boolean' },
   push: { type: 'string' }, 'source-commit': { type: 'string' }, 'build-url': { type: 'string' },
-  'github-api-url': { type: 'string' }, 'dry-run': { type: 'boolean' }, json: { type: 'boolean' },
+  'github-api-url': { type: 'string' }, 'github-repo': { type: 'string' }, 'dry-run': { type: 'boolean' }, json: { type: 'boolean' },
   'override-gate': { type: 'string' },
   'verify-image': { type: 'boolean' }, 'pin-digest': { type: 'boolean' },
   'build-time': { type: 'string' }, order: { type: 'string' }, 'order-pattern': { type: 'string' },
@@ -139,6 +143,7 @@ interface PromoteFlags {
   sourceCommit?: string | undefined;
   buildUrl?: string | undefined;
   apiUrl?: string | undefined;
+  githubRepo?: string | undefined;
   dryRun: boolean;
   json: boolean;
 }
@@ -198,7 +203,7 @@ export function parsePromoteFlags(args: string[]): PromoteFlags {
     waitMergedMs: v['wait-merged'] || v['wait-live'] ? parseDuration(v.timeout ?? '30m') : undefined,
     waitLive: v['wait-live'] ? { clusters: parseClusters(v.clusters) } : undefined,
     push: v.push as PromoteFlags['push'], sourceCommit: v['source-commit'], buildUrl: v['build-url'],
-    apiUrl: v['github-api-url'], dryRun: v['dry-run'] ?? false, json: v.json ?? false,
+    apiUrl: v['github-api-url'], githubRepo: v['github-repo'], dryRun: v['dry-run'] ?? false, json: v.json ?? false,
   };
 }
 
@@ -268,7 +273,19 @@ export function parseDuration(text: string): number {
 
 async function runPromote(flags: PromoteFlags, io: CliIo): Promise<PromoteResult & { live?: WaitLiveResult | undefined }> {
   const deadline = Date.now() + (flags.waitMergedMs ?? 0);
-  const target = resolveRepo(flags.repo, flags.apiUrl);
+  const target = resolveRepo(flags.repo, flags.apiUrl, flags.githubRepo);
+  // Checked before anything is pushed: the wait itself starts after the commit landed.
+  if (flags.waitLive && !target.named) throw needsGitHubRepo(target.gitUrl, '--wait-live reads commit statuses from the GitHub API');
+  try {
+    return await promoteTo(target, flags, io, deadline);
+  } catch (err) {
+    // A one-segment git URL names no GitHub repository: what needs the API says how to name one.
+    if (!target.named && err instanceof FerryError && (err.code === 'input.missing' || err.code === 'input.missing-auth')) throw needsGitHubRepo(target.gitUrl, err.message);
+    throw err;
+  }
+}
+
+async function promoteTo(target: RepoTarget, flags: PromoteFlags, io: CliIo, deadline: number): Promise<PromoteResult & { live?: WaitLiveResult | undefined }> {
   const wantsPr = flags.push === 'pr' || (flags.push === undefined && target.onGitHub);
   const progress = (message: string): void => {
     io.stderr.write(`ferry promote: ${message}\n`);

@@ -14,7 +14,8 @@ export interface CreateRepoOptions {
   defaultBranch?: string;
 }
 
-const REPO_NAME = /^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/;
+// 'owner/name', or one segment ('config', served at /config.git as plain http-backend, cgit or Gerrit do).
+const REPO_NAME = /^[A-Za-z0-9_.-]+(?:\/[A-Za-z0-9_.-]+)?$/;
 
 /** Git runs for seeding must not pick up the user's config (signing, hooks, templates). */
 export function isolatedGitEnv(home: string, path: string | undefined): NodeJS.ProcessEnv {
@@ -33,7 +34,7 @@ export function isolatedGitEnv(home: string, path: string | undefined): NodeJS.P
 
 export function repoPath(root: string, name: string): string {
   if (!REPO_NAME.test(name) || name.split('/').some((part) => part === '.' || part === '..')) {
-    throw new Error(`git-server: repo name "${name}" must be "owner/name" (letters, digits, _ . -)`);
+    throw new Error(`git-server: repo name "${name}" must be "owner/name" or "name" (letters, digits, _ . -)`);
   }
   return join(root, `${name}.git`);
 }

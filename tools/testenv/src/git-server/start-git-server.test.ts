@@ -54,6 +54,17 @@ describe('native git', () => {
     expect(await serverHead(repo.path)).toBe(head);
   });
 
+  it('serves a one-segment path (/config.git) as plain http-backend, cgit and Gerrit do, and logs it', async () => {
+    const repo = await server.createRepo('config', { seed: { 'a.txt': 'a\n' } });
+    expect(repo.url).toBe(`${server.url}/config.git`);
+    const dir = join(work, 'one-segment');
+    expect((await runGit(['clone', repo.url, dir])).code).toBe(0);
+    const pushed = await commitFile(dir, 'b.txt', 'b\n');
+    expect((await runGit(['push', 'origin', 'main'], { cwd: dir })).code).toBe(0);
+    expect(await serverHead(repo.path)).toBe(pushed);
+    expect(server.requests.filter((r) => r.path.startsWith('/config.git/')).map((r) => r.repo)).toContain('config');
+  });
+
   it('honours a non-default branch and an empty repo', async () => {
     const repo = await server.createRepo('acme/trunk', { defaultBranch: 'trunk', seed: { 'a.txt': 'a' } });
     const remote = await runGit(['ls-remote', '--symref', repo.url, 'HEAD']);
@@ -106,7 +117,8 @@ describe('native git', () => {
   });
 
   it('rejects a bad repo name and a seed path outside the work tree', async () => {
-    await expect(server.createRepo('no-owner')).rejects.toThrow(/must be "owner\/name"/);
+    await expect(server.createRepo('a/b/c')).rejects.toThrow(/must be "owner\/name"/);
+    await expect(server.createRepo('..')).rejects.toThrow(/must be "owner\/name"/);
     await expect(server.createRepo('acme/../x')).rejects.toThrow(/must be "owner\/name"/);
     await expect(server.createRepo('acme/escape', { seed: { '../x': 'x' } })).rejects.toThrow(/inside the work tree/);
   });

@@ -27,7 +27,7 @@ export interface RequestLogEntry {
   method: string;
   /** URL path without the query string. */
   path: string;
-  /** 'owner/name', when the path names a repo. */
+  /** 'owner/name' (or 'name' for a one-segment path), when the path names a repo. */
   repo?: string;
   service?: GitService;
   stage?: GitStage;
@@ -52,7 +52,7 @@ export interface GitServer {
   root: string;
   createRepo(name: string, options?: CreateRepoOptions): Promise<{ url: string; path: string }>;
   repoUrl(name: string): string;
-  /** Path of the bare repo 'owner/name' under `root` (whether or not it exists). */
+  /** Path of the bare repo 'owner/name' (or 'name') under `root` (whether or not it exists). */
   repoPath(name: string): string;
   faults: FaultController;
   requests: RequestLogEntry[];
@@ -251,9 +251,9 @@ function header(req: IncomingMessage, name: string): string | undefined {
   return Array.isArray(value) ? value.join(', ') : value;
 }
 
-/** Maps `/owner/name.git/info/refs?service=git-upload-pack` and `/owner/name.git/git-upload-pack`. */
+/** Maps `/owner/name.git/info/refs?service=git-upload-pack`, `/owner/name.git/git-upload-pack` and one-segment `/name.git/...`. */
 function parseGitTarget(url: URL): FaultTarget | undefined {
-  const match = /^\/([^/]+\/[^/]+)\.git\/(info\/refs|git-upload-pack|git-receive-pack|HEAD|objects\/.*)$/.exec(url.pathname);
+  const match = /^\/([^/]+(?:\/[^/]+)?)\.git\/(info\/refs|git-upload-pack|git-receive-pack|HEAD|objects\/.*)$/.exec(url.pathname);
   if (!match) return undefined;
   const [, repo = '', rest = ''] = match;
   const serviceName = rest === 'info/refs' ? url.searchParams.get('service') : rest;
