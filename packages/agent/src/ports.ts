@@ -132,6 +132,8 @@ export interface GitSource {
 export type RenderTools = { [Tool in RenderToolName]?: string } & {
   /** How long one tool run may take before it is killed (default 2 minutes). */
   timeoutMs?: number;
+  /** Where pulled `oci://` charts are kept by digest (the agent's `<cache-dir>/charts`; default `<tmpDir>/ferry-charts`). */
+  chartCacheDir?: string;
 };
 
 /**

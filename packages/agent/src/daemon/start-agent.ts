@@ -2,6 +2,7 @@
  * Wires the daemon from plain configuration (read once by the app): clients, git cache, metrics,
  * JSON logs, the probe/metrics server and the webhook server. Returns a handle to stop it.
  */
+import { join } from 'node:path';
 import { IsomorphicGitSource } from '../adapters/git-source.js';
 import { KubeClient, type KubeClientOptions } from '../adapters/kube-client.js';
 import { renderSource } from '../adapters/renderers/render-source.js';
@@ -77,7 +78,7 @@ export async function startAgent(config: AgentConfig, overrides: AgentOverrides 
     {
       kube, watchKube, log, metrics,
       verifyCommit: createCommitVerifier(kube, source, { tmpDir: config.tmpDir }),
-      reconcile: { kube, source, renderer: { render: renderSource }, tools: config.tools, tmpDir: config.tmpDir, ...(config.reporter ? { reporter: config.reporter } : {}) },
+      reconcile: { kube, source, renderer: { render: renderSource }, tools: { chartCacheDir: join(config.cacheDir, 'charts'), ...config.tools }, tmpDir: config.tmpDir, ...(config.reporter ? { reporter: config.reporter } : {}) },
       ...(overrides.onReport ? { onReport: overrides.onReport } : {}),
     },
     {

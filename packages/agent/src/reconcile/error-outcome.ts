@@ -15,7 +15,7 @@ export type AgentErrorCode =
   | 'guard.empty' | 'guard.namespaces'
   | 'inventory.corrupt' | 'inventory.foreign' | 'inventory.namespace-missing'
   | 'plan.duplicate' | 'plan.unknown-kind'
-  | 'render.encoding' | 'render.helm' | 'render.helm-release-name' | 'render.kustomize' | 'render.object'
+  | 'render.encoding' | 'render.helm' | 'render.helm-chart-digest' | 'render.helm-pull' | 'render.helm-pull-failed' | 'render.helm-release-name' | 'render.kustomize' | 'render.object'
   | 'render.outside-repository' | 'render.remote-resource' | 'render.timeout' | 'render.too-large'
   | 'render.tool-missing' | 'render.yaml'
   | 'source.auth' | 'source.commit-not-found' | 'source.invalid-key' | 'source.not-git' | 'source.path-not-found'
@@ -71,6 +71,11 @@ export const errorClasses: Readonly<Record<AgentErrorCode, ErrorClass>> = {
   'render.encoding': stalled(AgentReason.BuildFailed),
   'render.helm': stalled(AgentReason.BuildFailed),
   'render.helm-release-name': stalled(AgentReason.BuildFailed),
+  // An oci:// chart: the registry unreachable or failing is retried; a chart or version it does not
+  // have, or refused credentials, needs a fix; a digest other than the pinned one is refused.
+  'render.helm-pull': transient(AgentReason.FetchFailed),
+  'render.helm-pull-failed': stalled(AgentReason.FetchFailed),
+  'render.helm-chart-digest': stalled(AgentReason.FetchFailed),
   'render.kustomize': stalled(AgentReason.BuildFailed),
   'render.object': stalled(AgentReason.BuildFailed),
   'render.outside-repository': stalled(AgentReason.BuildFailed),

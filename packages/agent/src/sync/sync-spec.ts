@@ -100,9 +100,42 @@ const helmValues = z
   .record(z.string(), z.unknown(), { error: 'an object of Helm values (a map, as in a values file), not a string or a list' })
   .refine((v) => JSON.stringify(v).length <= maxHelmValuesBytes, `at most ${maxHelmValuesBytes / 1024} KiB as JSON`);
 
+/**
+ * `oci://HOST[:PORT]/REPOSITORY`: a chart in an OCI registry (no tag or digest here: those are
+ * `spec.helm.version` and `spec.helm.digest`). Host and repository in the distribution spec's
+ * grammar, so nothing else (an option, a query, credentials) can ride along.
+ */
+export const ociChartPattern = /^oci:\/\/([a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?(\.[a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?)*|\[[0-9a-fA-F:]+\])(:[0-9]{1,5})?(\/[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*)+$/;
+export const isOciChart = (chart: string | undefined): chart is string => chart !== undefined && chart.startsWith('oci://');
+/** The registry host (with port) of an `oci://` chart. */
+export function ociChartHost(chart: string): string {
+  return chart.slice('oci://'.length).split('/')[0]!;
+}
+/** An exact chart version: semantic versioning (Helm's rule for chart versions); no ranges. */
+export const chartVersionPattern = /^v?(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$/;
+/** A chart's manifest digest, as `helm pull` prints it. */
+export const chartDigestPattern = /^sha256:[a-f0-9]{64}$/;
+
+/** spec.helm.chart: a directory in the repository, or an `oci://` chart. */
+const helmChart = z.string().transform((chart, ctx) => {
+  if (isOciChart(chart)) {
+    if (chart.length <= 512 && ociChartPattern.test(chart)) return chart;
+    ctx.addIssue({ code: 'custom', message: 'an OCI chart is oci://HOST[:PORT]/REPOSITORY (lower-case path, no tag or digest: set spec.helm.version and spec.helm.digest)' });
+    return z.NEVER;
+  }
+  const checked = normalizeRepoPath(chart);
+  if (checked.ok) return checked.path;
+  ctx.addIssue({ code: 'custom', message: checked.reason });
+  return z.NEVER;
+});
+
 export const HelmOptions = z.object({
-  /** Chart directory in the repository; defaults to `path`. */
-  chart: repoPath.optional(),
+  /** Chart directory in the repository (default `path`), or `oci://HOST/REPOSITORY` with `version`. */
+  chart: helmChart.optional(),
+  /** The exact version of an `oci://` chart (required with one, refused without). */
+  version: z.string().max(128).regex(chartVersionPattern, 'an exact chart version (semantic versioning, e.g. 1.2.3), not a range').optional(),
+  /** Pins an `oci://` chart: the manifest digest `helm pull` reports (sha256:...); another is refused. */
+  digest: z.string().regex(chartDigestPattern, 'sha256: and 64 lower-case hex digits').optional(),
   releaseName: releaseName.optional(),
   /** Values files in the repository, applied in order (later wins). Never `-` (standard input) or a URL. */
   valuesFiles: z.array(repoFile).max(100).default([]),
@@ -115,6 +148,11 @@ export const HelmOptions = z.object({
    * updates them. `Skip`: not applied. Never pruned in any mode.
    */
   crds: z.enum(helmCrdPolicies).default('Create'),
+}).superRefine((helm, ctx) => {
+  const oci = isOciChart(helm.chart);
+  if (oci && helm.version === undefined) ctx.addIssue({ code: 'custom', path: ['version'], message: 'required with an oci:// chart (the exact version to pull)' });
+  if (!oci && helm.version !== undefined) ctx.addIssue({ code: 'custom', path: ['version'], message: 'only with an oci:// chart (a chart in the repository has its version in Chart.yaml)' });
+  if (!oci && helm.digest !== undefined) ctx.addIssue({ code: 'custom', path: ['digest'], message: 'only with an oci:// chart' });
 });
 export type HelmOptions = z.infer<typeof HelmOptions>;
 
@@ -159,6 +197,10 @@ export const SyncSpec = z.object({
   serviceAccountName: serviceAccountName.optional(),
   /** Apply only commits signed by a key in this Secret (signatures/commit-verifier.ts). */
   verify: z.object({ secretRef: z.object({ name: z.string().min(1) }) }).optional(),
+}).superRefine((spec, ctx) => {
+  if (isOciChart(spec.helm?.chart) && spec.render !== 'auto' && spec.render !== 'helm') {
+    ctx.addIssue({ code: 'custom', path: ['render'], message: `an oci:// chart (spec.helm.chart) renders with helm, not ${spec.render}` });
+  }
 });
 export type SyncSpec = z.infer<typeof SyncSpec>;
 export type SyncSpecInput = z.input<typeof SyncSpec>;

@@ -4,8 +4,9 @@ import type { RenderedObject } from '../../plan/kube-object.js';
 import { parseManifestFile } from '../../render/parse-manifests.js';
 import type { ClusterCapabilities } from '../../ports.js';
 import { PruneAnnotation, PruneDisabled } from '../../sync/labels.js';
-import { helmCrdPolicies, maxReleaseNameLength, releaseNamePattern, type HelmCrdPolicy } from '../../sync/sync-spec.js';
+import { HelmOptions, helmCrdPolicies, isOciChart, maxReleaseNameLength, releaseNamePattern, type HelmCrdPolicy } from '../../sync/sync-spec.js';
 import { capabilityArgs, readCapabilities, servesDefinedKind } from './helm-capabilities.js';
+import { pullOciChart, type OciChart } from './helm-oci-pull.js';
 import { readTree, withCheckout } from './render-checkout.js';
 import type { Renderer, RenderRequest } from './renderer.js';
 import { asArgument, checkedPath } from './repo-arguments.js';
@@ -20,7 +21,10 @@ export const helmRenderer: Renderer = {
   async render(request) {
     // Checked before anything is read, written or run.
     const helm = checkedHelm(request);
-    const chart = helm.chart || '.';
+    // An oci:// chart is pulled first, in a step of its own that may reach only its registry
+    // (helm-oci-pull.ts); the render below never has the network.
+    const pulled = helm.oci ? await pullOciChart(request, helm.oci) : undefined;
+    const chart = helm.oci ? `${helm.oci.chart.slice('oci://'.length)}:${helm.oci.version}` : helm.chart || '.';
     const capabilities = await readCapabilities(request);
     // Every option in its `--name=value` form, values files as ./paths (never `-`, standard input,
     // or a URL), then `--`: the release name and chart are positional whatever they hold.
@@ -34,7 +38,7 @@ export const helmRenderer: Renderer = {
       // Inline values last (they win), as a file of the agent's own: never `--set` strings, whose
       // commas, dots and brackets helm would parse.
       if (helm.values) args.push(`--values=${await checkout.writeHomeFile('inline-values.json', JSON.stringify(helm.values))}`);
-      args.push('--', helm.releaseName, asArgument(helm.chart));
+      args.push('--', helm.releaseName, pulled ? pulled.path : asArgument(helm.chart));
       return checkout.run({ renderer: 'helm', args, label: 'helm template', errorCode: 'render.helm', target: chart });
     });
     return applyCrdPolicy(attributeHelmSources(output, chart), helm.crds, capabilities);
@@ -48,12 +52,15 @@ interface CheckedHelm {
   values: Record<string, unknown> | undefined;
   crds: HelmCrdPolicy;
   namespace: string | undefined;
+  /** An oci:// chart (then `chart` is unused). */
+  oci: OciChart | undefined;
 }
 
 /** Defence in depth: the Sync schema refuses these already; a caller that skipped it is refused here. */
 function checkedHelm(request: RenderRequest): CheckedHelm {
-  const chart = request.helm?.chart !== undefined ? checkedPath(request.helm.chart, 'spec.helm.chart') : request.path;
-  const releaseName = request.helm?.releaseName ?? (posix.basename(chart) || 'release');
+  const oci = checkedOci(request);
+  const chart = oci ? '' : request.helm?.chart !== undefined ? checkedPath(request.helm.chart, 'spec.helm.chart') : request.path;
+  const releaseName = request.helm?.releaseName ?? (posix.basename(oci ? oci.chart : chart) || 'release');
   if (releaseName.length > maxReleaseNameLength || !releaseNamePattern.test(releaseName)) {
     throw new FerryError('render.helm-release-name', `"${releaseName.slice(0, 80)}" is not a Helm release name (lower-case letters, digits, "-" and ".", at most ${maxReleaseNameLength} characters)`, {
       hint: 'set spec.helm.releaseName (it defaults to the Sync\'s name); nothing was applied or pruned',
@@ -74,7 +81,21 @@ function checkedHelm(request: RenderRequest): CheckedHelm {
   }
   const crds = request.helm?.crds ?? 'Create';
   if (!helmCrdPolicies.includes(crds)) throw new FerryError('sync.spec', `spec.helm.crds: must be one of ${helmCrdPolicies.join(', ')}`, { hint: 'fix the Sync object; see docs/agent.md for its fields' });
-  return { chart, releaseName, valuesFiles, values, crds, namespace };
+  return { chart, releaseName, valuesFiles, values, crds, namespace, oci };
+}
+
+function checkedOci(request: RenderRequest): OciChart | undefined {
+  const helm = request.helm;
+  if (!isOciChart(helm?.chart)) {
+    if (helm?.version !== undefined || helm?.digest !== undefined) throw new FerryError('sync.spec', 'spec.helm.version and spec.helm.digest go only with an oci:// chart', { hint: 'fix the Sync object; see docs/agent.md for its fields' });
+    return undefined;
+  }
+  const parsed = HelmOptions.safeParse({ chart: helm.chart, version: helm.version, digest: helm.digest });
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new FerryError('sync.spec', `spec.helm.${issue?.path.join('.') || 'chart'}: ${issue?.message ?? 'invalid'}`, { hint: 'fix the Sync object; see docs/agent.md for its fields' });
+  }
+  return { chart: helm.chart, version: helm.version!, digest: helm.digest };
 }
 
 /** A rendered object, and whether it came from a `crds/` directory (the chart's or a subchart's). */

@@ -2,6 +2,7 @@ import { posix } from 'node:path';
 import type { Renderer as RenderPort, RenderInput, RenderResult } from '../../ports.js';
 import type { RendererName } from '../../render/renderer-catalog.js';
 import { detectRenderer, RENDERERS } from './index.js';
+import { isOciChart } from '../../sync/sync-spec.js';
 import { checkedPath } from './repo-arguments.js';
 
 export type { RenderInput, RenderResult, RenderTools } from '../../ports.js';
@@ -19,7 +20,8 @@ export async function renderSource(input: RenderInput): Promise<RenderResult> {
   // Read even when the mode is given: a path that does not exist is refused the same way for every mode.
   const top = await input.source.readFiles(input.url, input.commit, path, (p) => posix.dirname(p) === (path || '.'));
   const { mode: requested, ...request } = input;
-  const mode = requested === 'auto' ? detectRenderer(new Set(top.map((f) => posix.basename(f.path)))) : requested;
+  // An oci:// chart has no Chart.yaml in the repository to be detected by: it is helm's.
+  const mode = requested !== 'auto' ? requested : isOciChart(input.helm?.chart) ? 'helm' : detectRenderer(new Set(top.map((f) => posix.basename(f.path))));
   const objects = await RENDERERS[mode].render({ ...request, path });
   return { mode, objects };
 }
