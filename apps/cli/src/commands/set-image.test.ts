@@ -174,7 +174,8 @@ describe('ferry set-image', () => {
   });
 
   it('--json describes every file, occurrence and change', async () => {
-    put('values.yaml', VALUES);
+    // A digest needs a place in Helm values: a `digest` key (without one, input.no-digest-key, below).
+    put('values.yaml', VALUES.replace('tag: "1.0.0"\n', 'tag: "1.0.0"\n  digest: ""\n'));
     put('deploy.yaml', DEPLOY);
     const r = await ferry('set-image', '--json', '--image', 'ghcr.io/acme/web', '--tag', '1.1.0', '--digest', `sha256:${'a'.repeat(64)}`, 'values.yaml', 'deploy.yaml');
     expect(r.code).toBe(0);
@@ -184,7 +185,7 @@ describe('ferry set-image', () => {
       {
         path: 'values.yaml', kind: 'helm-values', changed: true,
         occurrences: [{ path: 'values.yaml', line: 4, yamlPath: ['image', 'tag'], reference: '1.0.0', tag: '1.0.0' }],
-        changes: [{ line: 4, yamlPath: ['image', 'tag'], old: '1.0.0', new: '1.1.0' }],
+        changes: [{ line: 4, yamlPath: ['image', 'tag'], old: '1.0.0', new: '1.1.0' }, { line: 5, yamlPath: ['image', 'digest'], old: '', new: `sha256:${'a'.repeat(64)}` }],
       },
       {
         path: 'deploy.yaml', kind: 'manifests', changed: true,
@@ -192,6 +193,15 @@ describe('ferry set-image', () => {
         changes: [{ line: 10, yamlPath: ['spec', 'template', 'spec', 'containers', 0, 'image'], old: 'ghcr.io/acme/web:1.0.0', new: `ghcr.io/acme/web:1.1.0@sha256:${'a'.repeat(64)}` }],
       },
     ]);
+  });
+
+  it('a tag and a digest for Helm values without a digest key: exit 2 at the tag\'s line, nothing written', async () => {
+    put('values.yaml', VALUES);
+    const r = await ferry('set-image', '--image', `ghcr.io/acme/web:1.1.0@sha256:${'a'.repeat(64)}`, 'values.yaml');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('has a tag but no digest key');
+    expect(r.stderr).toContain('values.yaml:4');
+    expect(get('values.yaml')).toBe(VALUES);
   });
 
   it('--json reports errors as JSON too', async () => {

@@ -130,12 +130,13 @@ function splitEdits(place: Extract<ValuesPlace, { kind: 'split' }>, change: Reso
   if (change.tag !== undefined) {
     edits.push({ op: 'set', document, path: at(place.tagKey), value: change.tag, after: [place.nameKey] });
   }
-  if (change.digest !== undefined && !place.digestKey && change.tag === undefined && change.newName === undefined) {
-    // Setting nothing would look like "already at target"; say why instead.
-    throw new FerryError('input.no-digest-key', `${formatYamlPath(place.mapPath)} in ${place.candidate.path} has no digest key to set`, {
+  if (change.digest !== undefined && !place.digestKey) {
+    // Writing the tag alone would drop the pin (`--pin-digest`, `@DIGEST`) and report success; a
+    // digest alone would look like "already at target". Say why instead; nothing is written.
+    throw new FerryError('input.no-digest-key', `${formatYamlPath(place.mapPath)} in ${place.candidate.path} has ${place.tagKey === 'version' ? 'a version' : 'a tag'} but no digest key, so the digest ${change.digest} cannot be written`, {
       file: place.candidate.path,
       line: place.candidate.line,
-      hint: 'pass --tag as well, or point --key at the value the chart reads the digest from',
+      hint: `add a digest key beside ${place.tagKey} (digest: "") if the chart reads ${formatYamlPath(at('digest'))}, or write ${place.tagKey} once as TAG@sha256:... (Ferry keeps that form and updates both parts); else promote the tag alone (no --pin-digest or pinDigest, no @DIGEST)`,
     });
   }
   if (change.digest !== undefined && place.digestKey) {

@@ -56,6 +56,12 @@ export function updateAtKey(file: YamlFile, change: ResolvedChange & { key: stri
         file: file.file, line: c.line, hint: 'give --tag (or --image NAME:TAG)',
       });
     }
+    if (change.digest !== undefined) {
+      // A plain tag value has no room for the digest: writing the tag alone would drop the pin silently.
+      throw new FerryError('input.no-digest-key', `--key ${formatYamlPath(c.yamlPath)} in ${file.file} holds the plain tag "${c.reference}", so the digest ${change.digest} cannot be written there`, {
+        file: file.file, line: c.line, hint: 'write the value once as TAG@sha256:... (Ferry keeps that form and updates both parts), point --key at a value that holds the whole image reference, or promote the tag alone (no --pin-digest or pinDigest, no @DIGEST)',
+      });
+    }
     return { op: 'set', document: c.document, path: c.yamlPath, value: change.tag };
   });
   return { ...editYaml(file, edits), created: false };
