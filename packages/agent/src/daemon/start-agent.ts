@@ -12,6 +12,7 @@ import { serveHttp, type HttpEndpoint } from '../observability/serve-http.js';
 import { timeGitSource } from '../observability/timed-git-source.js';
 import type { KubeApi, KubeWatchApi, RenderTools, SyncReport, SyncReporter } from '../ports.js';
 import { handleGitHubWebhook, ReplayGuard } from '../webhook/github-webhook.js';
+import { SharedReplayGuard } from '../webhook/shared-replay-guard.js';
 import { createCommitVerifier } from '../signatures/commit-verifier.js';
 import type { LeaderElectionOptions } from './leader-election.js';
 import type { ScheduleSettings } from './schedule.js';
@@ -107,7 +108,15 @@ export async function startAgent(config: AgentConfig, overrides: AgentOverrides 
       metricsUrl = server.url;
     }
     if (config.webhookAddress && config.webhookSecret) {
-      const replay = new ReplayGuard();
+      // Across replicas when the agent has a namespace of its own (its leader Lease's, else the one
+      // it watches): a Lease per delivery, created if absent. Otherwise per process.
+      const replayNamespace = config.leaderElection?.namespace ?? config.namespace;
+      const replay = replayNamespace
+        ? new SharedReplayGuard({
+          kube: watchKube, namespace: replayNamespace, identity: config.identity,
+          onFallback: (error) => log.warn('webhook replay record not written or swept; this replica\'s memory answered', { error: error instanceof Error ? error.message : String(error) }),
+        })
+        : new ReplayGuard();
       const secret = config.webhookSecret;
       const server = await serveHttp(config.webhookAddress, {
         '/hook/github': async (req, body) => {

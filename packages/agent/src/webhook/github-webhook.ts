@@ -17,8 +17,10 @@ export function verifyGitHubSignature(secret: string, body: Buffer, header: stri
  * Remembers what was signed for `windowMs` (at most `capacity`, oldest forgotten first), keyed by
  * `replayKey`. Not the delivery id: `X-GitHub-Delivery` is not covered by the signature, so a
  * replayed body with a fresh id would pass. GitHub signs no timestamp, so a replay after the window
- * (or to another replica: the memory is per process) passes the signature check: it can only
- * trigger a reconcile of what Git holds anyway, never apply anything Git does not.
+ * passes the signature check: it can only trigger a reconcile of what Git holds anyway, never apply
+ * anything Git does not. This memory is per process; the daemon puts SharedReplayGuard
+ * (shared-replay-guard.ts, Lease records in the agent's namespace) in front of it, so a replay to
+ * another replica is refused too.
  */
 export class ReplayGuard {
   private readonly seen = new Map<string, number>();
@@ -99,7 +101,8 @@ export interface WebhookResult {
 
 export interface GitHubWebhookDeps {
   secret: string;
-  replay: ReplayGuard;
+  /** The replay guard: in-process (ReplayGuard) or across replicas (SharedReplayGuard). */
+  replay: { accept(key: string): boolean | Promise<boolean> };
   findSyncs(matches: (spec: { url?: unknown; ref?: unknown }) => boolean): Array<{ namespace: string; name: string }>;
   requestReconcile(sync: { namespace: string; name: string }, token: string): Promise<void>;
 }
@@ -115,7 +118,7 @@ export async function handleGitHubWebhook(headers: Record<string, string | strin
   }
   const delivery = header('x-github-delivery');
   if (!delivery) return { status: 400, body: 'missing X-GitHub-Delivery\n', outcome: 'invalid' };
-  if (!deps.replay.accept(replayKey(body))) return { status: 409, body: 'this signed delivery was already received\n', outcome: 'replayed' };
+  if (!(await deps.replay.accept(replayKey(body)))) return { status: 409, body: 'this signed delivery was already received\n', outcome: 'replayed' };
   const event = header('x-github-event');
   if (event === 'ping') return { status: 200, body: 'pong\n', outcome: 'accepted' };
   if (event !== 'push') return { status: 202, body: `event ${event ?? '(none)'} ignored\n`, outcome: 'ignored' };
