@@ -3,6 +3,7 @@ export { MAX_EDITABLE_BYTES } from './core/assert-editable-text.js';
 export type { ImageChange, FileInput, ImageOccurrence, FileChange, FilePlan, SetImagePlan } from './core/set-image.js';
 export { promote } from './promote.js';
 export type { PromoteOptions, PromoteResult, PromoteOutcome, PullRequestSettings, RetryPolicy } from './promote.js';
+export type { ClosedPullRequest } from './close-pointless-pull-request.js';
 export type { PromotionRequest, EnvironmentSettings } from './resolve-promotion.js';
 export type { ConfigRepository } from './ports.js';
 export { openGitWorkspace } from './adapters/git-workspace.js';

@@ -2,6 +2,7 @@ import { FerryError } from '@ferry/manifest-model';
 import { formatUnifiedDiff } from './core/format-diff.js';
 import { formatCommitMessage, formatPromotionBranch, formatPullRequest, promotionSubjectOf, type PromotionDescription } from './core/format-promotion.js';
 import { checkBranchOwner } from './check-branch-owner.js';
+import { closePointlessPullRequest, closeRemovedAppPullRequests, type ClosedPullRequest } from './close-pointless-pull-request.js';
 import { findGoverningApps } from './core/find-governing-apps.js';
 import { formatPromotedImage, planPromotion, type PromotionPlan, type PromotionTarget, type PromotionVersion, type VersionSummary } from './core/plan-promotion.js';
 import { openOrUpdatePullRequest, requestMerge, waitForMerge, type Clock, type PullRequestHost } from './core/pull-request-flow.js';
@@ -111,6 +112,12 @@ export interface PromoteResult {
   verified?: VerifiedImage;
   diff?: string;
   pullRequest?: { number: number; url: string; action: 'created' | 'updated' | 'unchanged'; superseded?: string };
+  /**
+   * Promotion PRs this run found pointless, closed with a comment and their branches deleted: its own
+   * subject's when the environment holds that version or a newer one, and those of apps ferry.yaml
+   * no longer has in the environment (close-pointless-pull-request.ts).
+   */
+  closedPullRequests?: ClosedPullRequest[];
   merge?: { mode: 'auto-merge' | 'merged' | 'head-moved' | 'not-mergeable'; sha?: string };
   mergeSha?: string;
   attempts: number;
@@ -160,7 +167,7 @@ export async function promote(options: PromoteOptions): Promise<PromoteResult> {
         resolved = undefined;
         return attempt(options, current, progress, pending);
       });
-      if (result.kind === 'done') return { ...result.result, attempts, ...(checked ? { verified: checked.verified } : {}) };
+      if (result.kind === 'done') return withRemovedAppsClosed({ ...result.result, attempts, ...(checked ? { verified: checked.verified } : {}) });
       conflicts++;
       if (conflicts >= retry.conflicts) {
         throw new FerryError('git.conflict', `gave up after ${conflicts} rejected pushes to ${result.branch}: the branch keeps moving`, { hint: 'run again; nothing was changed by this run' });
@@ -168,6 +175,18 @@ export async function promote(options: PromoteOptions): Promise<PromoteResult> {
       progress(`push to ${result.branch} was rejected (moved meanwhile); re-reading ferry.yaml and re-applying on the new head`);
       await options.clock.sleep(backoff(conflicts, retry, random));
     }
+  }
+
+  /** A pull request run also closes the open promotion PRs of apps removed from the environment. */
+  async function withRemovedAppsClosed(result: PromoteResult): Promise<PromoteResult> {
+    if (result.push !== 'pr' || !options.host || options.override || !first.configFound) return result;
+    const host = options.host;
+    const removed = await withTransientRetry(() => closeRemovedAppPullRequests({
+      repo: options.repo, host, env: options.env, baseBranch: first.environment.branch, configText: first.configText,
+      defaultBranch: first.defaultBranch, dryRun: options.dryRun === true, progress,
+    }));
+    if (!removed.length) return result;
+    return { ...result, closedPullRequests: [...(result.closedPullRequests ?? []), ...removed], message: [result.message, ...removed.map((c) => c.message)].join('; ') };
   }
 
   /** Transient failures (5xx, cut connections) share one budget across the whole promotion. */
@@ -261,7 +280,14 @@ async function attempt(options: PromoteOptions, resolved: ResolvedPromotion, pro
 
   if (plan.outcome === 'refused') return { kind: 'done', result: { ...summary, outcome: 'refused', reason: plan.reason } };
   if (ambiguous) throw ambiguous;
-  if (plan.outcome !== 'change') return { kind: 'done', result: { ...summary, outcome: plan.outcome } };
+  if (plan.outcome !== 'change') {
+    // The environment is at or past this version: an open promotion PR at or behind it is pointless.
+    const closed = push === 'pr' && options.host && !options.override ? await closePointlessPullRequest({
+      repo, host: options.host, target, prBranch, baseBranch, baseHead: base, baseFiles: files, configText: resolved.configText,
+      recorded, dryRun: options.dryRun === true, progress,
+    }) : undefined;
+    return { kind: 'done', result: { ...summary, outcome: plan.outcome, ...(closed ? { closedPullRequests: [closed], message: `${summary.message}; ${closed.message}` } : {}) } };
+  }
   // The gate is a guard like hold and policy: checked again on every attempt (a rollback is exempt).
   const gate = options.override?.ignorePolicy ? undefined : await enforceGate({
     gate: resolved.gate, app: target.app, env: target.env, version, reader: options.gate, overrideReason: options.overrideGate, now: options.clock.now(),

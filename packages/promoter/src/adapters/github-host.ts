@@ -102,6 +102,19 @@ export async function connectGitHubHost(options: GitHubHostOptions): Promise<Git
       const { data } = await call(`update pull request #${number}`, () => client.rest.pulls.update({ owner, repo, pull_number: number, title, body }));
       return toPullRequest(data);
     },
+    async listOpenPullRequests(base) {
+      const all: PullRequest[] = [];
+      for (let page = 1; page <= 3; page++) {
+        const { data } = await call('list pull requests', () => client.rest.pulls.list({ owner, repo, state: 'open', base, sort: 'created', direction: 'asc', per_page: 100, page }));
+        all.push(...data.map(toPullRequest));
+        if (data.length < 100) break;
+      }
+      return all;
+    },
+    async closePullRequest(number) {
+      const { data } = await call(`close pull request #${number}`, () => client.rest.pulls.update({ owner, repo, pull_number: number, state: 'closed' }));
+      return toPullRequest(data);
+    },
     async commentOnPullRequest(number, body) {
       await call(`comment on #${number}`, () => client.rest.issues.createComment({ owner, repo, issue_number: number, body }));
     },

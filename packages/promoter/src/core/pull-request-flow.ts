@@ -29,6 +29,10 @@ export interface PullRequestHost {
   createPullRequest(input: { head: string; base: string; title: string; body: string; draft?: boolean }): Promise<PullRequest>;
   updatePullRequest(number: number, input: { title: string; body: string }): Promise<PullRequest>;
   commentOnPullRequest(number: number, body: string): Promise<void>;
+  /** Open pull requests into `base` (at most the first few hundred, oldest first). */
+  listOpenPullRequests(base: string): Promise<PullRequest[]>;
+  /** Closes an open pull request without merging it (its branch is left to the caller). */
+  closePullRequest(number: number): Promise<PullRequest>;
   addLabels(number: number, labels: string[]): Promise<void>;
   requestReviewers(number: number, reviewers: { users: string[]; teams: string[] }): Promise<void>;
   /** `clean-status`: GitHub refuses because the PR is already mergeable; `unavailable`: auto-merge is off for the repo. */
