@@ -11,18 +11,21 @@ const TOKEN = TEST_CLI_GITHUB_TOKEN;
 const SEED = {
   'ferry.yaml': [
     'environments:',
-    '  dev: { branch: main }',
+    '  dev: { branch: main, clusters: [dev-1] }',
     '  staging: { branch: main, push: pr }',
+    '  prod: { branch: main, promotesFrom: dev }',
     'apps:',
     '  web:',
     '    image: ghcr.io/acme/web',
     '    environments:',
     '      dev: { files: [envs/dev/web.yaml] }',
     '      staging: { files: [envs/staging/web.yaml] }',
+    '      prod: { files: [envs/prod/web.yaml] }',
     '',
   ].join('\n'),
   'envs/dev/web.yaml': 'image: ghcr.io/acme/web:1.0.0\n',
   'envs/staging/web.yaml': 'image: ghcr.io/acme/web:1.0.0\n',
+  'envs/prod/web.yaml': 'image: ghcr.io/acme/web:1.0.0\n',
 };
 
 describe('ferry promote --repo with a one-segment git URL (git http-backend at /NAME.git)', () => {
@@ -68,6 +71,7 @@ describe('ferry promote --repo with a one-segment git URL (git http-backend at /
     ['--push pr', ['--env', 'dev', '--push', 'pr'], /pull requests and commit statuses need the GitHub API/],
     ['push: pr from ferry.yaml', ['--env', 'staging'], /--push pr needs GitHub access/],
     ['--wait-live', ['--env', 'dev', '--push', 'direct', '--wait-live'], /--wait-live reads commit statuses/],
+    ['the promotesFrom gate', ['--env', 'prod', '--push', 'direct'], /the promotion gate \(prod promotes from dev\) reads the agents' commit statuses/],
   ])('%s without --github-repo: exit 2 naming --github-repo, nothing pushed', async (_name, args, says) => {
     const repo = await world.git.createRepo(`config${n++}`, { seed: SEED });
     const before = await refs(repo.url);
