@@ -154,7 +154,7 @@ describe('createRegistryClient against the real registry', () => {
       const auth = Buffer.from(`robot:${PASSWORD}`).toString('base64');
       for (const entry of [{ auth }, { username: 'robot', password: PASSWORD }]) {
         const text = JSON.stringify({ auths: { [`http://${registry.host}`]: entry, 'ghcr.io': { auth: Buffer.from('x:y').toString('base64') } } });
-        const client = createRegistryClient({ ...fast, credentials: { dockerConfig: { path: '/home/ci/.docker/config.json', text } } });
+        const client = createRegistryClient({ ...fast, credentials: { dockerConfig: { path: 'docker-config/config.json', text } } });
         expect(await client.resolveManifest(image.name, '1.0.0')).toMatchObject({ found: true, digest: image.digest });
       }
     });
