@@ -39,6 +39,6 @@ export function readAgentEnv(env: Record<string, string | undefined>): AgentEnv 
     webhookSecret: env['FERRY_WEBHOOK_SECRET'] || undefined,
     podName: env['POD_NAME'],
     podNamespace: env['POD_NAMESPACE'],
-    reporter: { statusToken: env['FERRY_STATUS_TOKEN'], cluster: env['FERRY_CLUSTER'], statusApiUrl: env['FERRY_STATUS_API_URL'] },
+    reporter: { statusToken: env['FERRY_STATUS_TOKEN'], cluster: env['FERRY_CLUSTER'], statusApiUrl: env['FERRY_STATUS_API_URL'], forge: env['FERRY_FORGE'] },
   };
 }

@@ -36,6 +36,24 @@ describe('commit status flags', () => {
     expect(() => parseReporterConfig(values, env)).toThrow(message);
   });
 
+  it('--forge gitea (or $FERRY_FORGE) selects Gitea and needs its base URL', () => {
+    expect(parseAgentArgs([...base, '--cluster', 'prod', '--forge', 'gitea', '--status-api-url', 'https://gitea.example.com'], { FERRY_STATUS_TOKEN: 't0k' }).reporter)
+      .toEqual({ cluster: 'prod', forge: 'gitea', apiUrl: 'https://gitea.example.com', token: { value: 't0k' } });
+    expect(parseRunArgs(['--kubeconfig', '/k'], { FERRY_STATUS_TOKEN: 't0k', FERRY_CLUSTER: 'c', FERRY_FORGE: 'gitea', FERRY_STATUS_API_URL: 'http://gitea:3000' }, () => {}).reporter)
+      .toEqual({ cluster: 'c', forge: 'gitea', apiUrl: 'http://gitea:3000', token: { value: 't0k' } });
+    // github is the default, spelt out or not.
+    expect(parseReporterConfig({ cluster: 'a', forge: 'github' }, { statusToken: 't' })).toEqual({ cluster: 'a', apiUrl: 'https://api.github.com', token: { value: 't' } });
+  });
+
+  it.each([
+    [{ cluster: 'a', forge: 'gitea' }, { statusToken: 't' }, /--forge gitea needs --status-api-url/],
+    [{ cluster: 'a', forge: 'gitlab' }, { statusToken: 't' }, /--forge must be github or gitea, not "gitlab"/],
+    [{ cluster: 'a' }, { statusToken: 't', forge: 'bitbucket' }, /--forge must be github or gitea/],
+    [{ forge: 'gitea' }, {}, /need a status token/],
+  ])('refuses %o %o', (values, env, message) => {
+    expect(() => parseReporterConfig(values, env)).toThrow(message);
+  });
+
   it('reads the token file and reports an unreadable one by path', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'ferry-reporter-'));
     try {

@@ -1,11 +1,12 @@
 import { readFile } from 'node:fs/promises';
-import { CommitStatusReporter, createGitHubStatusPort, type SyncReporter } from '@ferry/agent';
+import { CommitStatusReporter, createGiteaStatusPort, createGitHubStatusPort, type SyncReporter } from '@ferry/agent';
 import { checkClusterName } from '@ferry/manifest-model';
 import { FerryError } from '@ferry/manifest-model';
 
 /** Flags of commit status reporting, merged into the agent's parseArgs options. */
 export const REPORTER_OPTIONS = {
   cluster: { type: 'string' },
+  forge: { type: 'string' },
   'status-api-url': { type: 'string' },
   'status-token-file': { type: 'string' },
   'status-target-url': { type: 'string' },
@@ -14,13 +15,17 @@ export const REPORTER_OPTIONS = {
 export const REPORTER_USAGE = `Commit statuses (optional: CI's \`ferry promote --wait-live\` and \`ferry status\` read them):
   --cluster NAME          this cluster's name in the status context ferry/NAME/NAMESPACE/SYNC ($FERRY_CLUSTER)
   --status-token-file F   file holding a token with "Commit statuses: write" only ($FERRY_STATUS_TOKEN)
-  --status-api-url URL    GitHub API (default https://api.github.com; Enterprise: https://HOST/api/v3)
+  --forge github|gitea    where statuses go: GitHub (default) or Gitea/Forgejo ($FERRY_FORGE)
+  --status-api-url URL    GitHub API (default https://api.github.com; Enterprise: https://HOST/api/v3);
+                          with --forge gitea: Gitea's base URL, required (https://gitea.example.com)
   --status-target-url URL link shown with each status (a dashboard)
 `;
 
 export interface ReporterConfig {
   cluster: string;
   apiUrl: string;
+  /** Absent: GitHub. */
+  forge?: 'gitea';
   token: { value: string } | { file: string };
   targetUrl?: string;
 }
@@ -32,6 +37,7 @@ export interface ReporterEnv {
   statusToken?: string | undefined;
   cluster?: string | undefined;
   statusApiUrl?: string | undefined;
+  forge?: string | undefined;
 }
 
 /**
@@ -42,19 +48,24 @@ export function parseReporterConfig(values: Values, env: ReporterEnv): ReporterC
   const tokenFile = values['status-token-file'];
   const tokenEnv = env.statusToken;
   const cluster = values.cluster ?? env.cluster;
+  const forge = values.forge ?? env.forge ?? 'github';
+  if (forge !== 'github' && forge !== 'gitea') throw usage(`--forge must be github or gitea, not "${forge}"`);
   if (!tokenFile && !tokenEnv) {
-    if (values['status-api-url'] || values['status-target-url']) throw usage('--status-api-url and --status-target-url need a status token (--status-token-file or $FERRY_STATUS_TOKEN)');
+    if (values['status-api-url'] || values['status-target-url'] || values.forge) throw usage('--forge, --status-api-url and --status-target-url need a status token (--status-token-file or $FERRY_STATUS_TOKEN)');
     return undefined;
   }
   if (!cluster) throw usage('commit statuses need --cluster NAME (or $FERRY_CLUSTER): it names this cluster in the status context');
   const problem = checkClusterName(cluster);
   if (problem) throw usage(problem);
-  const apiUrl = values['status-api-url'] ?? env.statusApiUrl ?? 'https://api.github.com';
+  const givenApiUrl = values['status-api-url'] ?? env.statusApiUrl;
+  if (forge === 'gitea' && !givenApiUrl) throw usage('--forge gitea needs --status-api-url (or $FERRY_STATUS_API_URL): Gitea\'s base URL, such as https://gitea.example.com');
+  const apiUrl = givenApiUrl ?? 'https://api.github.com';
   for (const [flag, url] of [['--status-api-url', apiUrl], ['--status-target-url', values['status-target-url']]] as const) {
     if (url !== undefined && !/^https?:\/\/[^\s]+$/.test(url)) throw usage(`${flag} must be an http(s) URL, not "${url}"`);
   }
   return {
     cluster, apiUrl,
+    ...(forge === 'gitea' ? { forge } : {}),
     token: tokenFile ? { file: tokenFile } : { value: tokenEnv! },
     ...(values['status-target-url'] ? { targetUrl: values['status-target-url'] } : {}),
   };
@@ -68,7 +79,7 @@ export async function buildReporter(config: ReporterConfig, log: (line: string) 
   })).trim();
   if (!token) throw new FerryError('usage', 'the status token is empty');
   return new CommitStatusReporter({
-    port: createGitHubStatusPort({ apiUrl: config.apiUrl, token }),
+    port: config.forge === 'gitea' ? createGiteaStatusPort({ apiUrl: config.apiUrl, token }) : createGitHubStatusPort({ apiUrl: config.apiUrl, token }),
     cluster: config.cluster,
     targetUrl: config.targetUrl,
     onError: (error, status) => log(`ferry-agent: commit status ${status.context} not posted: ${error.describe()}`),

@@ -33,6 +33,8 @@ export { CommitStatusReporter } from './reporting/commit-status-reporter.js';
 export type { CommitStatusReporterOptions } from './reporting/commit-status-reporter.js';
 export { createGitHubStatusPort } from './reporting/github-status-port.js';
 export type { GitHubStatusPortOptions } from './reporting/github-status-port.js';
+export { createGiteaStatusPort } from './reporting/gitea-status-port.js';
+export type { GiteaStatusPortOptions } from './reporting/gitea-status-port.js';
 export type { SyncReporter } from './ports.js';
 
 // The daemon (`ferry-agent run`).

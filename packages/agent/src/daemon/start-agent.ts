@@ -8,9 +8,10 @@ import { KubeClient, type KubeClientOptions } from '../adapters/kube-client.js';
 import { renderSource } from '../adapters/renderers/render-source.js';
 import { createJsonLogger, type LogLevel } from '../observability/logger.js';
 import { AgentMetrics } from '../observability/metrics.js';
-import { serveHttp, type HttpEndpoint } from '../observability/serve-http.js';
+import { serveHttp, type HttpEndpoint, type Route } from '../observability/serve-http.js';
 import { timeGitSource } from '../observability/timed-git-source.js';
 import type { KubeApi, KubeWatchApi, RenderTools, SyncReport, SyncReporter } from '../ports.js';
+import { handleGiteaWebhook } from '../webhook/gitea-webhook.js';
 import { handleGitHubWebhook, ReplayGuard } from '../webhook/github-webhook.js';
 import { SharedReplayGuard } from '../webhook/shared-replay-guard.js';
 import { createCommitVerifier } from '../signatures/commit-verifier.js';
@@ -35,7 +36,7 @@ export interface AgentConfig {
   schedule?: ScheduleSettings;
   /** Probes (/healthz, /readyz) and /metrics. */
   metricsAddress?: { host: string; port: number };
-  /** GitHub webhooks at /hook/github; needs `webhookSecret`. */
+  /** GitHub webhooks at /hook/github and Gitea/Forgejo webhooks at /hook/gitea; needs `webhookSecret`. */
   webhookAddress?: { host: string; port: number };
   webhookSecret?: string;
   leaderElection?: Omit<LeaderElectionOptions, 'identity'>;
@@ -117,20 +118,23 @@ export async function startAgent(config: AgentConfig, overrides: AgentOverrides 
           onFallback: (error) => log.warn('webhook replay record not written or swept; this replica\'s memory answered', { error: error instanceof Error ? error.message : String(error) }),
         })
         : new ReplayGuard();
-      const secret = config.webhookSecret;
+      const deps = {
+        secret: config.webhookSecret, replay,
+        findSyncs: (matches: Parameters<typeof daemon.findSyncs>[0]) => daemon.findSyncs(matches),
+        requestReconcile: (sync: { namespace: string; name: string }, token: string) => daemon.requestReconcile(sync, token),
+      };
+      // Both forges at once (one secret, one replay guard): /hook/github and /hook/gitea.
+      const route = (forge: 'github' | 'gitea', handle: typeof handleGitHubWebhook): Route => async (req, body) => {
+        if (req.method !== 'POST') return { status: 405, body: 'POST only\n' };
+        const result = await handle(req.headers, body, deps);
+        metrics.webhooks.inc({ result: result.outcome });
+        const level = result.outcome === 'accepted' || result.outcome === 'ignored' ? 'info' : 'warn';
+        log.log(level, `webhook ${result.outcome}`, { forge, status: result.status, delivery: req.headers[`x-${forge}-delivery`] ?? null, answer: result.body.trim() });
+        return result;
+      };
       const server = await serveHttp(config.webhookAddress, {
-        '/hook/github': async (req, body) => {
-          if (req.method !== 'POST') return { status: 405, body: 'POST only\n' };
-          const result = await handleGitHubWebhook(req.headers, body, {
-            secret, replay,
-            findSyncs: (matches) => daemon.findSyncs(matches),
-            requestReconcile: (sync, token) => daemon.requestReconcile(sync, token),
-          });
-          metrics.webhooks.inc({ result: result.outcome });
-          const level = result.outcome === 'accepted' || result.outcome === 'ignored' ? 'info' : 'warn';
-          log.log(level, `webhook ${result.outcome}`, { status: result.status, delivery: req.headers['x-github-delivery'] ?? null, answer: result.body.trim() });
-          return result;
-        },
+        '/hook/github': route('github', handleGitHubWebhook),
+        '/hook/gitea': route('gitea', handleGiteaWebhook),
       });
       servers.push(server);
       webhookUrl = server.url;
