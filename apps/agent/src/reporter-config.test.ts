@@ -1,4 +1,6 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -52,6 +54,30 @@ describe('commit status flags', () => {
     [{ forge: 'gitea' }, {}, /need a status token/],
   ])('refuses %o %o', (values, env, message) => {
     expect(() => parseReporterConfig(values, env)).toThrow(message);
+  });
+
+  it.each([
+    ['gitea', '/api/v1/repos/acme/config/statuses/', 'token t0k'],
+    ['github', '/repos/acme/config/statuses/', 'Bearer t0k'],
+  ] as const)('--forge %s: the reporter posts to that forge\'s API', async (forge, path, authorization) => {
+    const seen: Array<{ url: string; authorization: string | undefined }> = [];
+    const server = createServer((req, res) => {
+      seen.push({ url: req.url ?? '', authorization: req.headers.authorization });
+      req.resume();
+      res.writeHead(201, { 'content-type': 'application/json' }).end('{}');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const apiUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      const config = parseReporterConfig({ cluster: 'c', forge, 'status-api-url': apiUrl }, { statusToken: 't0k' })!;
+      const reporter = await buildReporter(config, () => {});
+      const sha = 'c'.repeat(40);
+      const target = { identity: { namespace: 'ns', name: 'app' }, spec: { url: 'https://git.example/acme/config.git' }, fromObject: true } as unknown as Parameters<typeof reporter.applying>[0];
+      await reporter.applying(target, sha);
+      expect(seen).toEqual([{ url: `${path}${sha}`, authorization }]);
+    } finally {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
   });
 
   it('reads the token file and reports an unreadable one by path', async () => {
