@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ownerSelector, isOwnedBy, withOwnerLabels } from '../sync/labels.js';
-import { canonicalRepoUrl, checkInventoryOwner, describeSource, inventorySource, sourceId, UnrecordedSourceId, type InventoryOwnerCheck } from './inventory.js';
+import { canonicalRepoUrl, checkInventoryOwner, decodeAppliedRecords, describeSource, encodeAppliedRecords, encodeInventory, inventorySource, sourceId, UnrecordedSourceId, type InventoryOwnerCheck } from './inventory.js';
+import { formatObjectKey } from './kube-object.js';
 
 describe('canonicalRepoUrl', () => {
   it.each([
@@ -87,5 +88,35 @@ describe('owner labels: a Sync object and a flag-mode run of the same name are d
   it('a source cannot dress its objects up as another kind of owner', () => {
     expect(withOwnerLabels({ 'ferry.dev/owner-kind': 'flags' }, sync)).not.toHaveProperty(['ferry.dev/owner-kind']);
     expect(withOwnerLabels({ 'ferry.dev/owner-kind': 'other', 'ferry.dev/sync-name': 'x' }, flags)).toMatchObject({ 'ferry.dev/owner-kind': 'flags', 'ferry.dev/sync-name': 'cli' });
+  });
+});
+
+describe('applied records (data.applied)', () => {
+  const a = { apiVersion: 'v1', kind: 'ConfigMap', namespace: 'ns', name: 'a' };
+  const b = { apiVersion: 'apps/v1', kind: 'Deployment', namespace: 'ns', name: 'b' };
+  const c = { apiVersion: 'v1', kind: 'Namespace', namespace: '', name: 'c' };
+  const records = new Map([[formatObjectKey(a), { resourceVersion: '12', hash: 'h-a' }], [formatObjectKey(c), { resourceVersion: '7', hash: 'h-c' }]]);
+
+  it('round-trips beside the inventory, one line per inventory line in its order', () => {
+    const text = encodeAppliedRecords([a, b, c], records);
+    expect(text.split('\n')).toHaveLength(4);
+    expect(text.split('\n').slice(1)).toEqual(['-', '12 h-a', '7 h-c']);
+    expect(decodeAppliedRecords(encodeInventory([c, b, a]), text)).toEqual(records);
+  });
+
+  it('is ignored when missing (an older inventory) or written for another inventory text', () => {
+    expect(decodeAppliedRecords(encodeInventory([a, b, c]), undefined).size).toBe(0);
+    const text = encodeAppliedRecords([a, b, c], records);
+    // Same line count, other objects: the header digest no longer matches.
+    const other = { ...a, name: 'z' };
+    expect(decodeAppliedRecords(encodeInventory([other, b, c]), text).size).toBe(0);
+    expect(decodeAppliedRecords(encodeInventory([a, b]), text).size).toBe(0);
+  });
+
+  it('writes nothing without records, or when they would not fit in a ConfigMap', () => {
+    expect(encodeAppliedRecords([a, b], new Map())).toBe('');
+    const many = Array.from({ length: 12_000 }, (_, i) => ({ ...a, name: `object-with-a-long-name-${i}` }));
+    const all = new Map(many.map((r) => [formatObjectKey(r), { resourceVersion: '123456789', hash: 'x'.repeat(22) }]));
+    expect(encodeAppliedRecords(many, all)).toBe('');
   });
 });

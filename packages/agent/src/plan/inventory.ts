@@ -27,6 +27,64 @@ export function decodeInventory(text: string): ObjectRef[] {
   return refs;
 }
 
+/**
+ * What the agent remembers of an object it applied: the object's resourceVersion right after the
+ * apply (or when a dry-run found it unchanged) and a hash of what it applied. While both still hold
+ * on the next reconcile (the LIST shows that resourceVersion, the revision renders the same hash),
+ * the object is unchanged without a dry-run: any write by anyone moves the resourceVersion.
+ */
+export interface AppliedRecord {
+  resourceVersion: string;
+  hash: string;
+}
+
+/** Beyond this many characters (inventory + records) records are left out: a ConfigMap holds 1 MiB. */
+const RecordsBudget = 800_000;
+
+function digestText(text: string): string {
+  return createHash('sha256').update(text).digest('hex').slice(0, 16);
+}
+
+/**
+ * The records, stored beside the inventory (`data.applied`, which older agents ignore): a header
+ * `v1 <digest of the inventory text>`, then one line per inventory line in the same order,
+ * `resourceVersion hash` or `-`. '' when there is nothing to record or it would not fit.
+ */
+export function encodeAppliedRecords(refs: readonly ObjectRef[], records: ReadonlyMap<string, AppliedRecord> | undefined): string {
+  if (!records?.size) return '';
+  const inventory = encodeInventory(refs);
+  const lines = sortedRefs(refs).map((ref) => {
+    const record = records.get(formatObjectKey(ref));
+    return record && /^\S+$/.test(record.resourceVersion) && /^\S+$/.test(record.hash) ? `${record.resourceVersion} ${record.hash}` : '-';
+  });
+  if (lines.every((line) => line === '-')) return '';
+  const text = [`v1 ${digestText(inventory)}`, ...lines].join('\n');
+  return inventory.length + text.length > RecordsBudget ? '' : text;
+}
+
+/**
+ * The records of `data.applied`, keyed like formatObjectKey. Empty (every object is then dry-run,
+ * as before records existed) when there are none, or they do not belong to this inventory text.
+ */
+export function decodeAppliedRecords(inventoryText: string, recordsText: string | undefined): Map<string, AppliedRecord> {
+  const records = new Map<string, AppliedRecord>();
+  if (!recordsText) return records;
+  const [header, ...lines] = recordsText.split('\n');
+  const refs = decodeInventory(inventoryText);
+  if (header !== `v1 ${digestText(encodeInventory(refs))}` || lines.length !== uniqueRefs(refs).length) return records;
+  sortedRefs(refs).forEach((ref, index) => {
+    const parts = (lines[index] ?? '-').split(' ');
+    if (parts.length === 2) records.set(formatObjectKey(ref), { resourceVersion: parts[0] as string, hash: parts[1] as string });
+  });
+  return records;
+}
+
+/** The refs in the order encodeInventory writes them. */
+function sortedRefs(refs: readonly ObjectRef[]): ObjectRef[] {
+  const line = (r: ObjectRef) => `${r.apiVersion} ${r.kind} ${r.namespace || '-'} ${r.name}`;
+  return uniqueRefs(refs).map((ref) => [line(ref), ref] as const).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, ref]) => ref);
+}
+
 /** Later entries win, so a new apiVersion replaces the one remembered. */
 export function uniqueRefs(refs: readonly ObjectRef[]): ObjectRef[] {
   const byKey = new Map<string, ObjectRef>();

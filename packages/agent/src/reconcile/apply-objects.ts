@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { groupByStage } from '../plan/apply-order.js';
 import { assessHealth, type Health } from '../plan/assess-health.js';
 import { canonicalJson, differsFromLive, listChangedPaths, normalizeForCompare } from '../plan/compare-objects.js';
+import type { AppliedRecord } from '../plan/inventory.js';
 import type { KubeObject, ObjectMeta, ObjectRef } from '../plan/kube-object.js';
 import { decideOwnership, ownershipConflictError, withOwnershipMarks, type Ownership } from '../plan/plan-ownership.js';
 import { describeObject, formatObjectKey, groupOf, toObjectRef } from '../plan/kube-object.js';
@@ -34,11 +35,23 @@ export interface ApplyOptions {
    * namespace instead of one GET per object (1,000 objects: 2 requests instead of 1,000).
    */
   ownerSelector?: string;
+  /**
+   * What the last reconcile applied, per object (formatObjectKey). An object whose live
+   * resourceVersion (from the LIST, or the GET an ownership check made anyway) and desired hash
+   * both match its record is unchanged: no dry-run, no read of its own.
+   */
+  records?: ReadonlyMap<string, AppliedRecord>;
+  /** Mixed into each object's hash (the Sync's spec hash: a spec change re-checks every object). */
+  recordSalt?: string;
+  /** Receives a record per object found unchanged or written: what the inventory keeps for next time. */
+  onRecord?: (ref: ObjectRef, record: AppliedRecord) => void;
 }
 
 interface Checked {
   item: PreparedObject;
   change?: ObjectChange;
+  /** The hash of item.object (desiredHash): recorded with the resourceVersion once applied or found unchanged. */
+  hash?: string;
   /** Depends on a Namespace or CRD applied earlier in this same revision: validated after it. */
   deferred?: boolean;
 }
@@ -61,11 +74,14 @@ export async function applyObjects(kube: KubeApi, objects: readonly PreparedObje
     const deferred = stage.filter((c) => c.deferred);
     const rechecked = deferred.length ? await checkAll(kube, deferred.map((c) => c.item), options, () => false) : [];
     const ready = [...stage.filter((c) => !c.deferred), ...rechecked];
-    const results = await mapLimit(ready, options.concurrency, async ({ item, change }) => {
+    const results = await mapLimit(ready, options.concurrency, async ({ item, change, hash }) => {
       if (!change || change.action === 'unchanged') return change ?? { ref: item.ref, action: 'unchanged' as const };
       if (change.action === 'recreate') await recreate(kube, item, options.waitTimeoutMs ?? 60_000);
-      const done = { ...change, health: assessHealth(await kube.apply(item.object)) };
+      const applied = await kube.apply(item.object);
+      const done = { ...change, health: assessHealth(applied) };
       options.onApplied?.(done);
+      const resourceVersion = versionOf(applied);
+      if (hash && resourceVersion) options.onRecord?.(item.ref, { resourceVersion, hash });
       return done;
     });
     changes.push(...results);
@@ -95,6 +111,14 @@ async function checkAll(kube: KubeApi, items: readonly PreparedObject[], options
     let ownership: Ownership | undefined = digest ? decideOwnership(digest.meta, options.sync) : inListedGroup ? undefined : decideOwnership((await readLive())?.metadata, options.sync);
     if (ownership?.state === 'conflict') return conflict(prepared, ownership);
     let item = markOwnership(prepared, ownership);
+    // Unchanged since the last apply: the same desired object, and nobody wrote it since (the
+    // resourceVersion moves on any write). Ownership was decided above, from the same LIST or GET.
+    const record = options.records?.get(formatObjectKey(prepared.ref));
+    const liveVersion = digest ? digest.resourceVersion : read && live ? versionOf(live) : undefined;
+    if (record && liveVersion && ownership && record.resourceVersion === liveVersion && record.hash === desiredHash(item.object, options.recordSalt)) {
+      if (!options.dryRun) options.onRecord?.(prepared.ref, record);
+      return { item, change: { ref: item.ref, action: 'unchanged', health: digest ? digest.health : assessHealth(live as KubeObject) } };
+    }
     let dryRun: KubeObject;
     try {
       dryRun = await kube.apply(item.object, { dryRun: true });
@@ -110,16 +134,27 @@ async function checkAll(kube: KubeApi, items: readonly PreparedObject[], options
       if (error instanceof KubeApiError && error.code === 'kube.immutable' && prepared.object.metadata.annotations?.[RecreateAnnotation] === RecreateEnabled) {
         ownership ??= decideOwnership((await readLive())?.metadata, options.sync);
         if (ownership.state === 'conflict') return conflict(prepared, ownership);
-        return { item: markOwnership(prepared, ownership), change: { ref: prepared.ref, action: 'recreate' } };
+        const marked = markOwnership(prepared, ownership);
+        return { item: marked, hash: desiredHash(marked.object, options.recordSalt), change: { ref: prepared.ref, action: 'recreate' } };
       }
       throw error;
     }
-    if (digest && digest.hash === digestOf(dryRun)) return { item, change: { ref: item.ref, action: 'unchanged', health: digest.health } };
+    const hash = desiredHash(item.object, options.recordSalt);
+    const unchanged = (resourceVersion: string | undefined) => {
+      if (resourceVersion && !options.dryRun) options.onRecord?.(item.ref, { resourceVersion, hash });
+    };
+    if (digest && digest.hash === digestOf(dryRun)) {
+      unchanged(digest.resourceVersion);
+      return { item, hash, change: { ref: item.ref, action: 'unchanged', health: digest.health } };
+    }
     if (digest || !inListedGroup || options.dryRun || dryRun.metadata.resourceVersion) await readLive();
-    if (!live) return { item, change: { ref: item.ref, action: 'create', health: assessHealth(dryRun) } };
-    if (!differsFromLive(dryRun, live)) return { item, change: { ref: item.ref, action: 'unchanged', health: assessHealth(live) } };
+    if (!live) return { item, hash, change: { ref: item.ref, action: 'create', health: assessHealth(dryRun) } };
+    if (!differsFromLive(dryRun, live)) {
+      unchanged(versionOf(live));
+      return { item, hash, change: { ref: item.ref, action: 'unchanged', health: assessHealth(live) } };
+    }
     const paths = listChangedPaths(normalizeForCompare(live), normalizeForCompare(dryRun));
-    return { item, change: { ref: item.ref, action: 'configure', paths, health: assessHealth(dryRun) } };
+    return { item, hash, change: { ref: item.ref, action: 'configure', paths, health: assessHealth(dryRun) } };
   });
   function conflict(item: PreparedObject, ownership: Extract<Ownership, { state: 'conflict' }>): undefined {
     conflicts.push({ index: items.indexOf(item), ref: item.ref, owner: ownership.owner, ...(item.source ? { source: item.source } : {}) });
@@ -147,8 +182,19 @@ function groupKey(ref: ObjectRef): string {
 /** What is kept of a listed live object: a hash to compare with the dry-run, its health, and who owns it. */
 interface LiveDigest {
   hash: string;
+  resourceVersion?: string | undefined;
   health: Health;
   meta: Pick<ObjectMeta, 'labels' | 'annotations'>;
+}
+
+function versionOf(object: KubeObject): string | undefined {
+  const { resourceVersion } = object.metadata;
+  return typeof resourceVersion === 'string' && resourceVersion !== '' ? resourceVersion : undefined;
+}
+
+/** The hash recorded for an object as this agent applies it (with the spec hash as salt). */
+function desiredHash(object: KubeObject, salt = ''): string {
+  return createHash('sha256').update(salt).update('\n').update(canonicalJson(object)).digest('base64').slice(0, 22);
 }
 
 function digestOf(object: KubeObject): string {
@@ -177,7 +223,7 @@ async function listOwned(kube: KubeApi, items: readonly PreparedObject[], select
     // read again for its diff.
     for (const object of list.value) {
       const { labels, annotations } = object.metadata;
-      objects.set(formatObjectKey(toObjectRef(object)), { hash: digestOf(object), health: assessHealth(object), meta: { ...(labels ? { labels } : {}), ...(annotations ? { annotations } : {}) } });
+      objects.set(formatObjectKey(toObjectRef(object)), { hash: digestOf(object), resourceVersion: versionOf(object), health: assessHealth(object), meta: { ...(labels ? { labels } : {}), ...(annotations ? { annotations } : {}) } });
     }
   });
   return { objects, groups: listedGroups };

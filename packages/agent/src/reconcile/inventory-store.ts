@@ -1,6 +1,6 @@
 import { FerryError } from '@ferry/manifest-model';
 import { KubeApiError, type KubeApi } from '../ports.js';
-import { decodeInventory, encodeInventory, type InventorySource } from '../plan/inventory.js';
+import { decodeAppliedRecords, decodeInventory, encodeAppliedRecords, encodeInventory, type AppliedRecord, type InventorySource } from '../plan/inventory.js';
 import type { KubeObject, ObjectRef } from '../plan/kube-object.js';
 import { OwnerKindLabel, ownerKindOf, type SyncIdentity } from '../sync/labels.js';
 
@@ -13,6 +13,11 @@ export interface SyncState {
   healthy?: boolean;
   /** The source the inventory belongs to; undefined when an older agent wrote it without one. */
   source?: InventorySource;
+  /**
+   * Per object (formatObjectKey): its resourceVersion after the last apply and the hash of what was
+   * applied (`data.applied`); missing in inventories written before records, or too large for them.
+   */
+  records?: ReadonlyMap<string, AppliedRecord>;
   /** Whether the ConfigMap existed when loaded (never written). */
   exists?: boolean;
 }
@@ -91,6 +96,7 @@ export async function loadSyncState(kube: KubeApi, sync: SyncIdentity): Promise<
     exists: live !== undefined,
     ...(source ? { source } : {}),
     inventory: decodeInventory(data.inventory ?? ''),
+    records: decodeAppliedRecords(data.inventory ?? '', data.applied),
     ...(revision ? { lastAppliedRevision: revision } : {}),
     ...(specHash ? { specHash } : {}),
     ...(healthy ? { healthy: healthy === 'true' } : {}),
@@ -101,6 +107,7 @@ export async function loadSyncState(kube: KubeApi, sync: SyncIdentity): Promise<
 export async function saveSyncState(kube: KubeApi, sync: SyncIdentity, state: SyncState, previous: SyncState): Promise<boolean> {
   const encode = (s: SyncState) => ({
     inventory: encodeInventory(s.inventory),
+    applied: encodeAppliedRecords(s.inventory, s.records),
     annotations: {
       [RevisionAnnotation]: s.lastAppliedRevision ?? '',
       [SpecHashAnnotation]: s.specHash ?? '',
@@ -111,13 +118,13 @@ export async function saveSyncState(kube: KubeApi, sync: SyncIdentity, state: Sy
   });
   const next = encode(state);
   if (JSON.stringify(next) === JSON.stringify(encode(previous))) return false;
-  await kube.apply(inventoryObject(sync, next.annotations, next.inventory));
+  await kube.apply(inventoryObject(sync, next.annotations, next.inventory, next.applied));
   return true;
 }
 
-function inventoryObject(sync: SyncIdentity, annotations: Record<string, string>, inventory: string): KubeObject {
+function inventoryObject(sync: SyncIdentity, annotations: Record<string, string>, inventory: string, applied = ''): KubeObject {
   const labels = { [InventoryLabel]: sync.name, ...(ownerKindOf(sync) === 'flags' ? { [OwnerKindLabel]: 'flags' } : {}) };
-  return { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: inventoryName(sync), namespace: sync.namespace, labels, annotations }, data: { inventory } };
+  return { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: inventoryName(sync), namespace: sync.namespace, labels, annotations }, data: { inventory, ...(applied ? { applied } : {}) } };
 }
 
 /**

@@ -1,4 +1,4 @@
-import type { InventorySource } from '../plan/inventory.js';
+import type { AppliedRecord, InventorySource } from '../plan/inventory.js';
 import { uniqueRefs } from '../plan/inventory.js';
 import type { ObjectRef } from '../plan/kube-object.js';
 import type { KubeApi } from '../ports.js';
@@ -45,7 +45,7 @@ export class InventoryWriter {
   }
 
   /** The revision's end: what it left in the cluster, the revision and spec, and whether healthy. */
-  async record(result: { inventory: ObjectRef[]; lastAppliedRevision: string; specHash: string; healthy: boolean }): Promise<void> {
+  async record(result: { inventory: ObjectRef[]; lastAppliedRevision: string; specHash: string; healthy: boolean; records?: ReadonlyMap<string, AppliedRecord> }): Promise<void> {
     await this.#write({ source: this.source, ...result });
   }
 

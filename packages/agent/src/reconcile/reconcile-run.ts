@@ -1,5 +1,5 @@
 import { FerryError } from '@ferry/manifest-model';
-import type { InventorySource } from '../plan/inventory.js';
+import type { AppliedRecord, InventorySource } from '../plan/inventory.js';
 import type { ObjectRef, RenderedObject } from '../plan/kube-object.js';
 import type { GitSource, KubeApi, ObjectChange, Renderer, RenderTools, SyncReporter } from '../ports.js';
 import type { ClassifiedError } from './classify-error.js';
@@ -75,6 +75,8 @@ export interface ReconcileRun {
   plan?: RevisionPlan;
   /** apply: objects written so far, recorded in the inventory even when a later write fails. */
   applied: ObjectRef[];
+  /** apply: per object found unchanged or written, its resourceVersion and applied hash (for the inventory). */
+  records: Map<string, AppliedRecord>;
   /** apply: per object, with health as the apply left it. */
   changes?: ObjectChange[];
   /** prune: the inventory after this revision (desired, plus deletes that failed or were blocked). */

@@ -46,7 +46,7 @@ export async function reconcileSync(target: SyncTarget, deps: ReconcileDeps, opt
   const started = Date.now();
   const { spec, identity } = target;
   const run: ReconcileRun = {
-    target, deps, options, applied: [],
+    target, deps, options, applied: [], records: new Map(),
     report: {
       sync: identity, outcome: 'Failed', reason: '', message: '', changes: [], prune: emptyPrune(),
       inventorySize: target.status?.inventorySize ?? 0, status: target.status ?? {}, statusWritten: false, durationMs: 0,

@@ -1,9 +1,12 @@
+import { formatObjectKey } from '../../plan/kube-object.js';
 import { AnyOwnerSelector } from '../../sync/labels.js';
 import { applyObjects } from '../apply-objects.js';
 import { needs, type ReconcileStep } from '../reconcile-run.js';
 
 /**
- * Server-side apply of the plan, stage by stage, every object dry-run first. The inventory names
+ * Server-side apply of the plan, stage by stage. An object the inventory records as applied with
+ * the same hash at its live resourceVersion is unchanged without a request; every other object is
+ * dry-run first. The inventory names
  * each object before it is written (write-ahead), and every written object after.
  */
 export const applyStep: ReconcileStep = async (run) => {
@@ -11,6 +14,8 @@ export const applyStep: ReconcileStep = async (run) => {
   const inventory = needs(run.inventory, 'the inventory');
   const changes = await applyObjects(deps.kube, needs(run.plan, 'the plan').prepared, {
     concurrency: run.concurrency, dryRun: options.dryRun ?? false, onApplied: (c) => run.applied.push(c.ref), sync: identity, ownerSelector: AnyOwnerSelector,
+    ...(inventory.state.records ? { records: inventory.state.records } : {}), recordSalt: run.specHash,
+    onRecord: (ref, record) => run.records.set(formatObjectKey(ref), record),
     // Write-ahead: a crash (SIGKILL, API server gone) between two writes then leaves no object a
     // later revision could not prune. A failed write-ahead stops the apply before its first write
     // (the state namespace was checked by fetch, so a missing one never gets here).

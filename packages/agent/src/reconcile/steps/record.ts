@@ -8,5 +8,6 @@ export const recordStep: ReconcileStep = async (run) => {
     lastAppliedRevision: needs(run.head, 'the head'),
     specHash: run.specHash,
     healthy: health.healthy && !run.report.prune.failed.length,
+    records: run.records,
   });
 };
