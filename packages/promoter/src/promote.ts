@@ -463,14 +463,14 @@ function summarise(options: PromoteOptions, target: PromotionTarget, plan: Promo
   };
 }
 
-/** `git.retries-exhausted` or `github.retries-exhausted`, after the side that kept failing. */
+/** `git.retries-exhausted`, `github.retries-exhausted` or `gitea.retries-exhausted`, after the side that kept failing. */
 function exhausted(err: unknown, attempts: number): FerryError {
   const side = err instanceof FerryError ? err.code.split('.')[0] : 'git';
   return new FerryError(`${side}.retries-exhausted`, `${(err as Error).message} (after ${attempts} attempts)`, { cause: err, hint: 'the server kept failing; nothing was changed by this run' });
 }
 
 function isTransient(err: unknown): boolean {
-  return err instanceof FerryError && (err.code === 'git.network' || err.code === 'github.transient');
+  return err instanceof FerryError && (err.code === 'git.network' || err.code === 'github.transient' || err.code === 'gitea.transient');
 }
 
 /** Exponential backoff with full jitter in [d/2, d], so colliding writers spread out. */

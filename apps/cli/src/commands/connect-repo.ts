@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { FerryError } from '@ferry/manifest-model';
-import { connectGitHub, type GitHubAuth, type PullRequestHost } from '@ferry/promoter';
+import { connectGitHub, connectGiteaHost, giteaApiBase, type GitHubAuth, type PullRequestHost } from '@ferry/promoter';
 import { UsageError, type CliIo } from '../command.js';
 
 export interface ConnectedRepo extends RepoTarget {
@@ -15,7 +15,8 @@ export interface ConnectedRepo extends RepoTarget {
  * GitHub API; the git credentials fall back to the GitHub token or App installation token.
  * Shared by `promote`, `status` and `rollback`.
  */
-export async function connectRepo(target: RepoTarget, env: CliIo['env'], progress: (m: string) => void, useApi = target.onGitHub): Promise<ConnectedRepo> {
+export async function connectRepo(target: RepoTarget, env: CliIo['env'], progress: (m: string) => void, useApi = target.onGitHub || target.forge === 'gitea'): Promise<ConnectedRepo> {
+  if (target.forge === 'gitea') return connectGitea(target, env, progress, useApi);
   if (useApi && !target.named) throw needsGitHubRepo(target.gitUrl, 'pull requests and commit statuses need the GitHub API');
   const githubAuth = await readGitHubAuth(env);
   let gitAuth = readGitAuth(env);
@@ -32,7 +33,72 @@ export async function connectRepo(target: RepoTarget, env: CliIo['env'], progres
   return { ...target, host, gitAuth, apiToken };
 }
 
+/** Gitea (or Forgejo): a token from FERRY_GITEA_TOKEN; git over HTTP with the same token. */
+async function connectGitea(target: RepoTarget, env: CliIo['env'], progress: (m: string) => void, useApi: boolean): Promise<ConnectedRepo> {
+  const token = env['FERRY_GITEA_TOKEN'];
+  let gitAuth = readGitAuth(env);
+  let host: PullRequestHost | undefined;
+  if (token && useApi) {
+    progress(`connecting to ${target.apiUrl}`);
+    const connection = connectGiteaHost({ owner: target.owner, repo: target.name, token, apiUrl: target.apiUrl });
+    host = connection.host;
+    gitAuth ??= await connection.gitAuth();
+  }
+  return { ...target, host, gitAuth };
+}
+
+export type Forge = 'github' | 'gitea';
+
+/** `--forge github|gitea` (default github). */
+export function parseForge(value: string | undefined, command: string): Forge {
+  if (value === undefined || value === 'github' || value === 'gitea') return value ?? 'github';
+  throw new UsageError(`${command}: --forge must be github or gitea, not "${value}"`, 'Forgejo speaks Gitea\'s API: use --forge gitea');
+}
+
+/**
+ * The repository target of --repo for a forge. GitHub: resolveRepo. Gitea: --repo is the git URL
+ * (https://gitea.example.com/OWNER/NAME.git; the API is at the same place + /api/v1 unless --api-url
+ * says otherwise) or OWNER/NAME with --api-url (Gitea's base URL).
+ */
+export function resolveForgeRepo(input: { repo: string; forge: Forge; apiUrl?: string | undefined; githubApiUrl?: string | undefined; githubRepo?: string | undefined }): RepoTarget {
+  if (input.forge === 'github') {
+    if (input.apiUrl !== undefined && input.githubApiUrl !== undefined) throw new UsageError('--api-url and --github-api-url name the same thing: give one');
+    return resolveRepo(input.repo, input.apiUrl ?? input.githubApiUrl, input.githubRepo);
+  }
+  if (input.githubApiUrl !== undefined || input.githubRepo !== undefined) {
+    throw new UsageError('--github-api-url and --github-repo apply to --forge github', 'with --forge gitea, give --repo as the Gitea git URL (and --api-url when the API lives elsewhere)');
+  }
+  const ownerName = /^([A-Za-z0-9_.-]+)\/([A-Za-z0-9_.-]+)$/.exec(input.repo);
+  if (ownerName) {
+    if (input.apiUrl === undefined) throw new UsageError(`--forge gitea with --repo ${input.repo} needs --api-url (Gitea's base URL)`, 'or give --repo as the git URL, e.g. https://gitea.example.com/acme/config.git');
+    const base = giteaApiBase(checkHttpUrl(input.apiUrl, '--api-url')).replace(/\/api\/v1$/, '');
+    const name = ownerName[2]!.replace(/\.git$/, '');
+    return { owner: ownerName[1]!, name, gitUrl: `${base}/${ownerName[1]}/${name}.git`, apiUrl: `${base}/api/v1`, onGitHub: false, named: true, forge: 'gitea' };
+  }
+  const url = new URL(checkHttpUrl(input.repo, '--repo'));
+  const parts = url.pathname.replace(/\.git$/, '').split('/').filter(Boolean);
+  if (parts.length < 2) throw new UsageError(`--repo ${input.repo} does not end in OWNER/NAME, as Gitea serves repositories`, 'e.g. --repo https://gitea.example.com/acme/config.git');
+  // Gitea under a sub-path (ROOT_URL https://host/git/) serves its API under the same prefix.
+  const prefix = parts.slice(0, -2).map((p) => `/${p}`).join('');
+  const apiUrl = giteaApiBase(input.apiUrl !== undefined ? checkHttpUrl(input.apiUrl, '--api-url') : `${url.origin}${prefix}`);
+  return { owner: parts[parts.length - 2]!, name: parts[parts.length - 1]!, gitUrl: url.toString(), apiUrl, onGitHub: false, named: true, forge: 'gitea' };
+}
+
+function checkHttpUrl(text: string, flag: string): string {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new UsageError(`${flag} "${text}" is not a URL`, 'e.g. https://gitea.example.com');
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new UsageError(`${flag} ${url.protocol}// is not an http(s) URL`);
+  if (url.username || url.password) throw new UsageError(`${flag} must not carry credentials`, 'pass the token in FERRY_GITEA_TOKEN');
+  return text;
+}
+
 export interface RepoTarget {
+  /** Which forge serves pull requests and statuses; GitHub unless --forge gitea. */
+  forge?: Forge | undefined;
   /** The GitHub repository (OWNER/NAME) the API calls name; empty when `named` is false. */
   owner: string;
   name: string;

@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import { explainInvalidOrderPattern, FerryError, isDuration, ORDER_KINDS, parseDuration as parseDurationMs, parseImageReference, type OrderKind, type VersionOrder } from '@ferry/manifest-model';
 import { checkBuildTime, checkBuildUrl, checkGateOverrideReason, checkPromotionName, checkPromotionText, checkSourceCommit, markdownCode, markdownText, createGateEvidenceReader, createGitHubStatusReader, openGitHistory, openGitWorkspace, promote, type PromoteResult, type PullRequestSettings, type WaitLiveResult } from '@ferry/promoter';
 import { ExitCode, UsageError, type CliIo, type Command } from '../command.js';
-import { connectRepo, needsGitHubRepo, resolveRepo, type RepoTarget } from './connect-repo.js';
+import { connectRepo, needsGitHubRepo, parseForge, resolveForgeRepo, type Forge, type RepoTarget } from './connect-repo.js';
 import { openImageRegistry } from './registry-access.js';
 import { parseClusters, runWaitLive, type WaitLiveFlags } from './wait-live-step.js';
 
@@ -25,7 +25,8 @@ const HELP = `Usage: ferry promote --repo OWNER/NAME|GIT-URL --env ENV (--app AP
                      [--auto-merge] [--wait-merged | --wait-live [--clusters A,B]] [--timeout DURATION] [--push pr|direct]
                      [--label L]... [--reviewer USER|ORG/TEAM]... [--merge-method merge|squash|rebase] [--draft]
                      [--source-commit SHA] [--build-url URL] [--override-gate REASON] [--verify-image] [--pin-digest]
-                     [--github-repo OWNER/NAME] [--github-api-url URL] [--dry-run] [--json]
+                     [--forge github|gitea] [--api-url URL] [--github-repo OWNER/NAME] [--github-api-url URL]
+                     [--dry-run] [--json]
 
 Promote an image into the config repo: one commit (or one pull request) per promotion.
 
@@ -67,11 +68,14 @@ Promote an image into the config repo: one commit (or one pull request) per prom
   --github-repo O/N   the GitHub repository (pull requests, statuses) of a git URL --repo, when its path does not
                       end in OWNER/NAME (a one-segment URL, a mirror); with it the GitHub API is used
   --github-api-url U  GitHub Enterprise API, e.g. https://ghe.example.com/api/v3
+  --forge F           github (default) or gitea (Gitea and Forgejo): where pull requests are opened and merged
+  --api-url U         the forge's API: GitHub Enterprise's .../api/v3 (same as --github-api-url), or Gitea's base
+                      URL (default: where --repo is served, + /api/v1)
   --dry-run           print the diff that would be committed; touch nothing remote
   --json              print the result as JSON on stdout
 
 Auth (environment): FERRY_GITHUB_TOKEN or GITHUB_TOKEN; or a GitHub App with FERRY_GITHUB_APP_ID and
-FERRY_GITHUB_APP_PRIVATE_KEY (PEM text or a path to it); for other git servers FERRY_GIT_USERNAME and
+FERRY_GITHUB_APP_PRIVATE_KEY (PEM text or a path to it); Gitea: FERRY_GITEA_TOKEN; for other git servers FERRY_GIT_USERNAME and
 FERRY_GIT_PASSWORD. Image registry (--verify-image): anonymous or the registry's token challenge, with
 FERRY_REGISTRY_USERNAME and FERRY_REGISTRY_PASSWORD, else the auths of DOCKER_CONFIG/config.json or
 ~/.docker/config.json; plain HTTP only for loopback registries. Secrets are never printed.
@@ -93,6 +97,7 @@ const OPTIONS = {
   label: { type: 'string', multiple: true }, reviewer: { type: 'string', multiple: true }, 'merge-method': { type: 'string' }, draft: { type: 'boolean' },
   push: { type: 'string' }, 'source-commit': { type: 'string' }, 'build-url': { type: 'string' },
   'github-api-url': { type: 'string' }, 'github-repo': { type: 'string' }, 'dry-run': { type: 'boolean' }, json: { type: 'boolean' },
+  forge: { type: 'string' }, 'api-url': { type: 'string' },
   'override-gate': { type: 'string' },
   'verify-image': { type: 'boolean' }, 'pin-digest': { type: 'boolean' },
   'build-time': { type: 'string' }, order: { type: 'string' }, 'order-pattern': { type: 'string' },
@@ -143,6 +148,9 @@ interface PromoteFlags {
   sourceCommit?: string | undefined;
   buildUrl?: string | undefined;
   apiUrl?: string | undefined;
+  /** --api-url: the forge's API, whichever forge. */
+  forgeApiUrl?: string | undefined;
+  forge: Forge;
   githubRepo?: string | undefined;
   dryRun: boolean;
   json: boolean;
@@ -185,6 +193,10 @@ export function parsePromoteFlags(args: string[]): PromoteFlags {
   if (pullRequest?.draft && v['auto-merge']) throw new UsageError('promote: --draft cannot be combined with --auto-merge', 'a draft waits for a human to mark it ready; drop one of them');
   if (pullRequest && v.push === 'direct') throw new UsageError('promote: --label, --reviewer, --merge-method and --draft apply to pull requests, not --push direct');
   if (v['override-gate'] !== undefined) checkGateOverrideReason(v['override-gate'], '--override-gate');
+  const forge = parseForge(v.forge, 'promote');
+  if (forge === 'gitea' && (v['wait-live'] || v['override-gate'] !== undefined)) {
+    throw new UsageError('promote: --wait-live and promotesFrom gates read commit statuses from GitHub; with --forge gitea they are not supported yet', 'use --wait-merged');
+  }
   const order = parseOrderFlags(v.order, v['order-pattern'], v.app !== undefined);
   if (v['build-time'] !== undefined) checkBuildTime(v['build-time'], '--build-time');
   let image: PromoteFlags['image'];
@@ -203,7 +215,7 @@ export function parsePromoteFlags(args: string[]): PromoteFlags {
     waitMergedMs: v['wait-merged'] || v['wait-live'] ? parseDuration(v.timeout ?? '30m') : undefined,
     waitLive: v['wait-live'] ? { clusters: parseClusters(v.clusters) } : undefined,
     push: v.push as PromoteFlags['push'], sourceCommit: v['source-commit'], buildUrl: v['build-url'],
-    apiUrl: v['github-api-url'], githubRepo: v['github-repo'], dryRun: v['dry-run'] ?? false, json: v.json ?? false,
+    apiUrl: v['github-api-url'], forgeApiUrl: v['api-url'], forge, githubRepo: v['github-repo'], dryRun: v['dry-run'] ?? false, json: v.json ?? false,
   };
 }
 
@@ -273,7 +285,7 @@ export function parseDuration(text: string): number {
 
 async function runPromote(flags: PromoteFlags, io: CliIo): Promise<PromoteResult & { live?: WaitLiveResult | undefined }> {
   const deadline = Date.now() + (flags.waitMergedMs ?? 0);
-  const target = resolveRepo(flags.repo, flags.apiUrl, flags.githubRepo);
+  const target = resolveForgeRepo({ repo: flags.repo, forge: flags.forge, apiUrl: flags.forgeApiUrl, githubApiUrl: flags.apiUrl, githubRepo: flags.githubRepo });
   // Checked before anything is pushed: the wait itself starts after the commit landed.
   if (flags.waitLive && !target.named) throw needsGitHubRepo(target.gitUrl, '--wait-live reads commit statuses from the GitHub API');
   try {
@@ -286,12 +298,16 @@ async function runPromote(flags: PromoteFlags, io: CliIo): Promise<PromoteResult
 }
 
 async function promoteTo(target: RepoTarget, flags: PromoteFlags, io: CliIo, deadline: number): Promise<PromoteResult & { live?: WaitLiveResult | undefined }> {
-  const wantsPr = flags.push === 'pr' || (flags.push === undefined && target.onGitHub);
+  const onForge = target.onGitHub || target.forge === 'gitea';
+  const wantsPr = flags.push === 'pr' || (flags.push === undefined && onForge);
   const progress = (message: string): void => {
     io.stderr.write(`ferry promote: ${message}\n`);
   };
   // A dry run reads git only; it never needs (or touches) the GitHub API.
-  const { host, gitAuth, apiToken } = await connectRepo(target, io.env, progress, (wantsPr || target.onGitHub) && !flags.dryRun);
+  const { host, gitAuth, apiToken } = await connectRepo(target, io.env, progress, (wantsPr || onForge) && !flags.dryRun);
+  if (wantsPr && !host && !flags.dryRun && target.forge === 'gitea') {
+    throw new FerryError('input.missing-auth', '--push pr needs Gitea credentials', { hint: 'set FERRY_GITEA_TOKEN (a token of a user who can write to the repository), or use --push direct' });
+  }
   if (wantsPr && !host && !flags.dryRun) {
     throw new FerryError('input.missing-auth', '--push pr needs GitHub credentials', { hint: 'set FERRY_GITHUB_TOKEN / GITHUB_TOKEN or FERRY_GITHUB_APP_ID + FERRY_GITHUB_APP_PRIVATE_KEY, or use --push direct' });
   }
@@ -332,7 +348,7 @@ export function exitCodeOfError(err: FerryError): number {
   // A promotion branch that holds someone else's commit: refused like a policy refusal, nothing changed.
   if (err.code.startsWith('refused.')) return PromoteExit.Refused;
   if (err.code.startsWith('target.') || err.code === 'config.not-found') return PromoteExit.NotFound;
-  if (err.code.startsWith('git.') || err.code.startsWith('github.') || err.code.startsWith('registry.')) return PromoteExit.RemoteFailed;
+  if (['git.', 'github.', 'gitea.', 'forge.', 'registry.'].some((prefix) => err.code.startsWith(prefix))) return PromoteExit.RemoteFailed;
   return PromoteExit.BadInput;
 }
 

@@ -2,13 +2,13 @@ import { FerryError } from '@ferry/manifest-model';
 import { checkPromotionText, describeVersion, openGitHistory, openGitWorkspace, releaseHold, rollback, type RollbackResult } from '@ferry/promoter';
 import { ExitCode, UsageError, type Command } from '../command.js';
 import { booleanFlag, parseFlags, stringFlag } from '../parse-flags.js';
-import { connectRepo, needsGitHubRepo, resolveRepo } from './connect-repo.js';
+import { connectRepo, needsGitHubRepo, parseForge, resolveForgeRepo } from './connect-repo.js';
 import { PromoteExit, checkPromotionInputs, exitCodeOfError, parseDuration } from './promote.js';
 import { parseClusters, runWaitLive } from './wait-live-step.js';
 
 const HELP = `Usage: ferry rollback --repo OWNER/NAME|GIT-URL --env ENV --app APP [--to VERSION]
                       [--reason TEXT] [--by NAME] [--push pr|direct] [--auto-merge] [--wait-merged | --wait-live [--clusters A,B]] [--timeout D]
-                      [--github-repo OWNER/NAME] [--github-api-url URL] [--dry-run] [--json]
+                      [--forge github|gitea] [--api-url URL] [--github-repo OWNER/NAME] [--github-api-url URL] [--dry-run] [--json]
 
 Promotes APP in ENV back to an earlier version found in git history (the Ferry-App / Ferry-Env /
 Ferry-Image trailers of earlier promotions), marked as a rollback, and sets a hold on APP in ENV in
@@ -39,7 +39,7 @@ export const rollbackCommand: Command = {
         repo: { type: 'string' }, env: { type: 'string' }, app: { type: 'string' }, to: { type: 'string' }, reason: { type: 'string' }, by: { type: 'string' },
         push: { type: 'string' }, 'auto-merge': { type: 'boolean' }, 'wait-merged': { type: 'boolean' }, timeout: { type: 'string' },
         'wait-live': { type: 'boolean' }, clusters: { type: 'string' },
-        'github-api-url': { type: 'string' }, 'github-repo': { type: 'string' }, 'dry-run': { type: 'boolean' }, json: { type: 'boolean' }, release: { type: 'boolean' },
+        'github-api-url': { type: 'string' }, 'github-repo': { type: 'string' }, forge: { type: 'string' }, 'api-url': { type: 'string' }, 'dry-run': { type: 'boolean' }, json: { type: 'boolean' }, release: { type: 'boolean' },
       });
       json = booleanFlag(flags, 'json');
       if (flags.positionals.length) throw new UsageError(`rollback: unexpected argument ${flags.positionals[0]}`);
@@ -67,7 +67,8 @@ export const rollbackCommand: Command = {
         const extra = ['to', 'reason', 'clusters', 'timeout'].find((n) => stringFlag(flags, n) !== undefined) ?? ['wait-live', 'wait-merged', 'dry-run'].find((n) => booleanFlag(flags, n));
         if (extra) throw new UsageError(`rollback: --release does not take --${extra}`);
       }
-      const repo = await connectRepo(resolveRepo(repoFlag, stringFlag(flags, 'github-api-url'), stringFlag(flags, 'github-repo')), io.env, progress);
+      const repo = await connectRepo(resolveForgeRepo({ repo: repoFlag, forge: parseForge(stringFlag(flags, 'forge'), 'rollback'), apiUrl: stringFlag(flags, 'api-url'), githubApiUrl: stringFlag(flags, 'github-api-url'), githubRepo: stringFlag(flags, 'github-repo') }), io.env, progress);
+      if (waitLive && repo.forge === 'gitea') throw new UsageError('rollback: --wait-live reads commit statuses from GitHub; with --forge gitea it is not supported yet', 'use --wait-merged');
       if (waitLive && !repo.named) throw needsGitHubRepo(repo.gitUrl, '--wait-live reads commit statuses from the GitHub API');
       if (release) {
         const workspace = await openGitWorkspace({ url: repo.gitUrl, auth: repo.gitAuth });
@@ -82,7 +83,8 @@ export const rollbackCommand: Command = {
           await workspace.close();
         }
       }
-      if ((push === 'pr' || (push === undefined && repo.onGitHub)) && !repo.host && !dryRun) {
+      if ((push === 'pr' || (push === undefined && (repo.onGitHub || repo.forge === 'gitea'))) && !repo.host && !dryRun) {
+        if (repo.forge === 'gitea') throw new FerryError('input.missing-auth', 'a rollback pull request needs Gitea credentials', { hint: 'set FERRY_GITEA_TOKEN, or use --push direct' });
         if (!repo.named) throw needsGitHubRepo(repo.gitUrl, 'a rollback pull request needs the GitHub API');
         throw new FerryError('input.missing-auth', 'a rollback pull request needs GitHub credentials', { hint: 'set FERRY_GITHUB_TOKEN / GITHUB_TOKEN, or use --push direct' });
       }

@@ -2,10 +2,10 @@ import { FerryError } from '@ferry/manifest-model';
 import { createGitHubStatusReader, describeVersion, openGitHistory, openGitWorkspace, readEnvironmentStatus, type EnvironmentStatus } from '@ferry/promoter';
 import { ExitCode, UsageError, type Command } from '../command.js';
 import { parseFlags, stringFlag, booleanFlag } from '../parse-flags.js';
-import { connectRepo, resolveRepo } from './connect-repo.js';
+import { connectRepo, parseForge, resolveForgeRepo } from './connect-repo.js';
 import { exitCodeOfError } from './promote.js';
 
-const HELP = `Usage: ferry status --repo OWNER/NAME|GIT-URL --env ENV [--app APP] [--github-repo OWNER/NAME] [--github-api-url URL] [--json]
+const HELP = `Usage: ferry status --repo OWNER/NAME|GIT-URL --env ENV [--app APP] [--forge github|gitea] [--api-url URL] [--github-repo OWNER/NAME] [--github-api-url URL] [--json]
 
 What git holds for each app in an environment (from ferry.yaml and the files it names), the last
 promotion and any hold, and which revision each reporting cluster runs, healthy or not (from the
@@ -16,6 +16,7 @@ commit statuses the agents post: ferry/<cluster>/<namespace>/<sync>).
   --app APP           only this app
   --github-repo O/N   the GitHub repository of a git URL --repo whose path does not end in OWNER/NAME
   --github-api-url U  GitHub Enterprise API, e.g. https://ghe.example.com/api/v3
+  --forge F, --api-url U  as for ferry promote (with --forge gitea only the git side is shown for now)
   --json              print the result as JSON on stdout
 
 Auth as for ferry promote. Without GitHub credentials only the git side is shown.
@@ -29,12 +30,12 @@ export const statusCommand: Command = {
   async run(args, io) {
     const json = args.includes('--json');
     try {
-      const flags = parseFlags('status', args, { repo: { type: 'string' }, env: { type: 'string' }, app: { type: 'string' }, 'github-api-url': { type: 'string' }, 'github-repo': { type: 'string' }, json: { type: 'boolean' } });
+      const flags = parseFlags('status', args, { repo: { type: 'string' }, env: { type: 'string' }, app: { type: 'string' }, 'github-api-url': { type: 'string' }, 'github-repo': { type: 'string' }, forge: { type: 'string' }, 'api-url': { type: 'string' }, json: { type: 'boolean' } });
       if (flags.positionals.length) throw new UsageError(`status: unexpected argument ${flags.positionals[0]}`);
       const repoFlag = stringFlag(flags, 'repo');
       const env = stringFlag(flags, 'env');
       if (!repoFlag || !env) throw new UsageError(`status: --${repoFlag ? 'env' : 'repo'} is required`, 'run "ferry status --help" for usage');
-      const repo = await connectRepo(resolveRepo(repoFlag, stringFlag(flags, 'github-api-url'), stringFlag(flags, 'github-repo')), io.env, () => {});
+      const repo = await connectRepo(resolveForgeRepo({ repo: repoFlag, forge: parseForge(stringFlag(flags, 'forge'), 'status'), apiUrl: stringFlag(flags, 'api-url'), githubApiUrl: stringFlag(flags, 'github-api-url'), githubRepo: stringFlag(flags, 'github-repo') }), io.env, () => {});
       const workspace = await openGitWorkspace({ url: repo.gitUrl, auth: repo.gitAuth });
       const history = await openGitHistory({ url: repo.gitUrl, auth: repo.gitAuth });
       try {

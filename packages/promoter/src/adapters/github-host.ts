@@ -4,7 +4,7 @@ import { throttling } from '@octokit/plugin-throttling';
 import { Octokit } from '@octokit/rest';
 import Bottleneck from 'bottleneck';
 import { FerryError } from '@ferry/manifest-model';
-import type { MergeMethodName, PullRequest, PullRequestHost } from '../core/pull-request-flow.js';
+import { ForgeErrorCode, type MergeMethodName, type PullRequest, type PullRequestHost } from '../core/pull-request-flow.js';
 import { excerptResponse } from '@ferry/git-http';
 
 export type GitHubAuth =
@@ -87,6 +87,13 @@ export async function connectGitHubHost(options: GitHubHostOptions): Promise<Git
     };
   }
 
+  // GraphQL node ids of the PRs this connection has seen (auto-merge names a PR by node id).
+  const nodeIds = new Map<number, string>();
+  const toPullRequest = (p: ApiPull): PullRequest => {
+    nodeIds.set(p.number, p.node_id);
+    return toPullRequestFields(p);
+  };
+
   const host: PullRequestHost = {
     async findOpenPullRequest(head, base) {
       // `head` must be owner:branch; a bare branch name is silently ignored by GitHub.
@@ -126,11 +133,12 @@ export async function connectGitHubHost(options: GitHubHostOptions): Promise<Git
     },
     async enableAutoMerge(pr, method) {
       try {
-        await client.graphql(AUTO_MERGE, { id: pr.nodeId, mergeMethod: method.toUpperCase() });
+        if (!nodeIds.has(pr.number)) await host.getPullRequest(pr.number);
+        await client.graphql(AUTO_MERGE, { id: nodeIds.get(pr.number), mergeMethod: method.toUpperCase() });
         return 'enabled';
       } catch (err) {
         const message = graphqlMessage(err);
-        if (/clean status/i.test(message)) return 'clean-status';
+        if (/clean status/i.test(message)) return 'mergeable-now';
         if (/auto.?merge is not allowed|not enabled for this repository|unstable status|has_auto_merge/i.test(message)) return 'unavailable';
         throw translate(`enable auto-merge on #${pr.number}`, err);
       }
@@ -161,10 +169,10 @@ interface ApiPull {
   body: string | null;
 }
 
-function toPullRequest(p: ApiPull): PullRequest {
+function toPullRequestFields(p: ApiPull): PullRequest {
   const merged = p.merged ?? p.merged_at !== null;
   return {
-    number: p.number, nodeId: p.node_id, url: p.html_url, state: p.state === 'closed' ? 'closed' : 'open',
+    number: p.number, url: p.html_url, state: p.state === 'closed' ? 'closed' : 'open',
     merged, mergeCommitSha: merged ? p.merge_commit_sha : null,
     headRef: p.head.ref, headSha: p.head.sha, baseRef: p.base.ref, title: p.title, body: p.body ?? '',
   };
@@ -186,9 +194,9 @@ export function translate(what: string, err: unknown): FerryError {
   const status = e.status ?? 0;
   // The status line and a short, redacted, one-line excerpt: an error page is never echoed whole.
   const text = `${what}: ${status ? `HTTP ${status}: ` : ''}${excerptResponse(apiMessage)}`;
-  if (status === 422 && /already exists/i.test(apiMessage)) return new FerryError('github.pr-exists', text, { cause: err });
-  if (status === 409) return new FerryError('github.head-moved', text, { cause: err });
-  if (status === 405) return new FerryError('github.not-mergeable', text, { cause: err });
+  if (status === 422 && /already exists/i.test(apiMessage)) return new FerryError(ForgeErrorCode.prExists, text, { cause: err });
+  if (status === 409) return new FerryError(ForgeErrorCode.headMoved, text, { cause: err });
+  if (status === 405) return new FerryError(ForgeErrorCode.notMergeable, text, { cause: err });
   if (status === 429 || status >= 500 || (status === 403 && /rate limit/i.test(apiMessage))) return new FerryError('github.transient', text, { cause: err });
   if (status === 401 || status === 403) return new FerryError('github.auth', text, { cause: err, hint: 'check the token or GitHub App permissions (contents, pull requests: write)' });
   if (status === 404) return new FerryError('github.not-found', text, { cause: err, hint: 'check --repo and that the credentials can see it' });

@@ -2,8 +2,6 @@ import { FerryError } from '@ferry/manifest-model';
 
 export interface PullRequest {
   number: number;
-  /** GraphQL node id, for enablePullRequestAutoMerge. */
-  nodeId: string;
   url: string;
   state: 'open' | 'closed';
   merged: boolean;
@@ -18,10 +16,22 @@ export interface PullRequest {
 export type MergeMethodName = 'merge' | 'squash' | 'rebase';
 
 /**
- * The port to GitHub (or a compatible host). Adapters translate vendor errors to FerryError
- * with these codes: `github.pr-exists` (422 "A pull request already exists"), `github.head-moved`
- * (409 on merge with a sha guard), `github.not-mergeable` (405), `github.failed` (anything else
- * after retries).
+ * Codes every PullRequestHost adapter uses for the answers the flow acts on; other failures keep
+ * the adapter's own codes (`github.*`, `gitea.*`).
+ */
+export const ForgeErrorCode = {
+  /** Creating a PR for a head and base that already have an open one (GitHub 422, Gitea 409). */
+  prExists: 'forge.pr-exists',
+  /** A merge guarded by the head sha found another head (GitHub 409, Gitea 409 "head out of date"). */
+  headMoved: 'forge.head-moved',
+  /** The forge refuses to merge now: checks, reviews, draft, conflicts (GitHub 405, Gitea 405/409). */
+  notMergeable: 'forge.not-mergeable',
+} as const;
+
+/**
+ * The port to a forge: GitHub (adapters/github-host.ts) or Gitea/Forgejo (adapters/gitea-host.ts).
+ * Adapters translate vendor errors to FerryError, with the ForgeErrorCode codes for the answers
+ * the flow acts on.
  */
 export interface PullRequestHost {
   findOpenPullRequest(head: string, base: string): Promise<PullRequest | null>;
@@ -35,8 +45,11 @@ export interface PullRequestHost {
   closePullRequest(number: number): Promise<PullRequest>;
   addLabels(number: number, labels: string[]): Promise<void>;
   requestReviewers(number: number, reviewers: { users: string[]; teams: string[] }): Promise<void>;
-  /** `clean-status`: GitHub refuses because the PR is already mergeable; `unavailable`: auto-merge is off for the repo. */
-  enableAutoMerge(pr: PullRequest, method: MergeMethodName): Promise<'enabled' | 'clean-status' | 'unavailable'>;
+  /**
+   * Merge once the checks pass. `mergeable-now`: the forge refuses because the PR can merge already
+   * (GitHub's "clean status"); `unavailable`: auto-merge is off for the repo or this PR.
+   */
+  enableAutoMerge(pr: PullRequest, method: MergeMethodName): Promise<'enabled' | 'mergeable-now' | 'unavailable'>;
   mergePullRequest(number: number, input: { sha: string; method: MergeMethodName }): Promise<{ sha: string }>;
   getPullRequest(number: number): Promise<PullRequest>;
 }
@@ -61,7 +74,7 @@ export interface OpenPullRequestResult {
 }
 
 /**
- * Create or update the promotion PR of a branch. Two concurrent creators race on GitHub's 422
+ * Create or update the promotion PR of a branch. Two concurrent creators race on the forge's
  * "already exists": the loser finds the winner's PR and updates it, so there is never a duplicate.
  */
 export async function openOrUpdatePullRequest(host: PullRequestHost, input: OpenPullRequestInput): Promise<OpenPullRequestResult> {
@@ -72,7 +85,7 @@ export async function openOrUpdatePullRequest(host: PullRequestHost, input: Open
       existing = await host.createPullRequest({ head: input.head, base: input.base, title: input.title, body: input.body, ...(input.draft ? { draft: true } : {}) });
       action = 'created';
     } catch (err) {
-      if (!(err instanceof FerryError && err.code === 'github.pr-exists')) throw err;
+      if (!(err instanceof FerryError && err.code === ForgeErrorCode.prExists)) throw err;
       existing = await host.findOpenPullRequest(input.head, input.base);
       if (!existing) throw err;
     }
@@ -100,9 +113,9 @@ export type MergeRequestResult =
   | { mode: 'not-mergeable'; message: string };
 
 /**
- * GraphQL auto-merge first; when GitHub answers "clean status" (already mergeable) or auto-merge
- * is off for the repo, merge over REST with the head sha guard, so a PR whose head moved since
- * we looked is never merged blind.
+ * Auto-merge first; when the forge answers that the PR can merge already or auto-merge is off for
+ * the repo, merge with the head sha guard, so a PR whose head moved since we looked is never
+ * merged blind.
  */
 export async function requestMerge(host: PullRequestHost, pr: PullRequest, method: MergeMethodName, autoMerge: boolean): Promise<MergeRequestResult> {
   if (autoMerge) {
@@ -113,8 +126,8 @@ export async function requestMerge(host: PullRequestHost, pr: PullRequest, metho
     const { sha } = await host.mergePullRequest(pr.number, { sha: pr.headSha, method });
     return { mode: 'merged', sha };
   } catch (err) {
-    if (err instanceof FerryError && err.code === 'github.head-moved') return { mode: 'head-moved' };
-    if (err instanceof FerryError && err.code === 'github.not-mergeable') return { mode: 'not-mergeable', message: err.message };
+    if (err instanceof FerryError && err.code === ForgeErrorCode.headMoved) return { mode: 'head-moved' };
+    if (err instanceof FerryError && err.code === ForgeErrorCode.notMergeable) return { mode: 'not-mergeable', message: err.message };
     throw err;
   }
 }
