@@ -32,6 +32,8 @@ export type { WaitLiveOptions, WaitLiveOutcome, WaitLiveResult } from './live/wa
 export { evaluateCluster, clustersIn } from './live/cluster-status.js';
 export type { ClusterLive, ClusterState, CommitStatusReader, ReportedStatus } from './live/cluster-status.js';
 export { createGitHubStatusReader } from './live/github-status-reader.js';
+export { createGiteaStatusReader } from './live/gitea-status-reader.js';
+export type { GiteaStatusReaderOptions } from './live/gitea-status-reader.js';
 export { createGateEvidenceReader } from './live/read-gate-evidence.js';
 export type { GateEvidenceReaderOptions } from './live/read-gate-evidence.js';
 export { checkGate, carriesVersion } from './core/check-gate.js';

@@ -1,13 +1,21 @@
 import { readFile } from 'node:fs/promises';
 import { FerryError } from '@ferry/manifest-model';
-import { connectGitHub, connectGiteaHost, giteaApiBase, type GitHubAuth, type PullRequestHost } from '@ferry/promoter';
+import { connectGitHub, connectGiteaHost, createGiteaStatusReader, createGitHubStatusReader, giteaApiBase, type CommitStatusReader, type GitHubAuth, type PullRequestHost } from '@ferry/promoter';
 import { UsageError, type CliIo } from '../command.js';
 
 export interface ConnectedRepo extends RepoTarget {
   host?: PullRequestHost | undefined;
   gitAuth?: { username: string; password: string } | undefined;
-  /** A token for the GitHub REST API (PAT or installation token), when on GitHub. */
+  /** A token for the forge's API (GitHub: PAT or installation token; Gitea: FERRY_GITEA_TOKEN). */
   apiToken?: string | undefined;
+}
+
+/** Where the agents' commit statuses are read (`--wait-live`, gates, `ferry status`); none without a token. */
+export function statusReaderFor(repo: RepoTarget & { apiToken?: string | undefined }, token = repo.apiToken): CommitStatusReader | undefined {
+  if (!token) return undefined;
+  return repo.forge === 'gitea'
+    ? createGiteaStatusReader({ owner: repo.owner, repo: repo.name, apiUrl: repo.apiUrl, token })
+    : createGitHubStatusReader({ owner: repo.owner, repo: repo.name, apiUrl: repo.apiUrl, token });
 }
 
 /**
@@ -44,7 +52,7 @@ async function connectGitea(target: RepoTarget, env: CliIo['env'], progress: (m:
     host = connection.host;
     gitAuth ??= await connection.gitAuth();
   }
-  return { ...target, host, gitAuth };
+  return { ...target, host, gitAuth, apiToken: token || undefined };
 }
 
 export type Forge = 'github' | 'gitea';

@@ -4,6 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startGitea, type TestGitea } from '@ferry/testenv';
 import { openGitWorkspace } from '@ferry/promoter';
+import { formatStatusContext } from '@ferry/manifest-model';
 import { main } from '../main.js';
 import { resolveForgeRepo } from './connect-repo.js';
 
@@ -73,6 +74,34 @@ describe('ferry promote --forge gitea', () => {
     expect(out).not.toContain(gitea.admin.token);
   }, 120_000);
 
+  it('--wait-live reads the statuses agents post to Gitea; ferry status shows the cluster', async () => {
+    const repo = await gitea.createRepo(`cli${n++}`, { files: SEED });
+    const seeded = (await gitea.api<{ commit: { id: string } }>('GET', `/repos/${repo.fullName}/branches/main`)).commit.id;
+    const context = formatStatusContext('dev-1', { namespace: 'apps', name: 'web' });
+    // Play the agent: once main moves (the merge), report the new commit applied and healthy.
+    const agent = (async () => {
+      const deadline = Date.now() + 60_000;
+      for (;;) {
+        const head = (await gitea.api<{ commit: { id: string } }>('GET', `/repos/${repo.fullName}/branches/main`)).commit.id;
+        if (head !== seeded) {
+          await gitea.api('POST', `/repos/${repo.fullName}/statuses/${head}`, { state: 'success', context, description: 'applied and healthy' });
+          return head;
+        }
+        if (Date.now() > deadline) throw new Error('main never moved');
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    })();
+    const run = await ferry(['--forge', 'gitea', '--repo', repo.cloneUrl, '--env', 'dev', '--app', 'web', '--image', 'ghcr.io/acme/web:2.0.0', '--auto-merge', '--wait-live', '--clusters', 'dev-1', '--timeout', '60s', '--json']);
+    const reported = await agent;
+    expect(run.code, run.stderr).toBe(0);
+    const result = JSON.parse(run.stdout);
+    expect(result).toMatchObject({ outcome: 'promoted', mergeSha: reported, live: { outcome: 'live' } });
+
+    let out = '';
+    expect(await main(['status', '--forge', 'gitea', '--repo', repo.cloneUrl, '--env', 'dev', '--json'], { stdout: { write: (c: string) => (out += c) }, stderr: { write: () => true }, cwd: '/', env: { FERRY_GITEA_TOKEN: gitea.admin.token } })).toBe(0);
+    expect(out).toContain('dev-1');
+  }, 120_000);
+
   it('OWNER/NAME with --api-url works like the git URL', async () => {
     const repo = await gitea.createRepo(`cli${n++}`, { files: SEED });
     const run = await ferry(['--forge', 'gitea', '--repo', repo.fullName, '--api-url', gitea.url, '--env', 'dev', '--app', 'web', '--image', 'ghcr.io/acme/web:1.3.0', '--json']);
@@ -97,7 +126,6 @@ describe('ferry promote --forge gitea', () => {
     expect((await ferry(['--forge', 'gitlab', '--repo', 'a/b', '--env', 'dev', '--app', 'web', '--image', 'x:1'])).code).toBe(2);
     expect((await ferry(['--forge', 'gitea', '--repo', 'a/b', '--env', 'dev', '--app', 'web', '--image', 'x:1'])).stderr).toContain('--api-url');
     expect((await ferry(['--forge', 'gitea', '--repo', 'http://h/a/b.git', '--github-repo', 'a/b', '--env', 'dev', '--app', 'web', '--image', 'x:1'])).code).toBe(2);
-    expect((await ferry(['--forge', 'gitea', '--repo', 'http://h/a/b.git', '--wait-live', '--env', 'dev', '--app', 'web', '--image', 'x:1'])).code).toBe(2);
   });
 
   it('derives the API from the git URL, also under a sub-path', () => {

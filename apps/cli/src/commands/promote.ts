@@ -1,9 +1,9 @@
 import { appendFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { explainInvalidOrderPattern, FerryError, isDuration, ORDER_KINDS, parseDuration as parseDurationMs, parseImageReference, type OrderKind, type VersionOrder } from '@ferry/manifest-model';
-import { checkBuildTime, checkBuildUrl, checkGateOverrideReason, checkPromotionName, checkPromotionText, checkSourceCommit, markdownCode, markdownText, createGateEvidenceReader, createGitHubStatusReader, openGitHistory, openGitWorkspace, promote, type PromoteResult, type PullRequestSettings, type WaitLiveResult } from '@ferry/promoter';
+import { checkBuildTime, checkBuildUrl, checkGateOverrideReason, checkPromotionName, checkPromotionText, checkSourceCommit, markdownCode, markdownText, createGateEvidenceReader, openGitHistory, openGitWorkspace, promote, type PromoteResult, type PullRequestSettings, type WaitLiveResult } from '@ferry/promoter';
 import { ExitCode, UsageError, type CliIo, type Command } from '../command.js';
-import { connectRepo, needsGitHubRepo, parseForge, resolveForgeRepo, type Forge, type RepoTarget } from './connect-repo.js';
+import { connectRepo, needsGitHubRepo, parseForge, resolveForgeRepo, statusReaderFor, type Forge, type RepoTarget } from './connect-repo.js';
 import { openImageRegistry } from './registry-access.js';
 import { parseClusters, runWaitLive, type WaitLiveFlags } from './wait-live-step.js';
 
@@ -194,9 +194,6 @@ export function parsePromoteFlags(args: string[]): PromoteFlags {
   if (pullRequest && v.push === 'direct') throw new UsageError('promote: --label, --reviewer, --merge-method and --draft apply to pull requests, not --push direct');
   if (v['override-gate'] !== undefined) checkGateOverrideReason(v['override-gate'], '--override-gate');
   const forge = parseForge(v.forge, 'promote');
-  if (forge === 'gitea' && (v['wait-live'] || v['override-gate'] !== undefined)) {
-    throw new UsageError('promote: --wait-live and promotesFrom gates read commit statuses from GitHub; with --forge gitea they are not supported yet', 'use --wait-merged');
-  }
   const order = parseOrderFlags(v.order, v['order-pattern'], v.app !== undefined);
   if (v['build-time'] !== undefined) checkBuildTime(v['build-time'], '--build-time');
   let image: PromoteFlags['image'];
@@ -313,9 +310,10 @@ async function promoteTo(target: RepoTarget, flags: PromoteFlags, io: CliIo, dea
   }
   const repo = await openGitWorkspace({ url: target.gitUrl, auth: gitAuth });
   // The promotesFrom gate reads the source environment's branch and the agents' statuses (GitHub API).
-  const gate = apiToken ? createGateEvidenceReader({
+  const statuses = statusReaderFor(target, apiToken);
+  const gate = statuses ? createGateEvidenceReader({
     openHistory: () => openGitHistory({ url: target.gitUrl, auth: gitAuth }),
-    statuses: createGitHubStatusReader({ owner: target.owner, repo: target.name, apiUrl: target.apiUrl, token: apiToken }),
+    statuses,
   }) : undefined;
   try {
     const result = await promote({
@@ -328,7 +326,7 @@ async function promoteTo(target: RepoTarget, flags: PromoteFlags, io: CliIo, dea
       onProgress: progress,
     });
     if (!flags.waitLive || result.outcome !== 'promoted') return result;
-    return { ...result, live: await runWaitLive(result, flags.waitLive, { ...target, gitAuth, host, deadline, progress }) };
+    return { ...result, live: await runWaitLive(result, flags.waitLive, { ...target, gitAuth, host, deadline, progress, statuses }) };
   } finally {
     await gate?.close();
     await repo.close();

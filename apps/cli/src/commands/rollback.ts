@@ -2,7 +2,7 @@ import { FerryError } from '@ferry/manifest-model';
 import { checkPromotionText, describeVersion, openGitHistory, openGitWorkspace, releaseHold, rollback, type RollbackResult } from '@ferry/promoter';
 import { ExitCode, UsageError, type Command } from '../command.js';
 import { booleanFlag, parseFlags, stringFlag } from '../parse-flags.js';
-import { connectRepo, needsGitHubRepo, parseForge, resolveForgeRepo } from './connect-repo.js';
+import { connectRepo, needsGitHubRepo, parseForge, resolveForgeRepo, statusReaderFor } from './connect-repo.js';
 import { PromoteExit, checkPromotionInputs, exitCodeOfError, parseDuration } from './promote.js';
 import { parseClusters, runWaitLive } from './wait-live-step.js';
 
@@ -68,7 +68,6 @@ export const rollbackCommand: Command = {
         if (extra) throw new UsageError(`rollback: --release does not take --${extra}`);
       }
       const repo = await connectRepo(resolveForgeRepo({ repo: repoFlag, forge: parseForge(stringFlag(flags, 'forge'), 'rollback'), apiUrl: stringFlag(flags, 'api-url'), githubApiUrl: stringFlag(flags, 'github-api-url'), githubRepo: stringFlag(flags, 'github-repo') }), io.env, progress);
-      if (waitLive && repo.forge === 'gitea') throw new UsageError('rollback: --wait-live reads commit statuses from GitHub; with --forge gitea it is not supported yet', 'use --wait-merged');
       if (waitLive && !repo.named) throw needsGitHubRepo(repo.gitUrl, '--wait-live reads commit statuses from the GitHub API');
       if (release) {
         const workspace = await openGitWorkspace({ url: repo.gitUrl, auth: repo.gitAuth });
@@ -102,7 +101,7 @@ export const rollbackCommand: Command = {
           onProgress: progress,
         });
         if (waitLive && result.outcome === 'promoted' && !dryRun) {
-          result = { ...result, live: await runWaitLive(result, { clusters }, { ...repo, gitAuth: repo.gitAuth, host: repo.host, deadline, progress }) };
+          result = { ...result, live: await runWaitLive(result, { clusters }, { ...repo, gitAuth: repo.gitAuth, host: repo.host, deadline, progress, statuses: statusReaderFor(repo) }) };
         }
       } finally {
         await Promise.all([workspace.close(), history.close()]);

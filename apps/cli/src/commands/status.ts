@@ -1,8 +1,8 @@
 import { FerryError } from '@ferry/manifest-model';
-import { createGitHubStatusReader, describeVersion, openGitHistory, openGitWorkspace, readEnvironmentStatus, type EnvironmentStatus } from '@ferry/promoter';
+import { describeVersion, openGitHistory, openGitWorkspace, readEnvironmentStatus, type EnvironmentStatus } from '@ferry/promoter';
 import { ExitCode, UsageError, type Command } from '../command.js';
 import { parseFlags, stringFlag, booleanFlag } from '../parse-flags.js';
-import { connectRepo, parseForge, resolveForgeRepo } from './connect-repo.js';
+import { connectRepo, parseForge, resolveForgeRepo, statusReaderFor } from './connect-repo.js';
 import { exitCodeOfError } from './promote.js';
 
 const HELP = `Usage: ferry status --repo OWNER/NAME|GIT-URL --env ENV [--app APP] [--forge github|gitea] [--api-url URL] [--github-repo OWNER/NAME] [--github-api-url URL] [--json]
@@ -16,7 +16,7 @@ commit statuses the agents post: ferry/<cluster>/<namespace>/<sync>).
   --app APP           only this app
   --github-repo O/N   the GitHub repository of a git URL --repo whose path does not end in OWNER/NAME
   --github-api-url U  GitHub Enterprise API, e.g. https://ghe.example.com/api/v3
-  --forge F, --api-url U  as for ferry promote (with --forge gitea only the git side is shown for now)
+  --forge F, --api-url U  as for ferry promote (Gitea: the statuses the agents post there)
   --json              print the result as JSON on stdout
 
 Auth as for ferry promote. Without GitHub credentials only the git side is shown.
@@ -43,7 +43,7 @@ export const statusCommand: Command = {
         if (!defaultBranch) throw new FerryError('target.not-found', 'the repository is empty (no default branch)', { hint: 'check --repo' });
         const status = await readEnvironmentStatus({
           history, env, app: stringFlag(flags, 'app'), defaultBranch: defaultBranch.branch,
-          statuses: repo.apiToken ? createGitHubStatusReader({ owner: repo.owner, repo: repo.name, apiUrl: repo.apiUrl, token: repo.apiToken }) : undefined,
+          statuses: statusReaderFor(repo),
         });
         io.stdout.write(booleanFlag(flags, 'json') ? `${JSON.stringify(status, null, 2)}\n` : formatStatus(status, repo.apiToken !== undefined));
         return ExitCode.Ok;

@@ -1,5 +1,5 @@
 import { FerryError } from '@ferry/manifest-model';
-import { createGitHubStatusReader, openGitHistory, waitLive, type PromoteResult, type PullRequestHost, type WaitLiveResult } from '@ferry/promoter';
+import { createGitHubStatusReader, openGitHistory, waitLive, type CommitStatusReader, type PromoteResult, type PullRequestHost, type WaitLiveResult } from '@ferry/promoter';
 import { UsageError } from '../command.js';
 
 export interface WaitLiveFlags {
@@ -16,6 +16,8 @@ export interface WaitLiveContext {
   gitAuth: { username: string; password: string } | undefined;
   host: PullRequestHost | undefined;
   onGitHub: boolean;
+  /** Where the statuses are read; default GitHub's API with the promotion's token. */
+  statuses?: CommitStatusReader | undefined;
   /** Absolute deadline (epoch ms) shared with --wait-merged. */
   deadline: number;
   progress: (message: string) => void;
@@ -36,7 +38,7 @@ export function parseClusters(text: string | undefined): string[] {
  */
 export async function runWaitLive(result: PromoteResult, flags: WaitLiveFlags, ctx: WaitLiveContext): Promise<WaitLiveResult | undefined> {
   if (!result.mergeSha) return undefined;
-  if (!ctx.onGitHub || !ctx.gitAuth) {
+  if ((!ctx.onGitHub && !ctx.statuses) || !ctx.gitAuth) {
     throw new FerryError('input.missing-auth', '--wait-live reads commit statuses from the GitHub API and needs GitHub credentials', { hint: 'set FERRY_GITHUB_TOKEN / GITHUB_TOKEN or a GitHub App' });
   }
   // A promotion PR's base is the branch the agents follow; a direct push went straight to it.
@@ -47,7 +49,7 @@ export async function runWaitLive(result: PromoteResult, flags: WaitLiveFlags, c
     ctx.progress(`waiting until ${result.mergeSha.slice(0, 12)} is live on ${flags.clusters.length ? flags.clusters.join(', ') : `every cluster that follows ${branch}`}`);
     return await waitLive({
       sha: result.mergeSha, branch, history, clock, clusters: flags.clusters,
-      statuses: createGitHubStatusReader({ owner: ctx.owner, repo: ctx.name, apiUrl: ctx.apiUrl, token: ctx.gitAuth.password }),
+      statuses: ctx.statuses ?? createGitHubStatusReader({ owner: ctx.owner, repo: ctx.name, apiUrl: ctx.apiUrl, token: ctx.gitAuth.password }),
       timeoutMs: Math.max(0, ctx.deadline - Date.now()),
       onProgress: (c, elapsed) => ctx.progress(`[${Math.round(elapsed / 1000)}s] ${c.cluster}: ${c.state}${c.commit && c.commit !== result.mergeSha ? ` (on ${c.commit.slice(0, 12)})` : ''}: ${c.description}`),
     });
