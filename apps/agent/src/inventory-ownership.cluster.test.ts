@@ -121,8 +121,8 @@ describe('inventories belong to one source', () => {
     // Owner labels say which kind of owner: a Sync's objects carry no kind label.
     expect((await getConfigMap(h, ns, 'from-flags'))?.metadata.labels).toMatchObject({ 'ferry.dev/sync-name': 'cli', 'ferry.dev/sync-namespace': ns, 'ferry.dev/owner-kind': 'flags' });
     expect((await getConfigMap(h, ns, 'from-sync'))?.metadata.labels?.['ferry.dev/owner-kind']).toBeUndefined();
-    expect((await getConfigMap(h, ns, 'ferry-inventory-cli'))?.data?.inventory).toBe(`v1 ConfigMap ${ns} from-sync`);
-    expect((await getConfigMap(h, ns, 'ferry-flags-inventory-cli'))?.data?.inventory).toBe(`v1 ConfigMap ${ns} from-flags`);
+    expect(((await getConfigMap(h, ns, 'ferry-inventory-cli'))?.data as Record<string, string> | undefined)?.['inventory']).toBe(`v1 ConfigMap ${ns} from-sync`);
+    expect(((await getConfigMap(h, ns, 'ferry-flags-inventory-cli'))?.data as Record<string, string> | undefined)?.['inventory']).toBe(`v1 ConfigMap ${ns} from-flags`);
 
     // Each prunes its own when its source drops it.
     await repo.commit({ 'app/other.yaml': configMap('other', { v: '1' }) });
