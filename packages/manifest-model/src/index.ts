@@ -30,5 +30,5 @@ export { findComplexKey, findDuplicateKey } from './yaml-duplicate-keys.js';
 export type { DuplicateKey } from './yaml-duplicate-keys.js';
 export { findBadCharacter } from './text-characters.js';
 export type { CharacterProblem } from './text-characters.js';
-export { checkClusterName, formatStatusContext, parseStatusContext } from './status-context.js';
+export { checkClusterName, formatStatusContext, giteaApiBase, parseStatusContext } from './status-context.js';
 export { isDuration, parseDuration } from './duration.js';

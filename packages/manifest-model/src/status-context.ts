@@ -19,3 +19,13 @@ export function parseStatusContext(context: string): { cluster: string; sync: st
   const m = /^ferry\/([^/]+)\/([^/]+)\/([^/]+)$/.exec(context);
   return m ? { cluster: m[1]!, sync: `${m[2]}/${m[3]}` } : null;
 }
+
+/**
+ * Gitea's (or Forgejo's) REST base from its URL: `https://gitea.example.com/` or `.../api/v1` ->
+ * `https://gitea.example.com/api/v1`. The promoter (pull requests, statuses read) and the agent
+ * (statuses written) must agree on it.
+ */
+export function giteaApiBase(apiUrl: string): string {
+  const trimmed = apiUrl.replace(/\/+$/, '');
+  return /\/api\/v1$/.test(trimmed) ? trimmed : `${trimmed}/api/v1`;
+}

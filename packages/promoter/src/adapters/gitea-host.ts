@@ -2,7 +2,7 @@
 // (`Authorization: token ...`, never in a message), retries for 5xx, 429 and cut connections, and for
 // Gitea's 405 "Please try again later" while it is still computing whether a PR can merge. Vendor
 // answers become FerryError here and nowhere else.
-import { FerryError } from '@ferry/manifest-model';
+import { FerryError, giteaApiBase } from '@ferry/manifest-model';
 import { excerptResponse } from '@ferry/git-http';
 import { ForgeErrorCode, type PullRequest, type PullRequestHost } from '../core/pull-request-flow.js';
 
@@ -29,11 +29,8 @@ export interface GiteaConnection {
   gitAuth(): Promise<{ username: string; password: string }>;
 }
 
-/** The API base: `…/api/v1` appended unless given. */
-export function giteaApiBase(apiUrl: string): string {
-  const base = apiUrl.replace(/\/+$/, '');
-  return /\/api\/v1$/.test(base) ? base : `${base}/api/v1`;
-}
+// The API base rule (`…/api/v1` appended unless given) is shared with the agent, in manifest-model.
+export { giteaApiBase } from '@ferry/manifest-model';
 
 interface ApiPull {
   number: number;
