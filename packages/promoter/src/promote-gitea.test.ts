@@ -1,12 +1,14 @@
 // promote --push pr against a real Gitea (built from its Go module by the test environment): one PR
 // per environment and app updated in place, "merge when checks succeed", a merge guarded by the head
 // sha, --wait-merged. The same adapter speaks to Forgejo.
+import { createServer, request, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FerryError } from '@ferry/manifest-model';
 import { startGitea, type GiteaRepo, type TestGitea } from '@ferry/testenv';
 import { connectGiteaHost } from './adapters/gitea-host.js';
 import { openGitWorkspace } from './adapters/git-workspace.js';
-import { ForgeErrorCode } from './core/pull-request-flow.js';
+import { ForgeErrorCode, waitForMerge } from './core/pull-request-flow.js';
 import { promote, type PromoteOptions } from './promote.js';
 import { fastRetry, readRemote, realClock, seedConfigRepo } from './test/promote-fixtures.js';
 
@@ -72,10 +74,7 @@ describe('promote --push pr against a real Gitea', () => {
     expect(await host.getPullRequest(pr.number)).toMatchObject({ state: 'closed', merged: true, mergeCommitSha: sha });
   }, 60_000);
 
-  // Skipped: it failed 1 run in 2 on a clean-clone CI run (outcome 'closed' instead of 'promoted'):
-  // Gitea can answer a PR read as closed but not yet merged right after its auto-merge, and
-  // waitForMerge takes that as closed. A real race in the Gitea adapter (issue 16), not fixed yet.
-  it.skip('--auto-merge schedules "merge when checks succeed"; --wait-merged reports the merge once the required check passes', async () => {
+  it('--auto-merge schedules "merge when checks succeed"; --wait-merged reports the merge once the required check passes', async () => {
     const repo = await newRepo();
     await gitea.api('POST', `/repos/${repo.fullName}/branch_protections`, { rule_name: 'main', enable_status_check: true, status_check_contexts: ['ci/test'] });
     const running = promoteIn(repo, { env: 'dev', app: 'web', image: { name: 'ghcr.io/acme/web', tag: '3.0.0' }, autoMerge: true, waitMergedMs: 60_000 });
@@ -97,6 +96,33 @@ describe('promote --push pr against a real Gitea', () => {
     expect(result.mergeSha).toBe(main.head);
     expect(main.files.get('envs/dev/web.yaml')).toContain('web:3.0.0');
   }, 90_000);
+
+  // Gitea merges in one transaction but reads a PR in two queries (the PR row, then its issue), so a
+  // read racing a merge (its own auto-merge, say) can answer closed and not merged. A relay in front
+  // of the real Gitea serves that torn read, deterministically, once the PR has really merged.
+  it('a PR read closed but not merged, racing the merge, is confirmed merged; a PR closed unmerged stays closed', async () => {
+    const repo = await newRepo();
+    await promoteIn(repo, { env: 'dev', app: 'web', image: { name: 'ghcr.io/acme/web', tag: '3.2.0' } });
+    const [pr] = await openPulls(repo);
+    await gitea.api('POST', `/repos/${repo.fullName}/pulls/${pr!.number}/merge`, { Do: 'merge', head_commit_id: pr!.head.sha });
+    const relay = await startTearingRelay(gitea.url, `/api/v1/repos/${repo.fullName}/pulls/${pr!.number}`);
+    try {
+      const { host } = connectGiteaHost({ owner: repo.owner, repo: repo.name, token: gitea.admin.token, apiUrl: relay.url });
+      const waited = await waitForMerge(host, pr!.number, { timeoutMs: 10_000, pollMs: 50, clock: realClock });
+      const main = await readRemote(repo.cloneUrl, 'main', ['envs/dev/web.yaml']);
+      expect(waited).toMatchObject({ outcome: 'merged', sha: main.head });
+      expect(relay.torn).toBe(1);
+      expect(relay.paths).toContain(`/api/v1/repos/${repo.fullName}/pulls/${pr!.number}/merge`);
+
+      // A PR closed without a merge: the merge endpoint says 404, so it is closed.
+      await promoteIn(repo, { env: 'dev', app: 'web', image: { name: 'ghcr.io/acme/web', tag: '3.3.0' } });
+      const [second] = await openPulls(repo);
+      await gitea.api('PATCH', `/repos/${repo.fullName}/pulls/${second!.number}`, { state: 'closed' });
+      expect(await waitForMerge(host, second!.number, { timeoutMs: 10_000, pollMs: 50, clock: realClock })).toMatchObject({ outcome: 'closed', pr: { merged: false } });
+    } finally {
+      await relay.close();
+    }
+  }, 60_000);
 
   it('--auto-merge with no required checks: Gitea merges it, --wait-merged reports the merge sha', async () => {
     const repo = await newRepo();
@@ -125,3 +151,43 @@ describe('promote --push pr against a real Gitea', () => {
     expect(`${(err as FerryError).describe()}`).not.toContain(wrong);
   }, 60_000);
 });
+
+/**
+ * A relay to a real Gitea that passes everything through, except that it answers the first read of
+ * `pullPath` as the torn read Gitea can give while a merge commits: closed, not merged, no merge commit.
+ */
+async function startTearingRelay(target: string, pullPath: string): Promise<{ url: string; torn: number; paths: string[]; close(): Promise<void> }> {
+  const upstream = new URL(target);
+  const state = { torn: 0, paths: [] as string[] };
+  const server: Server = createServer((req, res) => {
+    const path = req.url ?? '/';
+    state.paths.push(path);
+    const tear = req.method === 'GET' && path === pullPath && state.torn === 0;
+    const out = request({ host: upstream.hostname, port: upstream.port, path, method: req.method, headers: { ...req.headers, host: upstream.host } }, (answer) => {
+      const chunks: Buffer[] = [];
+      answer.on('data', (chunk: Buffer) => chunks.push(chunk));
+      answer.on('end', () => {
+        let body = Buffer.concat(chunks);
+        if (tear && answer.statusCode === 200) {
+          state.torn++;
+          const pull = JSON.parse(body.toString('utf8')) as Record<string, unknown>;
+          body = Buffer.from(JSON.stringify({ ...pull, state: 'closed', merged: false, merge_commit_sha: null, merged_at: null, merged_by: null }));
+        }
+        const headers = { ...answer.headers, 'content-length': String(body.length) };
+        delete headers['transfer-encoding'];
+        res.writeHead(answer.statusCode ?? 502, headers);
+        res.end(body);
+      });
+    });
+    out.on('error', (err) => res.destroy(err));
+    req.pipe(out);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    get torn() { return state.torn; },
+    paths: state.paths,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}

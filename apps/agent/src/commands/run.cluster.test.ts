@@ -75,7 +75,10 @@ describe('shipped install', () => {
       { signal: stop.signal },
     );
     try {
-      expect(await eventually('inside applied', 20_000, async () => readyRevision(await getSync(h, ns, 'inside')))).toBe(src.first);
+      // On a timeout, the agent's own log says why (it is otherwise lost with the process).
+      const inside = await eventually('inside applied', 20_000, async () => readyRevision(await getSync(h, ns, 'inside')))
+        .catch((error: Error) => { throw new Error(`${error.message}\nagent log:\n${logs}`); });
+      expect(inside).toBe(src.first);
       const outside = await eventually('outside refused', 20_000, async () => {
         const conditions = ((await getSync(h, ns, 'outside'))?.status as { conditions?: Array<{ type: string; status: string; reason: string }> } | undefined)?.conditions;
         return conditions?.find((c) => c.type === 'Stalled' && c.status === 'True');

@@ -186,7 +186,22 @@ export function connectGiteaHost(options: GiteaHostOptions): GiteaConnection {
       return { sha: merged.mergeCommitSha };
     },
     async getPullRequest(number) {
-      return toPullRequest(await call<ApiPull>(`read #${number}`, 'GET', `${repoPath}/pulls/${number}`));
+      const read = async () => toPullRequest(await call<ApiPull>(`read #${number}`, 'GET', `${repoPath}/pulls/${number}`));
+      const pr = await read();
+      if (pr.state !== 'closed' || pr.merged) return pr;
+      // Gitea merges in one transaction (close the issue, mark the PR merged) but reads a PR in two
+      // queries (the PR row, then its issue), so a read racing a merge can be closed but not yet
+      // merged. Ask the merge endpoint, one query that sees the committed merge: 204 merged, 404 not.
+      const what = `check whether #${number} is merged`;
+      const check = await send(what, 'GET', `${repoPath}/pulls/${number}/merge`);
+      if (check.status === 404) return pr;
+      if (check.status !== 204) throw translate(what, check);
+      // Merged and committed: a new read shows it with its merge commit.
+      for (let attempt = 1; attempt <= 3; attempt++) {
+        const again = await read();
+        if (again.merged) return again;
+      }
+      throw new FerryError('gitea.failed', `${what}: Gitea says #${number} is merged but reads it as closed and not merged`);
     },
   };
 
