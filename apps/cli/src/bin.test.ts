@@ -1,10 +1,10 @@
-// The real bin, as users run it: `node apps/cli/bin/ferry.js` loads the compiled dist/, so this
-// test first brings dist/ up to date with the same incremental build `npm ci` runs (tsc -b).
+// The real bin, as users run it: `node apps/cli/bin/ferry.js` loads the bundle (apps/cli/bundle/),
+// so this test first brings it up to date with the same build `npm ci` runs (build-bundle.mjs).
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
@@ -13,9 +13,9 @@ let dir: string;
 
 beforeAll(() => {
   try {
-    execFileSync(process.execPath, [join(repoRoot, 'node_modules/typescript/bin/tsc'), '-b', join(repoRoot, 'apps/cli')], { cwd: repoRoot, stdio: 'pipe', timeout: 180_000 });
+    execFileSync(process.execPath, [join(repoRoot, 'apps/cli/build-bundle.mjs')], { cwd: repoRoot, stdio: 'pipe', timeout: 180_000 });
   } catch (err) {
-    throw new Error(`building the CLI (tsc -b apps/cli) failed:\n${String((err as { stdout?: unknown }).stdout ?? err)}`);
+    throw new Error(`building the CLI bundle (apps/cli/build-bundle.mjs) failed:\n${String((err as { stdout?: unknown }).stdout ?? err)}`);
   }
   dir = mkdtempSync(join(tmpdir(), 'ferry-bin-'));
 }, 200_000);
@@ -29,6 +29,35 @@ describe('bin/ferry.js', () => {
     expect(r.status).toBe(0);
     expect(r.stdout).toContain('set-image');
   });
+
+  // Issue 14: `ferry --help` costs about what `node -e 0` does because it loads only the CLI's own
+  // entry files; a command's modules (promoter, zod, yaml, isomorphic-git, Octokit) load when it runs.
+  // A module-resolution hook (module.register) records every module the bin resolves.
+  it('loads only its entry chunk for --help and an unknown command, and the promoter for a command', () => {
+    const hooks = join(dir, 'record-hooks.mjs');
+    writeFileSync(hooks, "import { appendFileSync } from 'node:fs';\nexport async function resolve(specifier, context, next) {\n  const r = await next(specifier, context);\n  appendFileSync(process.env.FERRY_TEST_RESOLVED, r.url + '\\n');\n  return r;\n}\n");
+    const register = join(dir, 'register.mjs');
+    writeFileSync(register, `import { register } from 'node:module';\nregister(${JSON.stringify(pathToFileURL(hooks).href)});\n`);
+    /** Files the bin resolved (relative to the repository) and their bytes in all. */
+    const loaded = (...args: string[]): { files: string[]; bytes: number } => {
+      const log = join(dir, `resolved-${args.join('-')}.txt`);
+      const r = spawnSync(process.execPath, ['--import', pathToFileURL(register).href, bin, ...args], { cwd: dir, encoding: 'utf8', timeout: 30_000, env: { ...process.env, FERRY_TEST_RESOLVED: log } });
+      expect(r.error).toBeUndefined();
+      const files = [...new Set(readFileSync(log, 'utf8').trim().split('\n').filter((u) => u.startsWith('file:')).map((u) => fileURLToPath(u)))];
+      return { files: files.map((f) => f.slice(repoRoot.length)).sort(), bytes: files.reduce((n, f) => n + statSync(f).size, 0) };
+    };
+    for (const args of [['--help'], ['nope']]) {
+      const { files, bytes } = loaded(...args);
+      // main.js and the two tiny chunks it shares with the commands (exit codes, esbuild's helpers).
+      expect(files).toContain('apps/cli/bundle/main.js');
+      expect(files.every((f) => f === 'apps/cli/bin/ferry.js' || f.startsWith('apps/cli/bundle/'))).toBe(true);
+      expect(bytes).toBeLessThan(8_000);
+    }
+    // A command loads its chunks (the promoter, zod, yaml, isomorphic-git), from the bundle only.
+    const promote = loaded('promote', '--help');
+    expect(promote.files.every((f) => f.startsWith('apps/cli/bin/') || f.startsWith('apps/cli/bundle/'))).toBe(true);
+    expect(promote.bytes).toBeGreaterThan(500_000);
+  }, 60_000);
 
   it('sets an image in a file relative to the working directory, with exit codes', () => {
     writeFileSync(join(dir, 'values.yaml'), 'image:\r\n  repository: nginx\r\n  tag: 1.25.0 # managed by ferry\r\n');

@@ -13,7 +13,7 @@ export interface CliIo {
   env: Readonly<Record<string, string | undefined>>;
 }
 
-/** A subcommand: `ferry <name> ...`. Register it in COMMANDS in main.ts. */
+/** A subcommand: `ferry <name> ...`. Register it in COMMANDS in command-list.ts. */
 export interface Command {
   name: string;
   /** One line for `ferry --help`. */
@@ -24,17 +24,7 @@ export interface Command {
   run(args: string[], io: CliIo): Promise<number>;
 }
 
-/** Exit codes shared by every command. */
-export const ExitCode = {
-  /** Done (or nothing to do). */
-  Ok: 0,
-  /** `--check`: a change is needed. */
-  ChangeNeeded: 1,
-  /** Bad input: usage, unreadable file, invalid YAML or reference. Nothing was written. */
-  BadInput: 2,
-  /** What was asked for was not found. Nothing was written. */
-  NotFound: 3,
-} as const;
+export { ExitCode } from './exit-code.js';
 
 /** A usage error: bad flags or arguments (exit 2). */
 export class UsageError extends FerryError {

@@ -1,7 +1,9 @@
 // Scenario "promote": `ferry promote --push direct` against native git doing the same job (shallow
 // clone, edit one image line, commit, push; and the same with a sparse checkout of the one file), on
 // generated config repos of several sizes served by the real git http-backend. Each run alternates
-// who goes first so neither side always meets a warm (or cold) server.
+// who goes first so neither side always meets a warm (or cold) server. First, the CLI's start-up:
+// `ferry --help` against `node -e 0` (issue 14: at most 1.5x its CPU), whose peak RSS is also the
+// baseline of the promotions' memory (at most 2x).
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -42,6 +44,22 @@ export function generateConfigRepo(count) {
  */
 export async function runPromoteScenario({ git, scratch, runs, sizes, progress }) {
   const rows = [];
+  const start = { ferry: [], node: [] };
+  // Start-up is short and noisy: three times the runs, alternating who goes first.
+  for (let i = 1; i <= runs * 3; i++) {
+    for (const side of i % 2 ? ['ferry', 'node'] : ['node', 'ferry']) {
+      progress.step('CLI start-up', side === 'ferry' ? 'ferry --help' : 'node -e 0', i, runs * 3);
+      start[side].push(await timedOk(process.execPath, side === 'ferry' ? [ferryBin, '--help'] : ['-e', '0']));
+    }
+  }
+  const startOf = (side, key) => start[side].map((r) => r[key]);
+  const bareNode = 'node -e 0 (the same Node)';
+  rows.push(
+    { scenario: 'ferry --help', size: '—', metric: 'wall time', unit: 's', ferry: startOf('ferry', 'seconds'), baselineName: bareNode, baseline: startOf('node', 'seconds') },
+    { scenario: 'ferry --help', size: '—', metric: 'CPU (user+sys)', unit: 's', ferry: startOf('ferry', 'cpu'), baselineName: bareNode, baseline: startOf('node', 'cpu') },
+    { scenario: 'ferry --help', size: '—', metric: 'peak RSS', unit: 'MB', ferry: startOf('ferry', 'peakMb'), baselineName: bareNode, baseline: startOf('node', 'peakMb') },
+  );
+  progress.log(`ferry --help: ${median(startOf('ferry', 'cpu'))} s CPU, node -e 0 ${median(startOf('node', 'cpu'))} s (medians)`);
   for (const size of sizes) {
     const label = `promote ${size.toLocaleString('en')} files`;
     progress.step(label, 'creating repositories');
@@ -82,6 +100,7 @@ export async function runPromoteScenario({ git, scratch, runs, sizes, progress }
       { scenario: 'promote --push direct', size: sizeText, metric: 'wall time', unit: 's', ferry: pick('ferry', 'seconds'), baselineName: native, baseline: pick('native', 'seconds') },
       { scenario: 'promote --push direct', size: sizeText, metric: 'client CPU (user+sys)', unit: 's', ferry: pick('ferry', 'cpu'), baselineName: native, baseline: pick('native', 'cpu') },
       { scenario: 'promote --push direct', size: sizeText, metric: 'peak RSS (largest process)', unit: 'MB', ferry: pick('ferry', 'peakMb'), baselineName: native, baseline: pick('native', 'peakMb') },
+      { scenario: 'promote --push direct', size: sizeText, metric: 'peak RSS', unit: 'MB', ferry: pick('ferry', 'peakMb'), baselineName: bareNode, baseline: startOf('node', 'peakMb') },
       { scenario: 'promote --push direct', size: sizeText, metric: 'wall time', unit: 's', ferry: pick('ferry', 'seconds'), baselineName: 'native git, sparse checkout of the one file', baseline: pick('sparse', 'seconds') },
     );
     progress.log(`${label}: ferry ${median(pick('ferry', 'seconds'))} s, native ${median(pick('native', 'seconds'))} s (medians)`);

@@ -1,4 +1,4 @@
-// The real bin (`node apps/cli/bin/ferry.js`, compiled dist/) in a child process against files on
+// The real bin (`node apps/cli/bin/ferry.js`, its bundle) in a child process against files on
 // disk and the real git http-backend, for every row of cli.corpus.ts: the documented exit code, the
 // message (what, and file:line where there is one), and nothing changed: the working directory's
 // bytes and symlinks, and every ref of every repository on the git server.
@@ -63,8 +63,8 @@ let outside: string;
 const urls = new Map<RepoName, string>();
 
 beforeAll(async () => {
-  // The bin runs the compiled dist/: bring it up to date the way `npm ci` does (tsc -b).
-  execFileSync(process.execPath, [join(repoRoot, 'node_modules/typescript/bin/tsc'), '-b', join(repoRoot, 'apps/cli')], { cwd: repoRoot, stdio: 'pipe', timeout: 240_000 });
+  // The bin runs apps/cli/bundle/: bring it up to date the way `npm ci` does (build-bundle.mjs).
+  execFileSync(process.execPath, [join(repoRoot, 'apps/cli/build-bundle.mjs')], { cwd: repoRoot, stdio: 'pipe', timeout: 240_000 });
   git = await startGitServer();
   for (const [name, files] of Object.entries(REPOS) as [RepoName, Record<string, RepoEntry> | null][]) {
     const repo = await git.createRepo(`acme/${name}`);
