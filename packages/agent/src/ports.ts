@@ -100,19 +100,33 @@ export interface SourceFile {
   content: Buffer;
 }
 
+/**
+ * How old an answer about the remote may be (the shared ref listing, the proof of access). The
+ * daemon passes the Sync's interval and, after a webhook or spec change, the time it saw it: an
+ * answer from before `notBefore` is never used. Absent: ask the remote now (one-shot runs).
+ */
+export interface RefFreshness {
+  /** Accept a ref listing (with the same credentials) started at most this long ago. */
+  maxAgeMs?: number | undefined;
+  /** Epoch ms: accept only a listing started at or after this time. */
+  notBefore?: number | undefined;
+}
+
 /** The Git source the reconcile steps use. */
 export interface GitSource {
   /**
-   * Asks the remote which commit `ref` names (protocol v2 ls-refs), with `credentials`; for a
-   * commit ref it still asks (an access check), so every call proves these credentials may read `url`.
+   * Which commit `ref` names on the remote, from one ls-refs of its branches and tags made with
+   * these very `credentials` (shared by every caller with the same URL and credentials while it is
+   * as fresh as `freshness` allows); for a commit ref the listing is the access check, so every
+   * call proves these credentials may read `url`.
    */
-  resolveRemote(url: string, ref: GitRef, credentials?: GitCredentials): Promise<string>;
+  resolveRemote(url: string, ref: GitRef, credentials?: GitCredentials, freshness?: RefFreshness): Promise<string>;
   /**
    * Makes sure `commit` is in the local object store, fetching only what is missing. A commit
-   * already present is handed out only when `credentials` proved access to `url` moments ago;
-   * otherwise it asks the remote first. A refusal (401, 403, 404) throws before anything is read.
+   * already present is handed out only when `credentials` proved access to `url` moments ago (or
+   * within `freshness`); otherwise it asks the remote first. A refusal (401, 403, 404) throws before anything is read.
    */
-  fetchCommit(url: string, ref: GitRef, commit: string, credentials?: GitCredentials): Promise<void>;
+  fetchCommit(url: string, ref: GitRef, commit: string, credentials?: GitCredentials, freshness?: RefFreshness): Promise<void>;
   /**
    * Files under `path` at `commit`, read straight from the object store (no work tree). Call it
    * only after `fetchCommit` with the reader's own credentials succeeded for this commit.

@@ -16,3 +16,5 @@ export type { ReadAtCommitOptions } from './read-at-commit.js';
 export { fetchShallowV2 } from './fetch-shallow-v2.js';
 export { emptyPack, sendReceivePack, ZERO_OID } from './receive-pack.js';
 export type { RefUpdate } from './receive-pack.js';
+export { listRemoteRefs } from './list-remote-refs.js';
+export type { RemoteRefListingQuery } from './list-remote-refs.js';

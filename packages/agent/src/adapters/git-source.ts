@@ -1,6 +1,6 @@
 import { FerryError } from '@ferry/manifest-model';
 import {
-  classifyGitError, createGitHttpClient, describeStatusLine, excerptResponseBody, gitAuthHeaders, readRawObject, redactUrl, resolveRemoteRef,
+  classifyGitError, createGitHttpClient, describeStatusLine, excerptResponseBody, gitAuthHeaders, listRemoteRefs, readRawObject, redactUrl,
 } from '@ferry/git-http';
 import { createHash, createHmac, randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
@@ -8,9 +8,10 @@ import { mkdir, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { parse as parseLegacyUrl } from 'node:url';
 import git, { Errors, type GitHttpRequest, type GitHttpResponse, type HttpClient } from 'isomorphic-git';
-import type { GitCredentials, GitSource, SourceFile } from '../ports.js';
+import type { GitCredentials, GitSource, RefFreshness, SourceFile } from '../ports.js';
 import { hostOfUrl, type GitHost } from '../sync/git-credentials-policy.js';
 import type { GitRef } from '../sync/sync-spec.js';
+import { oldestAccepted, RefListingCache, type RefListing } from './ref-cache.js';
 
 // The port and its types live in ports.ts, URL redaction in @ferry/git-http; re-exported for the
 // importers that still name this file.
@@ -32,7 +33,9 @@ export interface GitSourceOptions {
   /**
    * How long a successful request with some credentials to a URL counts as proof that those
    * credentials may read it (and so the cached objects of that URL). Default 30 s: enough to span
-   * one reconcile's ls-refs and fetch, short enough that revoked access is noticed at once.
+   * one reconcile's ls-refs and fetch, short enough that revoked access is noticed at once. A
+   * caller that passes a `RefFreshness` (the daemon: the Sync's interval) also accepts a proof as
+   * old as the ref listing it accepts, so revoked access is noticed within that interval.
    */
   accessProofTtlMs?: number;
   now?: () => number;
@@ -41,6 +44,8 @@ export interface GitSourceOptions {
 const defaultMaxRepoBytes = 256 * 1024 * 1024;
 const defaultIdleTimeoutMs = 60_000;
 const defaultAccessProofTtlMs = 30_000;
+/** What one listing asks for: every branch and tag (and HEAD), so Syncs of any ref of a repository share it. */
+const listedPrefixes = ['HEAD', 'refs/heads/', 'refs/tags/'];
 
 export class IsomorphicGitSource implements GitSource {
   /** One parsed-object cache shared by every read of a run (isomorphic-git's advice for speed). */
@@ -57,6 +62,10 @@ export class IsomorphicGitSource implements GitSource {
   private readonly proofKey = randomBytes(32);
   private readonly accessProofTtlMs: number;
   private readonly now: () => number;
+  /** Ref listings per (URL, credentials): one ls-refs per repository and interval, not one per Sync. */
+  private readonly refs: RefListingCache;
+  /** Fetches in flight per repository and commit: Syncs that need the same commit wait for one download. */
+  private readonly fetching = new Map<string, Promise<unknown>>();
 
   constructor(private readonly options: GitSourceOptions) {
     this.maxRepoBytes = options.maxRepoBytes ?? defaultMaxRepoBytes;
@@ -64,30 +73,57 @@ export class IsomorphicGitSource implements GitSource {
     this.http = createGitHttpClient({ idleTimeoutMs: options.idleTimeoutMs ?? defaultIdleTimeoutMs });
     this.accessProofTtlMs = options.accessProofTtlMs ?? defaultAccessProofTtlMs;
     this.now = options.now ?? Date.now;
+    this.refs = new RefListingCache(() => this.now());
   }
 
-  async resolveRemote(url: string, ref: GitRef, credentials?: GitCredentials): Promise<string> {
-    if (ref.commit) {
-      // No ref to ask about, but the access check is the point: the commit may sit in the shared
-      // cache, fetched by another Sync with other credentials.
-      await this.proveAccess(url, credentials);
-      return ref.commit;
-    }
+  async resolveRemote(url: string, ref: GitRef, credentials?: GitCredentials, freshness?: RefFreshness): Promise<string> {
+    const calledAt = this.now();
+    // For a commit ref there is no ref to look up, but the listing is the access check: the commit
+    // may sit in the shared cache, fetched by another Sync with other credentials.
+    let listing = await this.listRefs(url, credentials, freshness);
+    if (ref.commit) return ref.commit;
     const wanted = ref.branch !== undefined ? `refs/heads/${ref.branch}` : `refs/tags/${ref.tag}`;
-    const found = await this.authenticated(url, credentials, (http, headers) => resolveRemoteRef({ http, url, headers, ref: wanted }));
-    if (found === null) {
+    let found = listing.refs.get(wanted);
+    // A branch or tag created since the shared listing: ask again before calling it missing.
+    if (found === undefined && listing.startedAt < calledAt) {
+      listing = await this.listRefs(url, credentials, { notBefore: calledAt });
+      found = listing.refs.get(wanted);
+    }
+    if (found === undefined) {
       throw new FerryError('source.ref-not-found', `${redactUrl(url)} has no ${wanted}`, { hint: 'check spec.ref: the branch or tag must exist on the remote' });
     }
     return found;
   }
 
-  async fetchCommit(url: string, ref: GitRef, commit: string, credentials?: GitCredentials): Promise<void> {
+  async fetchCommit(url: string, ref: GitRef, commit: string, credentials?: GitCredentials, freshness?: RefFreshness): Promise<void> {
+    const fetchKey = `${url}\n${commit}`;
+    const running = this.fetching.get(fetchKey);
+    if (running) {
+      // Another Sync is getting this commit: wait for it, then go the same way as anyone else
+      // (present -> proof of access with our own credentials; still missing -> fetch ourselves).
+      await running.catch(() => undefined);
+      return this.fetchIfMissing(url, ref, commit, credentials, freshness);
+    }
+    const own = this.fetchIfMissing(url, ref, commit, credentials, freshness);
+    this.fetching.set(fetchKey, own);
+    try {
+      await own;
+    } finally {
+      if (this.fetching.get(fetchKey) === own) this.fetching.delete(fetchKey);
+    }
+  }
+
+  private async fetchIfMissing(url: string, ref: GitRef, commit: string, credentials: GitCredentials | undefined, freshness: RefFreshness | undefined): Promise<void> {
     const gitdir = await this.prepare(url);
     if (await hasCommit(gitdir, commit, this.cache)) {
       // Present, perhaps fetched with someone else's credentials: hand it out only to proven access.
-      if (!this.hasFreshProof(url, credentials)) await this.proveAccess(url, credentials);
+      if (!this.hasFreshProof(url, credentials, freshness)) await this.proveAccess(url, credentials, freshness);
       return;
     }
+    await this.download(url, ref, commit, credentials, gitdir);
+  }
+
+  private async download(url: string, ref: GitRef, commit: string, credentials: GitCredentials | undefined, gitdir: string): Promise<void> {
     const first = !(await hasAnyRef(gitdir));
     const remoteRef = ref.branch !== undefined ? `refs/heads/${ref.branch}` : ref.tag !== undefined ? `refs/tags/${ref.tag}` : undefined;
     await this.authenticated(url, credentials, (http, headers) =>
@@ -142,21 +178,36 @@ export class IsomorphicGitSource implements GitSource {
   }
 
   /**
-   * One small authenticated request (protocol v2 ls-refs for HEAD only). Throws source.auth on a
-   * 401/403 and source.repo-not-found on a 404, which is how servers hide private repositories.
+   * The ref listing (one ls-refs of branches, tags and HEAD) these credentials got, shared with
+   * every caller with the same URL and credentials while `freshness` accepts it. Throws source.auth
+   * on a 401/403 and source.repo-not-found on a 404, which is how servers hide private repositories.
    */
-  private async proveAccess(url: string, credentials: GitCredentials | undefined): Promise<void> {
-    await this.authenticated(url, credentials, (http, headers) => resolveRemoteRef({ http, url, headers, ref: 'HEAD' }));
+  private listRefs(url: string, credentials: GitCredentials | undefined, freshness: RefFreshness | undefined): Promise<RefListing> {
+    return this.refs.get(this.proofKeyOf(url, credentials), freshness, () =>
+      this.authenticated(url, credentials, (http, headers) => listRemoteRefs({ http, url, headers, prefixes: listedPrefixes })));
   }
 
+  /** A listing with these credentials (from the shared cache when fresh enough) proves access. */
+  private async proveAccess(url: string, credentials: GitCredentials | undefined, freshness?: RefFreshness): Promise<void> {
+    await this.listRefs(url, credentials, freshness);
+  }
+
+  /**
+   * Identifies (URL, credentials) without holding them: an HMAC of the Authorization value and the
+   * hosts the credentials may go to (a Secret restricted to other hosts must fail as before, not
+   * read the answer of one allowed here).
+   */
   private proofKeyOf(url: string, credentials: GitCredentials | undefined): string {
-    const identity = createHmac('sha256', this.proofKey).update(gitAuthHeaders(credentials).authorization ?? '').digest('hex');
+    const identity = createHmac('sha256', this.proofKey).update(`${gitAuthHeaders(credentials).authorization ?? ''}\n${credentials?.hosts?.join(',') ?? '*'}`).digest('hex');
     return `${url}\n${identity}`;
   }
 
-  private hasFreshProof(url: string, credentials: GitCredentials | undefined): boolean {
+  private hasFreshProof(url: string, credentials: GitCredentials | undefined, freshness?: RefFreshness): boolean {
     const at = this.proofs.get(this.proofKeyOf(url, credentials));
-    return at !== undefined && this.now() - at < this.accessProofTtlMs;
+    if (at === undefined) return false;
+    const now = this.now();
+    if (freshness?.notBefore !== undefined && at < freshness.notBefore) return false;
+    return now - at < this.accessProofTtlMs || (freshness?.maxAgeMs !== undefined && at >= oldestAccepted(now, freshness));
   }
 
   /**
@@ -173,6 +224,7 @@ export class IsomorphicGitSource implements GitSource {
       return result;
     } catch (error) {
       this.proofs.delete(key);
+      this.refs.drop(key);
       throw error;
     }
   }

@@ -5,6 +5,7 @@
  * running reconciles finish within a grace period.
  */
 import { FerryError, isDuration } from '@ferry/manifest-model';
+import { withRefFreshness } from '../adapters/ref-cache.js';
 import { isInvalidSync, loadSyncTargets } from '../adapters/sync-store.js';
 import type { KubeObject, ObjectRef } from '../plan/kube-object.js';
 import type { KubeApi, KubeWatchApi } from '../ports.js';
@@ -82,6 +83,8 @@ export class SyncDaemon {
   /** Which lane each running reconcile counts against (normal or slow), and since when. */
   private readonly lanes = new Map<string, RunningReconcile>();
   private readonly lastReported = new Map<string, LastReported>();
+  /** When a Sync was added, changed or asked to reconcile: its next ref listing must be newer. */
+  private readonly listRefsAfter = new Map<string, number>();
   private readonly watchAbort = new AbortController();
   private readonly electionAbort = new AbortController();
   private readonly elector: LeaderElector | undefined;
@@ -197,7 +200,9 @@ export class SyncDaemon {
       intervalMs: Math.max(interval, 1_000),
       suspended: spec.suspend === true && !deleting,
     };
-    this.schedules.set(key, observeSync(this.schedules.get(key), seen, this.now()));
+    const previous = this.schedules.get(key);
+    if (!previous || previous.generation !== seen.generation || (seen.requestToken !== undefined && seen.requestToken !== previous.requestToken)) this.listRefsAfter.set(key, this.now());
+    this.schedules.set(key, observeSync(previous, seen, this.now()));
     this.wake();
   }
 
@@ -205,6 +210,7 @@ export class SyncDaemon {
     this.objects.delete(key);
     this.schedules.delete(key);
     this.lastReported.delete(key);
+    this.listRefsAfter.delete(key);
     const [namespace = '', name = ''] = key.split('/');
     this.deps.metrics.ready.set({ namespace, name }, 0);
   }
@@ -273,7 +279,11 @@ export class SyncDaemon {
         report = await reportInvalidSync(loaded, this.deps.reconcile);
       } else {
         // Its objects as its ServiceAccount (spec.serviceAccountName or the default); inventory and status as the agent.
-        const tenant = runAs(this.deps.reconcile, loaded, this.options.defaultServiceAccount);
+        const runner = runAs(this.deps.reconcile, loaded, this.options.defaultServiceAccount);
+        // Syncs of one repository and credentials share one ref listing per interval; a webhook or a
+        // spec change asks for a listing newer than itself (adapters/ref-cache.ts).
+        const freshness = { maxAgeMs: this.schedules.get(key)?.intervalMs, notBefore: this.listRefsAfter.get(key) };
+        const tenant = { ...runner, source: withRefFreshness(runner.source, freshness) };
         const before = await loadSyncState(this.deps.kube, identity);
         let taken: ObjectRef[] = [];
         // Not in an inventory recorded for another source: the reconcile refuses it (InventoryConflict).

@@ -12,8 +12,8 @@ export function timeGitSource(source: GitSource, metrics: AgentMetrics, now: () 
     }
   };
   return {
-    resolveRemote: (url, ref, credentials) => timed('ls-remote', () => source.resolveRemote(url, ref, credentials)),
-    fetchCommit: (url, ref, commit, credentials) => timed('fetch', () => source.fetchCommit(url, ref, commit, credentials)),
+    resolveRemote: (url, ref, credentials, freshness) => timed('ls-remote', () => source.resolveRemote(url, ref, credentials, freshness)),
+    fetchCommit: (url, ref, commit, credentials, freshness) => timed('fetch', () => source.fetchCommit(url, ref, commit, credentials, freshness)),
     readFiles: (url, commit, path, accept) => source.readFiles(url, commit, path, accept),
     readCommit: (url, commit) => source.readCommit(url, commit),
   };
