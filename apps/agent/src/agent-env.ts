@@ -1,4 +1,5 @@
 import { renderToolNames, type RenderTools } from '@ferry/agent';
+import type { GitHubAppEnv } from './github-app-config.js';
 import type { ReporterEnv } from './reporter-config.js';
 
 /** Every environment variable ferry-agent reads, read once here; the flag parser gets these values. */
@@ -15,6 +16,7 @@ export interface AgentEnv {
   podName?: string | undefined;
   podNamespace?: string | undefined;
   reporter: ReporterEnv;
+  githubApp: GitHubAppEnv;
 }
 
 export function readAgentEnv(env: Record<string, string | undefined>): AgentEnv {
@@ -40,5 +42,11 @@ export function readAgentEnv(env: Record<string, string | undefined>): AgentEnv 
     podName: env['POD_NAME'],
     podNamespace: env['POD_NAMESPACE'],
     reporter: { statusToken: env['FERRY_STATUS_TOKEN'], cluster: env['FERRY_CLUSTER'], statusApiUrl: env['FERRY_STATUS_API_URL'], forge: env['FERRY_FORGE'] },
+    githubApp: {
+      appId: env['FERRY_GITHUB_APP_ID'] || undefined,
+      installationId: env['FERRY_GITHUB_APP_INSTALLATION_ID'] || undefined,
+      privateKeyFile: env['FERRY_GITHUB_APP_PRIVATE_KEY_FILE'] || undefined,
+      gitHosts: env['FERRY_GITHUB_APP_GIT_HOSTS'] || undefined,
+    },
   };
 }

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { AgentEnv } from './agent-env.js';
 import { resolveClusterAccess, type ClusterAccess } from './cluster-access.js';
+import { GITHUB_APP_OPTIONS, parseGitHubAppConfig, type GitHubAppConfig } from './github-app-config.js';
 import { REPORTER_OPTIONS, parseReporterConfig, type ReporterConfig } from './reporter-config.js';
 
 const string = { type: 'string' } as const;
@@ -22,7 +23,7 @@ const TOOL_OPTIONS = Object.fromEntries(renderToolNames.map((tool) => [tool, str
 const SHARED_OPTIONS = {
   kubeconfig: string, context: string, namespace: string, concurrency: string, 'cache-dir': string, 'max-repo-size': string,
   'default-service-account': string,
-  help: { type: 'boolean', short: 'h' }, ...TOOL_OPTIONS, ...REPORTER_OPTIONS,
+  help: { type: 'boolean', short: 'h' }, ...TOOL_OPTIONS, ...REPORTER_OPTIONS, ...GITHUB_APP_OPTIONS,
 } as const;
 
 const RECONCILE_OPTIONS = {
@@ -37,7 +38,7 @@ const RUN_OPTIONS = {
   ...SHARED_OPTIONS,
   'metrics-addr': string, 'webhook-addr': string, 'webhook-secret-file': string, 'leader-elect': string,
   'lease-namespace': string, 'lease-name': string, 'lease-duration': string, identity: string, 'max-concurrent': string,
-  'shutdown-grace': string, 'git-idle-timeout': string, 'log-level': string,
+  'shutdown-grace': string, 'git-idle-timeout': string, 'log-level': string, 'sync-selector': string,
 } as const;
 
 /** `sync`/`diff` flags (the command is the first positional). */
@@ -71,6 +72,8 @@ export interface SharedSettings {
   maxRepoBytes: number;
   concurrency: number;
   reporter: ReporterConfig | undefined;
+  /** `--github-app-*`: the agent's fetches (Syncs without spec.secretRef on its git hosts) and statuses. */
+  githubApp: GitHubAppConfig | undefined;
   /** `--default-service-account NAME`: Sync objects without spec.serviceAccountName run as NAME in their namespace. */
   defaultServiceAccount?: string;
 }
@@ -93,9 +96,14 @@ export function readSharedSettings(values: SharedValues, env: AgentEnv, fail: Fa
     tmpDir: env.tmpDir,
     maxRepoBytes: Math.round(maxRepoMb * 1024 * 1024),
     concurrency,
-    reporter: parseReporterConfig(values, env.reporter),
+    ...readCredentialSettings(values, env),
     ...(values['default-service-account'] !== undefined ? { defaultServiceAccount: readServiceAccountName(values['default-service-account'], fail) } : {}),
   };
+}
+
+function readCredentialSettings(values: SharedValues, env: AgentEnv): Pick<SharedSettings, 'reporter' | 'githubApp'> {
+  const githubApp = parseGitHubAppConfig(values, env.githubApp, values['status-api-url'] ?? env.reporter.statusApiUrl);
+  return { reporter: parseReporterConfig(values, env.reporter, githubApp !== undefined), githubApp };
 }
 
 /** A ServiceAccount name (DNS-1123 subdomain), as spec.serviceAccountName takes. */

@@ -1,5 +1,5 @@
 import {
-  IsomorphicGitSource, KubeClient, createCommitVerifier, isInvalidSync, loadSyncTargets, parseSyncSpec, reconcileSync, reportInvalidSync, runAs, sourceRenderer, verifySignedHeads,
+  IsomorphicGitSource, KubeClient, withAgentGitCredentials, createCommitVerifier, isInvalidSync, loadSyncTargets, parseSyncSpec, reconcileSync, reportInvalidSync, runAs, sourceRenderer, verifySignedHeads,
   type ReconcileDeps, type SyncReport, type SyncTarget,
 } from '@ferry/agent';
 import { FerryError } from '@ferry/manifest-model';
@@ -7,6 +7,7 @@ import { ExitCode, exitCodeOf, worstExitCode } from './exit-codes.js';
 import { parseAgentArgs, usage, type AgentArgs } from './parse-args.js';
 import { formatReport } from './format-report.js';
 import { runCommand } from './commands/run.js';
+import { buildGitHubAppTokens, gitCredentialsOf } from './github-app-config.js';
 import { buildReporter } from './reporter-config.js';
 
 export interface Io {
@@ -38,7 +39,9 @@ export async function main(argv: string[], io: Io): Promise<number> {
       ...(args.inCluster ? { inCluster: args.inCluster } : {}),
       maxSockets: args.concurrency,
     });
-    const source = new IsomorphicGitSource({ cacheDir: args.cacheDir, maxRepoBytes: args.maxRepoBytes });
+    const appTokens = args.githubApp ? buildGitHubAppTokens(args.githubApp, args.reporter?.apiUrl) : undefined;
+    const git = new IsomorphicGitSource({ cacheDir: args.cacheDir, maxRepoBytes: args.maxRepoBytes });
+    const source = args.githubApp && appTokens ? withAgentGitCredentials(git, gitCredentialsOf(args.githubApp, appTokens)) : git;
     const deps: ReconcileDeps = {
       kube,
       source,
@@ -47,7 +50,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
       renderer: sourceRenderer,
       tools: args.tools,
       tmpDir: args.tmpDir,
-      ...(args.reporter ? { reporter: await buildReporter(args.reporter, (line) => io.stderr.write(`${line}\n`)) } : {}),
+      ...(args.reporter ? { reporter: await buildReporter(args.reporter, (line) => io.stderr.write(`${line}\n`), appTokens) } : {}),
     };
     const options = {
       force: args.force,

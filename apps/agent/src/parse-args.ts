@@ -2,6 +2,7 @@ import { UnrecordedSourceId, defaultFlagName, parseSyncSpec, renderModes, type R
 import { FerryError } from '@ferry/manifest-model';
 import { readAgentEnv } from './agent-env.js';
 import { readDuration, readReconcileFlags, readSharedSettings, toolEnvUsage, toolFlagsUsage, usageFailure, type Fail } from './agent-flags.js';
+import { GITHUB_APP_USAGE, type GitHubAppConfig } from './github-app-config.js';
 import { REPORTER_USAGE, type ReporterConfig } from './reporter-config.js';
 
 export interface AgentArgs {
@@ -21,6 +22,8 @@ export interface AgentArgs {
   maxRepoBytes: number;
   /** Commit status reporting, when a status token is configured. */
   reporter?: ReporterConfig;
+  /** `--github-app-*`: installation tokens for fetches (and statuses, with sync). */
+  githubApp?: GitHubAppConfig;
   /** Sync objects without spec.serviceAccountName act as this ServiceAccount of their namespace. */
   defaultServiceAccount?: string;
   /** Sync objects to reconcile. */
@@ -78,6 +81,7 @@ Options:
   --max-repo-size MB      refuse bigger repositories (default 256)
 
 ${REPORTER_USAGE}
+${GITHUB_APP_USAGE}
 Exit codes: 0 ok, 1 diff found changes, 2 usage, 3 stalled, 4 unhealthy, 5 transient failure, 70 internal.
 `;
 
@@ -113,6 +117,7 @@ export function parseAgentArgs(argv: readonly string[], rawEnv: Record<string, s
   if (shared.context) args.context = shared.context;
   if (healthTimeoutMs !== undefined) args.healthTimeoutMs = healthTimeoutMs;
   if (shared.reporter && command === 'sync') args.reporter = shared.reporter;
+  if (shared.githubApp) args.githubApp = shared.githubApp;
   if (shared.defaultServiceAccount) args.defaultServiceAccount = shared.defaultServiceAccount;
 
   if (values.url === undefined) {

@@ -4,7 +4,9 @@ import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { readAgentEnv } from './agent-env.js';
 import { readDuration, readInteger, readRunFlags, readSharedSettings, toolFlagsUsage, usageFailure } from './agent-flags.js';
+import { GITHUB_APP_USAGE, type GitHubAppConfig } from './github-app-config.js';
 import { REPORTER_USAGE, type ReporterConfig } from './reporter-config.js';
+import { checkSyncSelector, defaultLeaseName } from './sync-selector.js';
 
 export const runUsage = `Usage: ferry-agent run [options]
 
@@ -14,13 +16,15 @@ failures. SIGTERM: finish the running reconciles (up to --shutdown-grace), relea
 
 Options:
   --namespace NS            watch Syncs in NS only (namespace-scoped install; default: all namespaces)
+  --sync-selector SELECTOR  reconcile only the Syncs with these labels (e.g. shard=a): several agents
+                            split a cluster's Syncs, each with its own Lease
   --kubeconfig PATH         (default $KUBECONFIG, else in-cluster)   --context NAME
   --metrics-addr HOST:PORT  /metrics, /healthz, /readyz (default :8080; "off" to disable)
   --webhook-addr HOST:PORT  GitHub push webhooks at /hook/github (default :9292 when a secret is set)
   --webhook-secret-file F   file with the webhook secret ($FERRY_WEBHOOK_SECRET)
   --leader-elect BOOL       leader election on a Lease (default true)
   --lease-namespace NS      (default $POD_NAMESPACE, else --namespace, else ferry-system)
-  --lease-name NAME         (default ferry-agent)
+  --lease-name NAME         (default ferry-agent; with --sync-selector ferry-agent-<hash of it>)
   --lease-duration DUR      (default 35s; renew deadline 30s, retry 5s scale with it)
   --identity NAME           this replica's name (default $POD_NAME, else the host name)
   --max-concurrent N        Syncs reconciled at the same time (default 4)
@@ -33,12 +37,14 @@ Options:
                             namespace (impersonation), not as the agent (default: the agent itself)
   ${toolFlagsUsage}, --cache-dir DIR, --max-repo-size MB   as for sync
 
-${REPORTER_USAGE}`;
+${REPORTER_USAGE}
+${GITHUB_APP_USAGE}`;
 
 export interface RunArgs {
   config: AgentConfig;
   graceMs: number;
   reporter?: ReporterConfig | undefined;
+  githubApp?: GitHubAppConfig | undefined;
 }
 
 /** `ferry-agent run` flags (argv after `run`) and the environment, read once. */
@@ -76,12 +82,16 @@ export function parseRunArgs(argv: readonly string[], rawEnv: Record<string, str
   const access = shared.access ?? fail('no --kubeconfig, no $KUBECONFIG and not in a cluster');
   const kube: AgentConfig['kube'] = 'kubeconfigPath' in access ? { ...access, ...(shared.context ? { context: shared.context } : {}) } : access;
 
+  const syncSelector = values['sync-selector'];
+  const selectorProblem = syncSelector !== undefined ? checkSyncSelector(syncSelector) : undefined;
+  if (selectorProblem) fail(`--sync-selector ${selectorProblem}`);
   const leaseMs = readDuration('lease-duration', values['lease-duration'] ?? '35s', fail);
   const metricsAddr = values['metrics-addr'] ?? ':8080';
   const webhookAddr = values['webhook-addr'] ?? (webhookSecret ? ':9292' : undefined);
   const config: AgentConfig = {
     kube,
     ...(values.namespace ? { namespace: values.namespace } : {}),
+    ...(syncSelector ? { syncSelector } : {}),
     identity: values.identity ?? env.podName ?? hostname(),
     cacheDir: shared.cacheDir,
     tmpDir: shared.tmpDir,
@@ -96,7 +106,7 @@ export function parseRunArgs(argv: readonly string[], rawEnv: Record<string, str
     ...(leaderElect === 'true' ? {
       leaderElection: {
         namespace: values['lease-namespace'] ?? env.podNamespace ?? values.namespace ?? 'ferry-system',
-        name: values['lease-name'] ?? 'ferry-agent',
+        name: values['lease-name'] ?? defaultLeaseName(syncSelector),
         // Flux's proportions: 35 s lease, 30 s renew deadline, 5 s retry.
         leaseDurationMs: leaseMs,
         renewDeadlineMs: Math.round((leaseMs * defaultLeaderElection.renewDeadlineMs) / defaultLeaderElection.leaseDurationMs),
@@ -107,5 +117,5 @@ export function parseRunArgs(argv: readonly string[], rawEnv: Record<string, str
     writeLog,
     ...(shared.defaultServiceAccount ? { defaultServiceAccount: shared.defaultServiceAccount } : {}),
   };
-  return { config, graceMs: readDuration('shutdown-grace', values['shutdown-grace'] ?? '25s', fail), reporter: shared.reporter };
+  return { config, graceMs: readDuration('shutdown-grace', values['shutdown-grace'] ?? '25s', fail), reporter: shared.reporter, githubApp: shared.githubApp };
 }

@@ -37,6 +37,14 @@ export { createGiteaStatusPort } from './reporting/gitea-status-port.js';
 export type { GiteaStatusPortOptions } from './reporting/gitea-status-port.js';
 export type { SyncReporter } from './ports.js';
 
+// The agent's own credentials: token files read at use, GitHub App installation tokens.
+export { tokenFromFile } from './credentials/token-file.js';
+export { GitHubAppTokens } from './credentials/github-app-tokens.js';
+export type { GitHubAppTokensOptions } from './credentials/github-app-tokens.js';
+export { withAgentGitCredentials } from './credentials/app-git-credentials.js';
+export type { AgentGitCredentialsOptions } from './credentials/app-git-credentials.js';
+export type { TokenSource } from './credentials/token-source.js';
+
 // The daemon (`ferry-agent run`).
 export { startAgent } from './daemon/start-agent.js';
 export type { AgentConfig, AgentOverrides, RunningAgent } from './daemon/start-agent.js';

@@ -8,6 +8,7 @@ import { FerryError } from '@ferry/manifest-model';
 import { ExitCode } from '../exit-codes.js';
 import type { Io } from '../main.js';
 import { parseRunArgs, runUsage, type RunArgs } from '../parse-run-args.js';
+import { buildGitHubAppTokens, gitCredentialsOf } from '../github-app-config.js';
 import { buildReporter } from '../reporter-config.js';
 
 export interface RunOptions {
@@ -31,7 +32,10 @@ export async function runCommand(argv: string[], io: Io, options: RunOptions = {
   const signal = options.signal ?? processSignal();
   let agent;
   try {
-    if (parsed.reporter) parsed.config.reporter = await buildReporter(parsed.reporter, (line) => io.stderr.write(`${line}\n`));
+    // One installation token cache for the fetches and the statuses.
+    const appTokens = parsed.githubApp ? buildGitHubAppTokens(parsed.githubApp, parsed.reporter?.apiUrl) : undefined;
+    if (parsed.githubApp && appTokens) parsed.config.gitCredentials = gitCredentialsOf(parsed.githubApp, appTokens);
+    if (parsed.reporter) parsed.config.reporter = await buildReporter(parsed.reporter, (line) => io.stderr.write(`${line}\n`), appTokens);
     agent = await startAgent(parsed.config);
   } catch (error) {
     io.stderr.write(`ferry-agent run: ${error instanceof FerryError ? error.describe() : String(error)}\n`);

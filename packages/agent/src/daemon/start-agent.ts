@@ -4,6 +4,7 @@
  */
 import { join } from 'node:path';
 import { IsomorphicGitSource } from '../adapters/git-source.js';
+import { withAgentGitCredentials, type AgentGitCredentialsOptions } from '../credentials/app-git-credentials.js';
 import { KubeClient, type KubeClientOptions } from '../adapters/kube-client.js';
 import { renderSource } from '../adapters/renderers/render-source.js';
 import { createJsonLogger, type LogLevel } from '../observability/logger.js';
@@ -47,6 +48,8 @@ export interface AgentConfig {
   reporter?: SyncReporter | undefined;
   /** ServiceAccount for Syncs that name none (`--default-service-account`); unset: the agent's own identity. */
   defaultServiceAccount?: string | undefined;
+  /** The agent's GitHub App token for Syncs without spec.secretRef on these git hosts (`--github-app-*`). */
+  gitCredentials?: AgentGitCredentialsOptions | undefined;
 }
 
 export interface RunningAgent {
@@ -75,7 +78,8 @@ export async function startAgent(config: AgentConfig, overrides: AgentOverrides 
   // delays a Lease renewal.
   const watchClient = await KubeClient.create({ ...config.kube, maxSockets: 4 });
   const watchKube = overrides.watchKube ? overrides.watchKube(watchClient) : watchClient;
-  const source = timeGitSource(new IsomorphicGitSource({ cacheDir: config.cacheDir, ...(config.maxRepoBytes ? { maxRepoBytes: config.maxRepoBytes } : {}), ...(config.gitIdleTimeoutMs ? { idleTimeoutMs: config.gitIdleTimeoutMs } : {}) }), metrics);
+  const git = new IsomorphicGitSource({ cacheDir: config.cacheDir, ...(config.maxRepoBytes ? { maxRepoBytes: config.maxRepoBytes } : {}), ...(config.gitIdleTimeoutMs ? { idleTimeoutMs: config.gitIdleTimeoutMs } : {}) });
+  const source = timeGitSource(config.gitCredentials ? withAgentGitCredentials(git, config.gitCredentials) : git, metrics);
   const daemon = new SyncDaemon(
     {
       kube, watchKube, log, metrics,

@@ -11,6 +11,7 @@ export type ErrorOutcome = 'Stalled' | 'Waiting' | 'Transient';
 /** Every error code the agent raises (FerryError and KubeApiError), by area. */
 export type AgentErrorCode =
   | KubeErrorCode | 'kube.config'
+  | 'credentials.token-file' | 'github-app.auth' | 'github-app.failed' | 'github-app.key' | 'github-app.unavailable'
   | 'apply.forbidden' | 'apply.invalid' | 'apply.ownership-conflict' | 'apply.timeout'
   | 'guard.empty' | 'guard.namespaces'
   | 'inventory.corrupt' | 'inventory.foreign' | 'inventory.namespace-missing'
@@ -99,6 +100,13 @@ export const errorClasses: Readonly<Record<AgentErrorCode, ErrorClass>> = {
   'source.verify-cache': stalled(AgentReason.FetchFailed),
   'source.verify-object': stalled(AgentReason.FetchFailed),
   'source.verify-tool': stalled(AgentReason.FetchFailed),
+  // The agent's own credentials (--github-app-*, token files): fixed by the operator, often by a
+  // Secret update the agent picks up without a restart, so retried with backoff, never stalled.
+  'github-app.auth': transient(AgentReason.FetchFailed),
+  'github-app.failed': transient(AgentReason.FetchFailed),
+  'github-app.key': transient(AgentReason.FetchFailed),
+  'github-app.unavailable': transient(AgentReason.FetchFailed),
+  'credentials.token-file': transient(AgentReason.ApplyFailed),
   // Commit statuses: the reporter logs them; the next reconcile posts again.
   'status.auth': transient(AgentReason.ApplyFailed),
   'status.failed': transient(AgentReason.ApplyFailed),

@@ -1,6 +1,7 @@
 import { giteaApiBase } from '@ferry/manifest-model';
 import type { CommitStatusPort } from './commit-status.js';
 import { createStatusPort } from './post-commit-status.js';
+import { tokenSourceOf, type TokenSource } from '../credentials/token-source.js';
 
 export interface GiteaStatusPortOptions {
   /**
@@ -9,8 +10,8 @@ export interface GiteaStatusPortOptions {
    * public Gitea.
    */
   apiUrl: string;
-  /** An access token with the `write:repository` scope on the config repository's owner. */
-  token: string;
+  /** An access token with the `write:repository` scope on the config repository's owner (a TokenSource: asked per request). */
+  token: string | TokenSource;
   /** Per request; a slow API never holds up the reconcile loop for long. Default 10 s. */
   timeoutMs?: number | undefined;
   fetch?: typeof fetch;
@@ -26,9 +27,12 @@ export { giteaApiBase } from '@ferry/manifest-model';
  * to the caller as the status line and a short excerpt, never the token.
  */
 export function createGiteaStatusPort(options: GiteaStatusPortOptions): CommitStatusPort {
+  const tokens = tokenSourceOf(options.token);
   return createStatusPort({
     apiBase: giteaApiBase(options.apiUrl),
-    headers: { authorization: `token ${options.token}`, accept: 'application/json', 'content-type': 'application/json', 'user-agent': 'ferry-agent' },
+    authorization: async () => `token ${await tokens.token()}`,
+    refused: (authorization) => tokens.refused?.(authorization.slice('token '.length)),
+    headers: { accept: 'application/json', 'content-type': 'application/json', 'user-agent': 'ferry-agent' },
     permissionHint: 'the status token needs the write:repository scope on the config repository (a Gitea access token of a user who may write it)',
     timeoutMs: options.timeoutMs,
     ...(options.fetch ? { fetch: options.fetch } : {}),

@@ -6,7 +6,15 @@ import type { CommitStatus, CommitStatusPort } from './commit-status.js';
 export interface StatusEndpoint {
   /** The REST base, without a trailing slash. */
   apiBase: string;
+  /** Every header but the credentials. */
   headers: Record<string, string>;
+  /**
+   * The Authorization header value, asked for on every request: a token file re-read, or an
+   * installation token minted again before it expires. `refused` is called with the value after a
+   * 401, so a cached token is not sent again.
+   */
+  authorization: () => Promise<string>;
+  refused?: ((authorization: string) => void) | undefined;
   /** Said on 401, 403 and 404: which permission the token lacks. */
   permissionHint: string;
   /** Per request; a slow API never holds up the reconcile loop for long. Default 10 s. */
@@ -33,8 +41,9 @@ export function createStatusPort(endpoint: StatusEndpoint): CommitStatusPort {
       const what = `post commit status ${status.context} (${status.state}) on ${status.sha.slice(0, 12)}`;
       for (let attempt = 1; ; attempt++) {
         let response: Response;
+        const authorization = await endpoint.authorization();
         try {
-          response = await doFetch(url, { method: 'POST', body, signal: AbortSignal.timeout(timeoutMs), headers: endpoint.headers });
+          response = await doFetch(url, { method: 'POST', body, signal: AbortSignal.timeout(timeoutMs), headers: { ...endpoint.headers, authorization } });
         } catch (error) {
           if (attempt < 2) continue;
           throw new FerryError('status.network', `${what}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
@@ -44,6 +53,7 @@ export function createStatusPort(endpoint: StatusEndpoint): CommitStatusPort {
           return;
         }
         const text = await readStart(response);
+        if (response.status === 401) endpoint.refused?.(authorization);
         if (response.status >= 500 && attempt < 2) continue;
         const excerpt = excerptResponseBody(messageOf(text));
         const hint = response.status === 401 || response.status === 403 || response.status === 404 ? endpoint.permissionHint : undefined;

@@ -13,6 +13,8 @@ export interface AppOptions {
   installationId?: number;
   /** App slug; installation tokens act as `${slug}[bot]` (default "ferry-test-app"). */
   slug?: string;
+  /** How long an installation token lives (GitHub: 1 hour, the default); a test of refreshing sets seconds. */
+  tokenLifetimeMs?: number;
 }
 
 export interface InstallationToken {
@@ -87,7 +89,7 @@ export class AppAuthority {
     const token: InstallationToken = {
       token: `ghs_${randomBytes(27).toString('base64url').replace(/[-_]/g, 'x').slice(0, 36)}`,
       installationId,
-      expiresAt: new Date(Date.now() + 3600_000),
+      expiresAt: new Date(Date.now() + (this.options.tokenLifetimeMs ?? 3600_000)),
     };
     this.tokens.set(token.token, token);
     for (const listener of this.listeners) listener(token);
