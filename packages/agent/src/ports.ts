@@ -64,9 +64,9 @@ export interface KubeWatchApi {
   /** PUT with `metadata.resourceVersion` as precondition: `kube.conflict` (409) when it changed. */
   replace(object: KubeObject): Promise<KubeObject>;
   /** Every object of a kind, with the collection's resourceVersion to watch from. */
-  listForWatch(apiVersion: string, kind: string, options?: { namespace?: string }): Promise<{ items: KubeObject[]; resourceVersion: string }>;
+  listForWatch(apiVersion: string, kind: string, options?: { namespace?: string; labelSelector?: string }): Promise<{ items: KubeObject[]; resourceVersion: string }>;
   /** Streams changes from `resourceVersion`; resolves when the server or `signal` ends the watch. */
-  watch(apiVersion: string, kind: string, options: { namespace?: string; resourceVersion: string; timeoutSeconds?: number }, signal: AbortSignal, onEvent: (event: WatchEvent) => void): Promise<void>;
+  watch(apiVersion: string, kind: string, options: { namespace?: string; labelSelector?: string; resourceVersion: string; timeoutSeconds?: number }, signal: AbortSignal, onEvent: (event: WatchEvent) => void): Promise<void>;
   /** Returns false when the object was already gone (the webhook replay records' expiry). */
   delete(ref: ObjectRef): Promise<boolean>;
 }

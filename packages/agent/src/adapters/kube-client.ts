@@ -231,15 +231,17 @@ export class KubeClient implements KubeApi, KubeWatchApi {
     return this.request<KubeObject>('PUT', await this.objectPath(ref), JSON.stringify(object), 'application/json', ref);
   }
 
-  async listForWatch(apiVersion: string, kind: string, options: { namespace?: string } = {}): Promise<{ items: KubeObject[]; resourceVersion: string }> {
+  async listForWatch(apiVersion: string, kind: string, options: { namespace?: string; labelSelector?: string } = {}): Promise<{ items: KubeObject[]; resourceVersion: string }> {
     const resource = await this.requireResource(apiVersion, kind);
-    const list = await this.request<{ items: KubeObject[]; metadata: { resourceVersion: string } }>('GET', this.collectionPath(apiVersion, resource, options.namespace));
+    const selector = options.labelSelector ? `?${new URLSearchParams({ labelSelector: options.labelSelector })}` : '';
+    const list = await this.request<{ items: KubeObject[]; metadata: { resourceVersion: string } }>('GET', `${this.collectionPath(apiVersion, resource, options.namespace)}${selector}`);
     return { items: list.items.map((item) => ({ ...item, apiVersion, kind })), resourceVersion: list.metadata.resourceVersion };
   }
 
-  async watch(apiVersion: string, kind: string, options: { namespace?: string; resourceVersion: string; timeoutSeconds?: number }, signal: AbortSignal, onEvent: (event: WatchEvent) => void): Promise<void> {
+  async watch(apiVersion: string, kind: string, options: { namespace?: string; labelSelector?: string; resourceVersion: string; timeoutSeconds?: number }, signal: AbortSignal, onEvent: (event: WatchEvent) => void): Promise<void> {
     const resource = await this.requireResource(apiVersion, kind);
     const query = new URLSearchParams({ watch: '1', resourceVersion: options.resourceVersion, allowWatchBookmarks: 'true', timeoutSeconds: String(options.timeoutSeconds ?? 300) });
+    if (options.labelSelector) query.set('labelSelector', options.labelSelector);
     const url = new URL(`${this.collectionPath(apiVersion, resource, options.namespace)}?${query}`, this.server);
     let res: http.IncomingMessage;
     try {

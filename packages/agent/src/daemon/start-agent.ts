@@ -24,6 +24,8 @@ export interface AgentConfig {
   kube: Pick<KubeClientOptions, 'kubeconfigPath' | 'context' | 'inCluster'>;
   /** Watch Syncs in this namespace only; all namespaces when unset. */
   namespace?: string;
+  /** Reconcile only the Syncs this label selector selects (`--sync-selector`: one shard of several agents). */
+  syncSelector?: string | undefined;
   identity: string;
   cacheDir: string;
   tmpDir: string;
@@ -89,6 +91,7 @@ export async function startAgent(config: AgentConfig, overrides: AgentOverrides 
     },
     {
       ...(config.namespace ? { namespace: config.namespace } : {}),
+      ...(config.syncSelector ? { syncSelector: config.syncSelector } : {}),
       maxConcurrent: config.maxConcurrent,
       concurrency: config.concurrency,
       ...(config.healthTimeoutMs !== undefined ? { healthTimeoutMs: config.healthTimeoutMs } : {}),
@@ -150,7 +153,7 @@ export async function startAgent(config: AgentConfig, overrides: AgentOverrides 
     throw error;
   }
   daemon.start();
-  log.info('agent started', { namespace: config.namespace ?? '(all)', leaderElection: Boolean(config.leaderElection), metrics: metricsUrl ?? null, webhook: webhookUrl ?? null });
+  log.info('agent started', { namespace: config.namespace ?? '(all)', syncSelector: config.syncSelector ?? null, lease: config.leaderElection ? `${config.leaderElection.namespace}/${config.leaderElection.name}` : null, metrics: metricsUrl ?? null, webhook: webhookUrl ?? null });
   return {
     daemon, metrics,
     ...(metricsUrl ? { metricsUrl } : {}),

@@ -51,6 +51,11 @@ export interface SyncDaemonOptions {
   /** Watch Syncs in this namespace only (namespace-scoped install); all namespaces when unset. */
   namespace?: string;
   /**
+   * Watch (and so reconcile, and answer webhooks for) only the Syncs this label selector selects:
+   * one shard of the cluster's Syncs (`--sync-selector`). Each shard needs a Lease of its own.
+   */
+  syncSelector?: string;
+  /**
    * Syncs reconciled at the same time; slow ones (schedule.ts) run in a lane of their own of the
    * same size, so at most twice this many run when some are slow.
    */
@@ -125,7 +130,7 @@ export class SyncDaemon {
       upsert: (object) => this.observe(object),
       remove: (object) => this.forget(keyOf(object)),
       onError: (error) => this.deps.log.warn('watching Syncs failed; retrying', { error: classifyError(error).message }),
-    }));
+    }, this.options.syncSelector));
     if (this.elector) {
       this.background.push(this.elector.run(this.electionAbort.signal, {
         onStartedLeading: () => {

@@ -17,8 +17,9 @@ export interface SyncWatchHandlers {
   onError(error: unknown): void;
 }
 
-export async function watchSyncs(kube: KubeWatchApi, namespace: string | undefined, signal: AbortSignal, handlers: SyncWatchHandlers): Promise<void> {
-  const scope = namespace ? { namespace } : {};
+/** `labelSelector`: only the Syncs it selects (a shard); one leaving the selection arrives as DELETED. */
+export async function watchSyncs(kube: KubeWatchApi, namespace: string | undefined, signal: AbortSignal, handlers: SyncWatchHandlers, labelSelector?: string): Promise<void> {
+  const scope = { ...(namespace ? { namespace } : {}), ...(labelSelector ? { labelSelector } : {}) };
   let resourceVersion: string | undefined;
   let failures = 0;
   while (!signal.aborted) {
