@@ -3,6 +3,8 @@ export { MAX_EDITABLE_BYTES } from './core/assert-editable-text.js';
 export type { ImageChange, FileInput, ImageOccurrence, FileChange, FilePlan, SetImagePlan } from './core/set-image.js';
 export { promote } from './promote.js';
 export type { PromoteOptions, PromoteResult, PromoteOutcome, PullRequestSettings, RetryPolicy } from './promote.js';
+export { promoteGroup } from './promote-group.js';
+export type { GroupImage, GroupMemberOutcome, GroupMemberResult, PromoteGroupOptions, PromoteGroupResult } from './promote-group.js';
 export type { ClosedPullRequest } from './close-pointless-pull-request.js';
 export type { PromotionRequest, EnvironmentSettings } from './resolve-promotion.js';
 export type { ConfigRepository } from './ports.js';
@@ -15,6 +17,9 @@ export type { PromotionPlan, PromotionTarget, PromotionVersion, VersionSummary }
 export {
   formatCommitMessage, formatPullRequest, formatPromotionBranch, formatReleaseHoldBranch, parseTrailers, readPromotionTrailers, Trailer,
 } from './core/format-promotion.js';
+export { readPromotionRecordSet } from './core/promotion-trailers.js';
+export { formatGroupBranch } from './core/promotion-branch.js';
+export { formatGroupCommitMessage, formatGroupPullRequest } from './core/format-group-promotion.js';
 export type { PromotionSubject, PromotionTrailers } from './core/format-promotion.js';
 export { checkBuildUrl, checkGateOverrideReason, checkPromotionName, checkPromotionText, checkSourceCommit } from './core/promotion-input.js';
 export { markdownCode, markdownText } from './core/markdown-text.js';

@@ -77,7 +77,7 @@ export interface RetryPolicy {
 
 // A rejected push means another promotion landed (no livelock), so N simultaneous writers need at
 // most N-1 retries each: 100 covers a hundred builds racing into one branch.
-const DEFAULT_RETRY: RetryPolicy = { conflicts: 100, transient: 5, baseDelayMs: 100, maxDelayMs: 3_000 };
+export const DEFAULT_RETRY: RetryPolicy = { conflicts: 100, transient: 5, baseDelayMs: 100, maxDelayMs: 3_000 };
 
 export type PromoteOutcome =
   /** Committed to the branch (direct) or merged (PR + wait or REST merge). */
@@ -229,17 +229,17 @@ type AttemptResult =
   /** The compare-and-swap push was refused: `branch` moved meanwhile. */
   | { kind: 'conflict'; branch: string };
 
-interface PendingBranch {
+export interface PendingBranch<R = Omit<PromoteResult, 'attempts'>> {
   current: { branch: string; commit: string; previous: string | null } | undefined;
   /**
    * A direct push whose answer was lost (cut connection): it may have landed. If the retry finds the
    * branch exactly at this commit, it did, and this is the run's result (not "unchanged").
    */
-  unconfirmed?: { branch: string; commit: string; result: Omit<PromoteResult, 'attempts'> } | undefined;
+  unconfirmed?: { branch: string; commit: string; result: R } | undefined;
 }
 
 /** Puts a promotion branch back where it was (or deletes it), only if it is still at our commit. */
-async function undoBranch(repo: ConfigRepository, moved: NonNullable<PendingBranch['current']>, progress: (m: string) => void): Promise<void> {
+export async function undoBranch(repo: ConfigRepository, moved: NonNullable<PendingBranch['current']>, progress: (m: string) => void): Promise<void> {
   try {
     const outcome = moved.previous === null
       ? await repo.deleteBranch({ branch: moved.branch, expected: moved.commit })
@@ -322,7 +322,7 @@ async function attempt(options: PromoteOptions, resolved: ResolvedPromotion, pro
  * is the same promotion as `--app`; a file several apps govern cannot be named by `--file`
  * (`ambiguous`, thrown after the guards of all of them passed). A rollback lifts all guards.
  */
-function applyGoverningApps(resolved: ResolvedPromotion, files: Map<string, string | null>, ignorePolicy: boolean): { target: PromotionTarget; ambiguous?: FerryError; adopted?: boolean } {
+export function applyGoverningApps(resolved: ResolvedPromotion, files: Map<string, string | null>, ignorePolicy: boolean): { target: PromotionTarget; ambiguous?: FerryError; adopted?: boolean } {
   const own = resolved.target;
   if (ignorePolicy) return { target: { ...own, policy: { allowDowngrade: true }, hold: undefined } };
   if (resolved.governors.length === 0) return { target: own };
@@ -464,22 +464,22 @@ function summarise(options: PromoteOptions, target: PromotionTarget, plan: Promo
 }
 
 /** `git.retries-exhausted`, `github.retries-exhausted` or `gitea.retries-exhausted`, after the side that kept failing. */
-function exhausted(err: unknown, attempts: number): FerryError {
+export function exhausted(err: unknown, attempts: number): FerryError {
   const side = err instanceof FerryError ? err.code.split('.')[0] : 'git';
   return new FerryError(`${side}.retries-exhausted`, `${(err as Error).message} (after ${attempts} attempts)`, { cause: err, hint: 'the server kept failing; nothing was changed by this run' });
 }
 
-function isTransient(err: unknown): boolean {
+export function isTransient(err: unknown): boolean {
   return err instanceof FerryError && (err.code === 'git.network' || err.code === 'github.transient' || err.code === 'gitea.transient');
 }
 
 /** Exponential backoff with full jitter in [d/2, d], so colliding writers spread out. */
-function backoff(n: number, retry: RetryPolicy, random: () => number): number {
+export function backoff(n: number, retry: RetryPolicy, random: () => number): number {
   const d = Math.min(retry.maxDelayMs, retry.baseDelayMs * 2 ** Math.min(n - 1, 10));
   return Math.round(d / 2 + (random() * d) / 2);
 }
 
 /** The environment's list plus the caller's, each name once, in order. */
-function union(base: string[], extra: string[] | undefined): string[] {
+export function union(base: string[], extra: string[] | undefined): string[] {
   return [...new Set([...base, ...(extra ?? [])])];
 }

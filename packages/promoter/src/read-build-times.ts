@@ -1,7 +1,7 @@
 import { isSameRepository } from '@ferry/manifest-model';
 import { findBuildTime, type BuildTimeRecord } from './core/order-versions.js';
 import type { PromotionTarget, PromotionVersion } from './core/plan-promotion.js';
-import { readPromotionTrailers } from './core/promotion-trailers.js';
+import { readPromotionRecordSet } from './core/promotion-trailers.js';
 import type { ConfigRepository } from './ports.js';
 
 /**
@@ -43,8 +43,7 @@ export function withBuildTime(version: PromotionVersion, recorded: readonly Buil
   return found === undefined ? version : { ...version, buildTime: found };
 }
 
+/** A group promotion's commit records a build time per app: the one of this image's repository counts. */
 function recordOf(message: string, image: string): BuildTimeRecord[] {
-  const t = readPromotionTrailers(message);
-  if (!t?.buildTime || !isSameRepository(t.reference, image)) return [];
-  return [{ tag: t.reference.tag, digest: t.reference.digest, buildTime: t.buildTime }];
+  return (readPromotionRecordSet(message) ?? []).flatMap((t) => (t.buildTime && isSameRepository(t.reference, image) ? [{ tag: t.reference.tag, digest: t.reference.digest, buildTime: t.buildTime }] : []));
 }

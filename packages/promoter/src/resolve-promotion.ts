@@ -66,8 +66,8 @@ export const CONFIG_FILE = 'ferry.yaml';
  * a version and environment settings. `--from-env` reads the source environment's files, unless
  * `pinned` gives the version an earlier resolution chose (a retry re-reads ferry.yaml, not the version).
  */
-export async function resolvePromotion(repo: ConfigRepository, request: PromotionRequest, pinned?: PromotionVersion): Promise<ResolvedPromotion> {
-  const { config, text, defaultBranch } = await readConfig(repo);
+export async function resolvePromotion(repo: ConfigRepository, request: PromotionRequest, pinned?: PromotionVersion, read?: FerryConfigRead): Promise<ResolvedPromotion> {
+  const { config, text, defaultBranch } = read ?? await readFerryConfig(repo);
   const configText = text;
   if (request.app !== undefined) {
     if (request.order) throw new FerryError('input.conflict', '--order applies to --file; with --app the order is the app\'s `order` in ferry.yaml', { hint: 'set order (and orderPattern) for the app in ferry.yaml, or drop --order' });
@@ -142,7 +142,11 @@ function findCandidateGovernors(config: FerryConfig, branch: string, image: stri
   return found;
 }
 
-async function readConfig(repo: ConfigRepository): Promise<{ config: FerryConfig | null; text: string | null; defaultBranch: { branch: string; head: string } }> {
+/** ferry.yaml as read at the default branch's head (config null without one). */
+export interface FerryConfigRead { config: FerryConfig | null; text: string | null; defaultBranch: { branch: string; head: string } }
+
+/** Reads ferry.yaml at the default branch's head once, so several resolutions (a group's apps) share that one head. */
+export async function readFerryConfig(repo: ConfigRepository): Promise<FerryConfigRead> {
   const defaultBranch = await repo.fetchDefaultBranch();
   if (defaultBranch === null) throw new FerryError('target.not-found', 'the repository is empty (no default branch)', { hint: 'check --repo' });
   const text = (await repo.readFiles(defaultBranch.head, [CONFIG_FILE])).get(CONFIG_FILE) ?? null;

@@ -1,9 +1,10 @@
 import { appendFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { explainInvalidOrderPattern, FerryError, isDuration, ORDER_KINDS, parseDuration as parseDurationMs, parseImageReference, type OrderKind, type VersionOrder } from '@ferry/manifest-model';
-import { checkBuildTime, checkBuildUrl, checkGateOverrideReason, checkPromotionName, checkPromotionText, checkSourceCommit, markdownCode, markdownText, createGateEvidenceReader, openGitHistory, openGitWorkspace, promote, type PromoteResult, type PullRequestSettings, type WaitLiveResult } from '@ferry/promoter';
+import { checkBuildTime, checkBuildUrl, checkGateOverrideReason, checkPromotionName, checkPromotionText, checkSourceCommit, markdownCode, markdownText, createGateEvidenceReader, openGitHistory, openGitWorkspace, promote, promoteGroup, type GroupImage, type PromoteGroupResult, type PromoteResult, type PullRequestSettings, type WaitLiveResult } from '@ferry/promoter';
 import { ExitCode, UsageError, type CliIo, type Command } from '../command.js';
 import { connectRepo, needsGitHubRepo, parseForge, resolveForgeRepo, statusReaderFor, type Forge, type RepoTarget } from './connect-repo.js';
+import { exitCodeOfMember, formatGroupHuman, formatGroupSummary, parseGroupImages } from './promote-group-flags.js';
 import { openImageRegistry } from './registry-access.js';
 import { parseClusters, runWaitLive, type WaitLiveFlags } from './wait-live-step.js';
 
@@ -22,6 +23,7 @@ export const PromoteExit = {
 
 const HELP = `Usage: ferry promote --repo OWNER/NAME|GIT-URL --env ENV (--app APP | --file PATH [--key K]...)
                      (--image NAME[:TAG][@DIGEST] [--tag T] [--digest D] | --from-env ENV)
+       ferry promote --repo ... --env ENV --image [APP=]NAME:TAG --image [APP=]NAME:TAG...   (a group)
                      [--auto-merge] [--wait-merged | --wait-live [--clusters A,B]] [--timeout DURATION] [--push pr|direct]
                      [--label L]... [--reviewer USER|ORG/TEAM]... [--merge-method merge|squash|rebase] [--draft]
                      [--source-commit SHA] [--build-url URL] [--override-gate REASON] [--verify-image] [--pin-digest]
@@ -37,6 +39,10 @@ Promote an image into the config repo: one commit (or one pull request) per prom
   --app APP           app from ferry.yaml: files, keys, policy and hold come from there
   --file PATH         a file to edit instead (repeatable); --key K after it names the YAML key of the tag/image
   --image REF         image, with the new :TAG and/or @DIGEST
+  --image [APP=]REF   given more than once: a group promotion. Every image's app (named, or the one app of ENV
+                      in ferry.yaml with that image) is promoted as one commit or one pull request (branch
+                      ferry/ENV/group+HASH), all or nothing: any app refused (hold, policy, order, gate, registry)
+                      refuses the group and nothing is pushed. An app already at its version is left out
   --tag T, --digest D set the tag / digest explicitly (override those in --image)
   --from-env ENV      promote exactly the tag and digest ENV runs (needs --app); an older one is refused
   --push pr|direct    pull request on a branch ferry/ENV/APP (default with GitHub) or a commit straight on the base branch
@@ -91,7 +97,7 @@ In GitHub Actions, writes outputs (changed, pr-number, pr-url, merge-sha, live) 
 const OPTIONS = {
   repo: { type: 'string' }, env: { type: 'string' }, app: { type: 'string' },
   file: { type: 'string', multiple: true }, key: { type: 'string', multiple: true },
-  image: { type: 'string' }, tag: { type: 'string' }, digest: { type: 'string' }, 'from-env': { type: 'string' },
+  image: { type: 'string', multiple: true }, tag: { type: 'string' }, digest: { type: 'string' }, 'from-env': { type: 'string' },
   'auto-merge': { type: 'boolean' }, 'wait-merged': { type: 'boolean' }, timeout: { type: 'string' },
   'wait-live': { type: 'boolean' }, clusters: { type: 'string' },
   label: { type: 'string', multiple: true }, reviewer: { type: 'string', multiple: true }, 'merge-method': { type: 'string' }, draft: { type: 'boolean' },
@@ -114,7 +120,9 @@ export const promoteCommand: Command = {
       json = flags.json;
       const result = await runPromote(flags, io);
       const code = exitCodeOf(result);
-      if (json) io.stdout.write(`${JSON.stringify({ ...result, exitCode: code }, null, 2)}\n`);
+      // A group: every app's own exit code beside the group's.
+      const shown = 'group' in result ? { ...result, apps: result.apps.map((a) => ({ ...a, exitCode: exitCodeOfMember(a.outcome) })) } : result;
+      if (json) io.stdout.write(`${JSON.stringify({ ...shown, exitCode: code }, null, 2)}\n`);
       else io.stdout.write(formatHuman(result));
       await writeGitHubActions(io, result);
       return code;
@@ -134,6 +142,8 @@ interface PromoteFlags {
   app?: string | undefined;
   files: { path: string; key?: string }[];
   image?: { name: string; tag?: string | undefined; digest?: string | undefined } | undefined;
+  /** Several `--image`: a group promotion (promoteGroup). */
+  group?: GroupImage[] | undefined;
   fromEnv?: string | undefined;
   overrideGate?: string | undefined;
   verifyImage?: boolean | undefined;
@@ -180,11 +190,16 @@ export function parsePromoteFlags(args: string[]): PromoteFlags {
       last.key = token.value!;
     }
   }
-  checkPromotionInputs({ env: v.env, app: v.app, 'from-env': v['from-env'], 'source-commit': v['source-commit'], 'build-url': v['build-url'], image: v.image, tag: v.tag, digest: v.digest }, files);
+  const images = v.image ?? [];
+  for (const text of images) checkPromotionText(text, '--image');
+  const group = images.length > 1 ? parseGroupImages(images, { app: v.app, file: files.length > 0, 'from-env': v['from-env'], tag: v.tag, digest: v.digest, order: v.order }) : undefined;
+  if (images.length === 1 && images[0]!.includes('=')) throw new UsageError(`promote: --image ${images[0]}: APP=IMAGE names the app of one image in a group (several --image)`, 'with one image use --app APP --image NAME:TAG');
+  const single = group ? undefined : images[0];
+  checkPromotionInputs({ env: v.env, app: v.app, 'from-env': v['from-env'], 'source-commit': v['source-commit'], 'build-url': v['build-url'], image: single, tag: v.tag, digest: v.digest }, files);
   if (v.app && files.length) throw new UsageError('promote: give either --app or --file, not both');
-  if (!v.app && !files.length) throw new UsageError('promote: give --app APP (from ferry.yaml) or --file PATH');
-  if (v['from-env'] && (v.image || v.tag || v.digest)) throw new UsageError('promote: --from-env takes the version from that environment; drop --image/--tag/--digest');
-  if (!v['from-env'] && !v.image) throw new UsageError('promote: give --image NAME[:TAG][@DIGEST] or --from-env ENV');
+  if (!v.app && !files.length && !group) throw new UsageError('promote: give --app APP (from ferry.yaml) or --file PATH');
+  if (v['from-env'] && (single || v.tag || v.digest)) throw new UsageError('promote: --from-env takes the version from that environment; drop --image/--tag/--digest');
+  if (!v['from-env'] && !single && !group) throw new UsageError('promote: give --image NAME[:TAG][@DIGEST] or --from-env ENV');
   if (v.push !== undefined && v.push !== 'pr' && v.push !== 'direct') throw new UsageError(`promote: --push must be "pr" or "direct", not "${v.push}"`);
   if (v.timeout !== undefined && !v['wait-merged'] && !v['wait-live']) throw new UsageError('promote: --timeout only applies with --wait-merged or --wait-live');
   if (v.clusters !== undefined && !v['wait-live']) throw new UsageError('promote: --clusters only applies with --wait-live');
@@ -197,15 +212,15 @@ export function parsePromoteFlags(args: string[]): PromoteFlags {
   const order = parseOrderFlags(v.order, v['order-pattern'], v.app !== undefined);
   if (v['build-time'] !== undefined) checkBuildTime(v['build-time'], '--build-time');
   let image: PromoteFlags['image'];
-  if (v.image) {
-    const ref = parseImageReference(v.image);
+  if (single) {
+    const ref = parseImageReference(single);
     image = { name: ref.name, tag: v.tag ?? ref.tag, digest: v.digest ?? ref.digest };
     if (image.tag !== undefined) parseImageReference(`${ref.name}:${image.tag}`);
     if (image.digest !== undefined) parseImageReference(`${ref.name}@${image.digest}`);
-    if (image.tag === undefined && image.digest === undefined) throw new UsageError(`promote: --image ${v.image} has no tag or digest`, 'add :TAG or @DIGEST, or pass --tag / --digest');
+    if (image.tag === undefined && image.digest === undefined) throw new UsageError(`promote: --image ${single} has no tag or digest`, 'add :TAG or @DIGEST, or pass --tag / --digest');
   }
   return {
-    repo: need('repo', v.repo), env: need('env', v.env), app: v.app, files, image, fromEnv: v['from-env'], overrideGate: v['override-gate'],
+    repo: need('repo', v.repo), env: need('env', v.env), app: v.app, files, image, group, fromEnv: v['from-env'], overrideGate: v['override-gate'],
     verifyImage: v['verify-image'], pinDigest: v['pin-digest'],
     buildTime: v['build-time'], order,
     autoMerge: v['auto-merge'] ? true : undefined, pullRequest,
@@ -280,7 +295,9 @@ export function parseDuration(text: string): number {
   return parseDurationMs(text);
 }
 
-async function runPromote(flags: PromoteFlags, io: CliIo): Promise<PromoteResult & { live?: WaitLiveResult | undefined }> {
+type RunResult = (PromoteResult | PromoteGroupResult) & { live?: WaitLiveResult | undefined };
+
+async function runPromote(flags: PromoteFlags, io: CliIo): Promise<RunResult> {
   const deadline = Date.now() + (flags.waitMergedMs ?? 0);
   const target = resolveForgeRepo({ repo: flags.repo, forge: flags.forge, apiUrl: flags.forgeApiUrl, githubApiUrl: flags.apiUrl, githubRepo: flags.githubRepo });
   // Checked before anything is pushed: the wait itself starts after the commit landed.
@@ -294,7 +311,7 @@ async function runPromote(flags: PromoteFlags, io: CliIo): Promise<PromoteResult
   }
 }
 
-async function promoteTo(target: RepoTarget, flags: PromoteFlags, io: CliIo, deadline: number): Promise<PromoteResult & { live?: WaitLiveResult | undefined }> {
+async function promoteTo(target: RepoTarget, flags: PromoteFlags, io: CliIo, deadline: number): Promise<RunResult> {
   const onForge = target.onGitHub || target.forge === 'gitea';
   const wantsPr = flags.push === 'pr' || (flags.push === undefined && onForge);
   const progress = (message: string): void => {
@@ -316,15 +333,18 @@ async function promoteTo(target: RepoTarget, flags: PromoteFlags, io: CliIo, dea
     statuses,
   }) : undefined;
   try {
-    const result = await promote({
-      repo, host, env: flags.env, app: flags.app, files: flags.files.length ? flags.files : undefined,
-      image: flags.image, fromEnv: flags.fromEnv, buildTime: flags.buildTime, order: flags.order, gate, overrideGate: flags.overrideGate,
+    const common = {
+      repo, host, env: flags.env, buildTime: flags.buildTime, gate, overrideGate: flags.overrideGate,
       registry: await openImageRegistry(io.env), verifyImage: flags.verifyImage, pinDigest: flags.pinDigest,
-      push: flags.push ?? (flags.dryRun && wantsPr ? 'pr' : undefined), autoMerge: flags.autoMerge, pullRequest: flags.pullRequest, waitMergedMs: flags.waitMergedMs,
+      push: flags.push ?? (flags.dryRun && wantsPr ? 'pr' as const : undefined), autoMerge: flags.autoMerge, pullRequest: flags.pullRequest, waitMergedMs: flags.waitMergedMs,
       sourceCommit: flags.sourceCommit, buildUrl: flags.buildUrl, dryRun: flags.dryRun,
-      clock: { now: () => Date.now(), sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)) },
+      clock: { now: () => Date.now(), sleep: (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)) },
       onProgress: progress,
-    });
+    };
+    // Several --image: one commit or pull request for the group (promoteGroup).
+    const result: PromoteResult | PromoteGroupResult = flags.group
+      ? await promoteGroup({ ...common, images: flags.group })
+      : await promote({ ...common, app: flags.app, files: flags.files.length ? flags.files : undefined, image: flags.image, fromEnv: flags.fromEnv, order: flags.order });
     if (!flags.waitLive || result.outcome !== 'promoted') return result;
     return { ...result, live: await runWaitLive(result, flags.waitLive, { ...target, gitAuth, host, deadline, progress, statuses }) };
   } finally {
@@ -333,7 +353,7 @@ async function promoteTo(target: RepoTarget, flags: PromoteFlags, io: CliIo, dea
   }
 }
 
-function exitCodeOf(result: PromoteResult & { live?: WaitLiveResult | undefined }): number {
+function exitCodeOf(result: Pick<RunResult, 'outcome' | 'live'>): number {
   // A late build: a newer one is in place (or pending), nothing was pushed. Refused like a downgrade.
   if (result.outcome === 'refused' || result.outcome === 'older') return PromoteExit.Refused;
   if (result.live?.outcome === 'failed') return PromoteExit.RolloutFailed;
@@ -350,7 +370,8 @@ export function exitCodeOfError(err: FerryError): number {
   return PromoteExit.BadInput;
 }
 
-function formatHuman(r: PromoteResult & { live?: WaitLiveResult | undefined }): string {
+function formatHuman(r: RunResult): string {
+  if ('group' in r) return formatGroupHuman(r);
   const lines = [r.message];
   if (r.verified) lines.push(`registry: ${r.verified.reference} is ${r.verified.digest}${r.verified.index ? ' (multi-arch image index)' : ''}${r.verified.pinned ? ', pinned' : ''}`);
   if (r.diff && r.outcome === 'dry-run') lines.push('', r.diff.trimEnd());
@@ -360,7 +381,7 @@ function formatHuman(r: PromoteResult & { live?: WaitLiveResult | undefined }): 
   return `${lines.join('\n')}\n`;
 }
 
-async function writeGitHubActions(io: CliIo, r: PromoteResult & { live?: WaitLiveResult | undefined }): Promise<void> {
+async function writeGitHubActions(io: CliIo, r: RunResult): Promise<void> {
   if (io.env['GITHUB_ACTIONS'] !== 'true') return;
   const output = io.env['GITHUB_OUTPUT'];
   if (output) {
@@ -371,6 +392,10 @@ async function writeGitHubActions(io: CliIo, r: PromoteResult & { live?: WaitLiv
     await appendFile(output, Object.entries(values).map(([k, val]) => `${k}=${val}\n`).join(''));
   }
   const summary = io.env['GITHUB_STEP_SUMMARY'];
+  if ('group' in r) {
+    if (summary) await appendFile(summary, formatGroupSummary(r));
+    return;
+  }
   if (summary) {
     // Paths, keys and values come from the repository: code spans, inert in the rendered summary.
     const cell = (text: string) => markdownCode(text, { inTable: true });

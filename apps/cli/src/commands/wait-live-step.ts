@@ -36,7 +36,7 @@ export function parseClusters(text: string | undefined): string[] {
  * After a merge (or direct push): waits until the agents report the commit live on every target
  * cluster. Needs GitHub: statuses are read from its API with the promotion's own credentials.
  */
-export async function runWaitLive(result: PromoteResult, flags: WaitLiveFlags, ctx: WaitLiveContext): Promise<WaitLiveResult | undefined> {
+export async function runWaitLive(result: Pick<PromoteResult, 'mergeSha' | 'pullRequest' | 'branch'>, flags: WaitLiveFlags, ctx: WaitLiveContext): Promise<WaitLiveResult | undefined> {
   if (!result.mergeSha) return undefined;
   if ((!ctx.onGitHub && !ctx.statuses) || !ctx.gitAuth) {
     throw new FerryError('input.missing-auth', '--wait-live reads commit statuses from the GitHub API and needs GitHub credentials', { hint: 'set FERRY_GITHUB_TOKEN / GITHUB_TOKEN or a GitHub App' });

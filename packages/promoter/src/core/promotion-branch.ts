@@ -25,6 +25,17 @@ export function formatPromotionBranch(env: string, subject: PromotionSubject): s
   return `ferry/${refComponent('env', env)}/${who}`;
 }
 
+/**
+ * `ferry/<env>/group+<12 hex>`: the branch of a group promotion (several `--image` at once), keyed
+ * by its set of apps in any order, so the next CI run of the same group updates the same pull
+ * request. Names never contain `+`, so no app's branch can meet it.
+ */
+export function formatGroupBranch(env: string, apps: readonly string[]): string {
+  for (const app of apps) checkPromotionText(app, 'the app name');
+  const key = [...new Set(apps)].sort().join(',');
+  return `ferry/${refComponent('env', env)}/group+${sha256Hex(`group\u0000${key}`).slice(0, HASH_HEX)}`;
+}
+
 /** `--app` promotions (and rollbacks) are keyed by the app; `--file` promotions by the image repository. */
 export function promotionSubjectOf(request: { app?: string | undefined }, target: { app: string; image: string }): PromotionSubject {
   return request.app !== undefined ? { app: target.app } : { image: target.image };

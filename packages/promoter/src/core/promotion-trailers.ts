@@ -40,15 +40,10 @@ export interface PromotionTrailers {
  * the body that looks like a trailer is body text).
  */
 export function readTrailerBlock(message: string): Map<string, string[]> | undefined {
-  const paragraphs = message.replace(/\s+$/, '').split(/\n(?:[ \t]*\n)+/);
-  const last = paragraphs[paragraphs.length - 1] ?? '';
-  if (paragraphs.length < 2 || last === '') return undefined; // a subject alone has no trailers
+  const lines = readTrailerLines(message);
+  if (!lines) return undefined;
   const trailers = new Map<string, string[]>();
-  for (const line of last.split('\n')) {
-    const m = /^([A-Za-z0-9][A-Za-z0-9-]*): (.*)$/.exec(line);
-    if (!m) return undefined;
-    trailers.set(m[1]!, [...(trailers.get(m[1]!) ?? []), m[2]!]);
-  }
+  for (const [key, value] of lines) trailers.set(key, [...(trailers.get(key) ?? []), value]);
   return trailers;
 }
 
@@ -61,7 +56,58 @@ export function readTrailerBlock(message: string): Map<string, string[]> | undef
  */
 export function readPromotionTrailers(message: string): PromotionTrailers | undefined {
   const block = readTrailerBlock(message);
-  if (!block) return undefined;
+  return block ? readRecord(block) : undefined;
+}
+
+/**
+ * Every promotion record of a commit: one for a single-app commit (exactly what
+ * readPromotionTrailers reads), or one per app for a group promotion (`ferry promote` with several
+ * `--image`), whose trailer block repeats the per-app trailers, each app's starting at its
+ * `Ferry-App` line. Just as strict: every app's trailers must read as a record on their own, all
+ * name the same environment and no app twice, no Ferry-* key may come before the first
+ * `Ferry-App`; anything else is not a record at all (undefined), never half-believed.
+ */
+export function readPromotionRecordSet(message: string): PromotionTrailers[] | undefined {
+  const lines = readTrailerLines(message);
+  if (!lines) return undefined;
+  const apps = lines.filter(([key]) => key === Trailer.App).length;
+  if (apps <= 1) {
+    const single = readPromotionTrailers(message);
+    return single ? [single] : undefined;
+  }
+  const segments: Map<string, string[]>[] = [];
+  for (const [key, value] of lines) {
+    if (!/^ferry-/i.test(key)) continue; // Co-authored-by and the like belong to no app
+    if (key === Trailer.App) segments.push(new Map());
+    const current = segments[segments.length - 1];
+    if (!current) return undefined;
+    current.set(key, [...(current.get(key) ?? []), value]);
+  }
+  const records: PromotionTrailers[] = [];
+  for (const segment of segments) {
+    const record = readRecord(segment);
+    if (!record || (records.length > 0 && record.env !== records[0]!.env) || records.some((r) => r.app === record.app)) return undefined;
+    records.push(record);
+  }
+  return records;
+}
+
+/** The final paragraph's `Key: value` lines in order (see readTrailerBlock), or undefined. */
+function readTrailerLines(message: string): [string, string][] | undefined {
+  const paragraphs = message.replace(/\s+$/, '').split(/\n(?:[ \t]*\n)+/);
+  const last = paragraphs[paragraphs.length - 1] ?? '';
+  if (paragraphs.length < 2 || last === '') return undefined;
+  const lines: [string, string][] = [];
+  for (const line of last.split('\n')) {
+    const m = /^([A-Za-z0-9][A-Za-z0-9-]*): (.*)$/.exec(line);
+    if (!m) return undefined;
+    lines.push([m[1]!, m[2]!]);
+  }
+  return lines;
+}
+
+/** One app's trailers, validated as readPromotionTrailers describes. */
+function readRecord(block: Map<string, string[]>): PromotionTrailers | undefined {
   for (const [key, values] of block) {
     if (/^ferry-/i.test(key) && (!KNOWN.has(key) || values.length !== 1)) return undefined;
   }

@@ -1,5 +1,5 @@
 import { FerryError, isSameRepository, parseImageReference } from '@ferry/manifest-model';
-import { readPromotionTrailers, Trailer } from '../core/promotion-trailers.js';
+import { readPromotionRecordSet, Trailer } from '../core/promotion-trailers.js';
 import { describeVersion, type VersionSummary } from '../core/plan-promotion.js';
 import type { HistoryCommit } from './git-history.js';
 
@@ -18,15 +18,15 @@ export interface PromotionRecord {
 
 /**
  * Promotions of `app` into `env`, newest first (squash, merge and rebase merges keep the trailers).
- * Only commits whose final trailer block reads strictly as a promotion count (readPromotionTrailers),
- * and with `image`, only promotions of that repository: a record naming another image (a `--file`
+ * Only commits whose final trailer block reads strictly as a promotion count (readPromotionRecordSet:
+ * a single-app commit, or a group promotion's commit, which records each of its apps), and with `image`, only promotions of that repository: a record naming another image (a `--file`
  * promotion of a same-named image, or a forged trailer) is never a version to return to.
  */
 export function readPromotionRecords(log: readonly HistoryCommit[], app: string, env: string, image?: string): PromotionRecord[] {
   const records: PromotionRecord[] = [];
   for (const c of log) {
-    const t = readPromotionTrailers(c.message);
-    if (!t || t.app !== app || t.env !== env) continue;
+    const t = readPromotionRecordSet(c.message)?.find((r) => r.app === app);
+    if (!t || t.env !== env) continue;
     if (image !== undefined && !isSameRepository(t.reference, image)) continue;
     records.push({
       commit: c.oid, time: c.time, image: t.image, version: { tag: t.reference.tag, digest: t.reference.digest },
