@@ -12,6 +12,7 @@ import type { GitCredentials, GitSource, RefFreshness, SourceFile } from '../por
 import { hostOfUrl, type GitHost } from '../sync/git-credentials-policy.js';
 import type { GitRef } from '../sync/sync-spec.js';
 import { oldestAccepted, RefListingCache, type RefListing } from './ref-cache.js';
+import { ReadWriteLocks } from './store-locks.js';
 
 // The port and its types live in ports.ts, URL redaction in @ferry/git-http; re-exported for the
 // importers that still name this file.
@@ -64,8 +65,12 @@ export class IsomorphicGitSource implements GitSource {
   private readonly now: () => number;
   /** Ref listings per (URL, credentials): one ls-refs per repository and interval, not one per Sync. */
   private readonly refs: RefListingCache;
-  /** Fetches in flight per repository and commit: Syncs that need the same commit wait for one download. */
-  private readonly fetching = new Map<string, Promise<unknown>>();
+  /**
+   * One writer or many readers per repository store: a fetch never runs beside another fetch or a
+   * read of the same store (isomorphic-git writes packs and their indexes in place). Syncs that
+   * need the same commit wait for one download and then find it present.
+   */
+  private readonly stores = new ReadWriteLocks();
 
   constructor(private readonly options: GitSourceOptions) {
     this.maxRepoBytes = options.maxRepoBytes ?? defaultMaxRepoBytes;
@@ -96,31 +101,17 @@ export class IsomorphicGitSource implements GitSource {
   }
 
   async fetchCommit(url: string, ref: GitRef, commit: string, credentials?: GitCredentials, freshness?: RefFreshness): Promise<void> {
-    const fetchKey = `${url}\n${commit}`;
-    const running = this.fetching.get(fetchKey);
-    if (running) {
-      // Another Sync is getting this commit: wait for it, then go the same way as anyone else
-      // (present -> proof of access with our own credentials; still missing -> fetch ourselves).
-      await running.catch(() => undefined);
-      return this.fetchIfMissing(url, ref, commit, credentials, freshness);
-    }
-    const own = this.fetchIfMissing(url, ref, commit, credentials, freshness);
-    this.fetching.set(fetchKey, own);
-    try {
-      await own;
-    } finally {
-      if (this.fetching.get(fetchKey) === own) this.fetching.delete(fetchKey);
-    }
-  }
-
-  private async fetchIfMissing(url: string, ref: GitRef, commit: string, credentials: GitCredentials | undefined, freshness: RefFreshness | undefined): Promise<void> {
-    const gitdir = await this.prepare(url);
-    if (await hasCommit(gitdir, commit, this.cache)) {
-      // Present, perhaps fetched with someone else's credentials: hand it out only to proven access.
-      if (!this.hasFreshProof(url, credentials, freshness)) await this.proveAccess(url, credentials, freshness);
-      return;
-    }
-    await this.download(url, ref, commit, credentials, gitdir);
+    const gitdir = this.gitdirOf(url);
+    const present = await this.stores.read(gitdir, () => hasCommit(gitdir, commit, this.cache));
+    const downloaded = !present && await this.stores.write(gitdir, async () => {
+      await this.prepare(url);
+      // Another Sync may have fetched it while this one waited.
+      if (await hasCommit(gitdir, commit, this.cache)) return false;
+      await this.download(url, ref, commit, credentials, gitdir);
+      return true;
+    });
+    // Present, perhaps fetched with someone else's credentials: hand it out only to proven access.
+    if (!downloaded && !this.hasFreshProof(url, credentials, freshness)) await this.proveAccess(url, credentials, freshness);
   }
 
   private async download(url: string, ref: GitRef, commit: string, credentials: GitCredentials | undefined, gitdir: string): Promise<void> {
@@ -141,13 +132,24 @@ export class IsomorphicGitSource implements GitSource {
       }),
     );
     if (!(await hasCommit(gitdir, commit, this.cache))) {
+      // A branch or tag that moved between listing and fetching is retried soon (Transient), not
+      // left until the next interval; a commit ref that no branch reaches needs a fix.
+      if (!ref.commit) {
+        // The listing that named the old head would name it again within the interval: drop it.
+        this.refs.drop(this.proofKeyOf(url, credentials));
+        throw new FerryError('source.ref-moved', `${redactUrl(url)}: ${remoteRef ?? 'the ref'} moved away from ${commit} while fetching`, { hint: 'retried shortly with the new head' });
+      }
       throw new FerryError('source.commit-not-found', `${redactUrl(url)}: commit ${commit} was not found after fetching`, {
-        hint: ref.commit ? 'a commit ref must be reachable from a branch of the remote' : 'the ref moved while fetching; the next sync picks up the new head',
+        hint: 'a commit ref must be reachable from a branch of the remote',
       });
     }
   }
 
   async readFiles(url: string, commit: string, path: string, accept: (path: string) => boolean = () => true): Promise<SourceFile[]> {
+    return this.stores.read(this.gitdirOf(url), () => this.readTreeFiles(url, commit, path, accept));
+  }
+
+  private async readTreeFiles(url: string, commit: string, path: string, accept: (path: string) => boolean): Promise<SourceFile[]> {
     const gitdir = this.gitdirOf(url);
     const files: SourceFile[] = [];
     const walk = async (treePath: string): Promise<void> => {
@@ -174,7 +176,7 @@ export class IsomorphicGitSource implements GitSource {
 
   /** The raw commit object of a fetched commit, for signature checks (call after `fetchCommit`). */
   async readCommit(url: string, commit: string): Promise<string> {
-    return readCachedCommit(this.options.cacheDir, url, commit);
+    return this.stores.read(this.gitdirOf(url), () => readCachedCommit(this.options.cacheDir, url, commit));
   }
 
   /**

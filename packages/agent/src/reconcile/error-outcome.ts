@@ -20,7 +20,7 @@ export type AgentErrorCode =
   | 'render.outside-repository' | 'render.remote-resource' | 'render.timeout' | 'render.too-large'
   | 'render.tool-missing' | 'render.yaml'
   | 'source.auth' | 'source.commit-not-found' | 'source.invalid-key' | 'source.not-git' | 'source.path-not-found'
-  | 'source.ref-not-found' | 'source.repo-not-found' | 'source.too-large' | 'source.unavailable'
+  | 'source.ref-moved' | 'source.ref-not-found' | 'source.repo-not-found' | 'source.too-large' | 'source.unavailable'
   | 'source.unsigned' | 'source.untrusted-signature' | 'source.verify-cache' | 'source.verify-object' | 'source.verify-tool'
   | 'status.auth' | 'status.failed' | 'status.network'
   | 'sync.not-found' | 'sync.secret-host-denied' | 'sync.secret-hosts' | 'sync.secret-invalid'
@@ -87,6 +87,8 @@ export const errorClasses: Readonly<Record<AgentErrorCode, ErrorClass>> = {
   'render.yaml': stalled(AgentReason.BuildFailed),
   // The git server is unreachable or failed: retry. Everything else about the source needs a fix.
   'source.unavailable': transient(AgentReason.FetchFailed),
+  // The branch moved between listing and fetching: the next try sees the new head.
+  'source.ref-moved': transient(AgentReason.FetchFailed),
   'source.auth': stalled(AgentReason.FetchFailed),
   'source.commit-not-found': stalled(AgentReason.FetchFailed),
   'source.invalid-key': stalled(AgentReason.FetchFailed),
