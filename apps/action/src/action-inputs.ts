@@ -67,10 +67,9 @@ export function readActionInputs(env: Readonly<Record<string, string | undefined
     add('--file', path);
     if (keys[i] !== undefined) add('--key', keys[i]);
   });
-  const images = lines('image');
-  // ferry promote takes one --image today (a repeated one would silently keep the last).
-  if (images.length > 1) throw inputError('image', `has ${images.length} lines; one promotion takes one image`, 'use one step per image (or per app) for now');
-  for (const image of images) add('--image', image);
+  // Several lines: a group promotion, one commit or pull request for all of them (each line
+  // `[APP=]NAME:TAG`; the app is found in ferry.yaml by the image when not named).
+  for (const image of lines('image')) add('--image', image);
   add('--from-env', text('from-env'));
   add('--push', text('push'));
 

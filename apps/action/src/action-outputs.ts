@@ -12,10 +12,15 @@ export interface PromoteJson {
   live?: { outcome: string; message: string };
   error?: { code: string; message: string; file?: string; line?: number; hint?: string };
   exitCode?: number;
+  /** One promotion: its app and promoted image. */
+  app?: string;
+  image?: string;
+  /** A group promotion (several images): each app's own result. */
+  apps?: { app: string; outcome: string; reason?: string; image: string; message?: string; exitCode?: number }[];
 }
 
 /** Every output action.yml declares, in the order they are written. */
-export const ACTION_OUTPUTS = ['outcome', 'changed', 'pr-number', 'pr-url', 'head-sha', 'merge-sha', 'live'] as const;
+export const ACTION_OUTPUTS = ['outcome', 'changed', 'pr-number', 'pr-url', 'head-sha', 'merge-sha', 'live', 'apps'] as const;
 export type ActionOutputs = Record<(typeof ACTION_OUTPUTS)[number], string>;
 
 /**
@@ -23,7 +28,7 @@ export type ActionOutputs = Record<(typeof ACTION_OUTPUTS)[number], string>;
  * timeout) except that a refusal by a hold reads `held`; `error` when the CLI failed before a result.
  */
 export function actionOutputs(result: PromoteJson): ActionOutputs {
-  const outcome = result.outcome === 'refused' && result.reason === 'hold' ? 'held' : result.outcome;
+  const outcome = outcomeName(result);
   return {
     outcome,
     changed: String(result.changed === true),
@@ -32,7 +37,23 @@ export function actionOutputs(result: PromoteJson): ActionOutputs {
     'head-sha': result.commit ?? '',
     'merge-sha': result.mergeSha ?? '',
     live: result.live?.outcome ?? '',
+    apps: formatApps(result),
   };
+}
+
+function outcomeName(r: { outcome: string; reason?: string | undefined }): string {
+  return r.outcome === 'refused' && r.reason === 'hold' ? 'held' : r.outcome;
+}
+
+/**
+ * `apps`: one line of JSON, an array with an entry per app (`app`, `outcome` as above, `image`): one
+ * for a single promotion, every app of a group (whose `blocked` apps were not promoted because
+ * another app was refused). Empty when the CLI failed before a result.
+ */
+function formatApps(result: PromoteJson): string {
+  if (result.apps) return JSON.stringify(result.apps.map((a) => ({ app: a.app, outcome: outcomeName(a), image: a.image })));
+  if (result.app === undefined) return '';
+  return JSON.stringify([{ app: result.app, outcome: outcomeName(result), image: result.image ?? '' }]);
 }
 
 /**
@@ -56,6 +77,7 @@ export function escapeCommandData(text: string): string {
 /** The log lines: what happened, then where (PR, merge, live). */
 export function formatLog(result: PromoteJson): string {
   const lines = [result.message ?? result.outcome];
+  for (const a of result.apps ?? []) lines.push(`  ${a.app}: ${outcomeName(a)} ${a.image}`);
   if (result.pullRequest) lines.push(`pull request: ${result.pullRequest.url}`);
   if (result.mergeSha) lines.push(`merge sha: ${result.mergeSha}`);
   if (result.live) lines.push(`${result.live.outcome === 'live' ? 'live' : 'NOT live'}: ${result.live.message}`);

@@ -128,7 +128,8 @@ describe('readActionInputs', () => {
     expect(() => readActionInputs(inputs({ repo: 'a/b', env: 'e', 'wait-live': 'yes' }))).toThrow('input wait-live: must be true or false, not "yes"');
     expect(() => readActionInputs(inputs({ repo: 'a/b', env: 'e', file: 'a.yaml\nb.yaml', key: 'k' }))).toThrow('input key: has 1 line(s) but file has 2');
     expect(() => readActionInputs(inputs({ env: 'e' }))).toThrow('input repo: is required');
-    expect(() => readActionInputs(inputs({ repo: 'a/b', env: 'e', image: 'a:1\nb:2' }))).toThrow('input image: has 2 lines; one promotion takes one image');
+    // Several image lines: one --image each, a group promotion.
+    expect(readActionInputs(inputs({ repo: 'a/b', env: 'e', image: 'a:1\n api=b:2 \n' })).args).toEqual(['--repo', 'a/b', '--env', 'e', '--image', 'a:1', '--image', 'api=b:2']);
   });
 });
 
@@ -192,7 +193,7 @@ describe('the bundle, as the runner starts it', () => {
     expect(parents).toHaveLength(3); // a merge commit: merge-method merge, not the squash ferry.yaml defaults to
     expect(first.outputs).toEqual({
       outcome: 'promoted', changed: 'true', 'pr-number': '1', 'pr-url': expect.stringMatching(/^http\S+\/acme\/merge\/pull\/1$/),
-      'head-sha': parents[2], 'merge-sha': head, live: '',
+      'head-sha': parents[2], 'merge-sha': head, live: '', apps: '[{"app":"web","outcome":"promoted","image":"ghcr.io/acme/web:1.1.0"}]',
     });
     expect(first.summary).toContain('### ferry promote: web → prod');
     expect((await runGit(['--git-dir', path, 'show', 'main:web.yaml'])).stdout).toBe('image: ghcr.io/acme/web:1.1.0\n');
@@ -220,6 +221,43 @@ describe('the bundle, as the runner starts it', () => {
     expect(pr.requested_teams.map((t) => t.slug)).toEqual(['platform']);
   });
 
+  const groupSeed = (hold = '') => ({
+    'ferry.yaml': `environments:\n  prod: { branch: main }\napps:\n${['web', 'api', 'worker'].map((a) => `  ${a}:\n    image: ghcr.io/acme/${a}\n    environments:\n      prod: { files: [${a}.yaml]${a === 'api' ? hold : ''} }\n`).join('')}`,
+    'web.yaml': 'image: ghcr.io/acme/web:1.0.0\n', 'api.yaml': 'image: ghcr.io/acme/api:1.0.0\n', 'worker.yaml': 'image: ghcr.io/acme/worker:1.0.0\n',
+  });
+  const groupImages = 'ghcr.io/acme/web:1.1.0\nghcr.io/acme/api:2.0.0\nworker=ghcr.io/acme/worker:3.0.0\n';
+
+  it('several image lines: one pull request for the group, merged; outputs and summary per app', async () => {
+    const { url, path } = await world.git.createRepo('acme/group', { seed: groupSeed() });
+    const result = await runBundle({ repo: url, env: 'prod', image: groupImages, 'auto-merge': 'true', token: TOKEN });
+    expect(result.code, result.stderr).toBe(0);
+    const head = (await runGit(['--git-dir', path, 'rev-parse', 'main'])).stdout.trim();
+    expect(result.outputs).toMatchObject({ outcome: 'promoted', changed: 'true', 'pr-number': '1', 'merge-sha': head });
+    expect(JSON.parse(result.outputs['apps']!)).toEqual([
+      { app: 'web', outcome: 'promoted', image: 'ghcr.io/acme/web:1.1.0' }, { app: 'api', outcome: 'promoted', image: 'ghcr.io/acme/api:2.0.0' },
+      { app: 'worker', outcome: 'promoted', image: 'ghcr.io/acme/worker:3.0.0' },
+    ]);
+    expect(result.stdout).toContain('  api: promoted ghcr.io/acme/api:2.0.0');
+    expect(result.summary).toContain('### ferry promote: web, api, worker → prod');
+    expect(result.summary).toContain('| worker | promoted | `1.0.0` | `3.0.0` | `ghcr.io/acme/worker:3.0.0` |');
+    for (const [app, tag] of [['web', '1.1.0'], ['api', '2.0.0'], ['worker', '3.0.0']]) {
+      expect((await runGit(['--git-dir', path, 'show', `main:${app}.yaml`])).stdout).toBe(`image: ghcr.io/acme/${app}:${tag}\n`);
+    }
+    const pr = await (await fetch(`${world.github.url}/repos/acme/group/pulls/1`, { headers: { authorization: `token ${TOKEN}` } })).json() as { title: string };
+    expect(pr.title).toBe('Promote web 1.1.0, api 2.0.0, worker 3.0.0 to prod');
+  });
+
+  it('several image lines, one app held: exit 4, outcome held, apps say who was held and who blocked, nothing pushed', async () => {
+    const { url, path } = await world.git.createRepo('acme/group-held', { seed: groupSeed(', hold: { reason: freeze, by: ops }') });
+    const before = (await runGit(['--git-dir', path, 'for-each-ref'])).stdout;
+    const result = await runBundle({ repo: url, env: 'prod', image: groupImages, token: TOKEN });
+    expect(result.code).toBe(4);
+    expect(result.outputs).toMatchObject({ outcome: 'held', changed: 'false', 'pr-number': '' });
+    expect(JSON.parse(result.outputs['apps']!).map((a: { app: string; outcome: string }) => [a.app, a.outcome])).toEqual([['web', 'blocked'], ['api', 'held'], ['worker', 'blocked']]);
+    expect(result.stderr).toContain('::error title=ferry promote::group refused, nothing pushed: api: promotion is on hold by ops: freeze');
+    expect((await runGit(['--git-dir', path, 'for-each-ref'])).stdout).toBe(before);
+  });
+
   it('a hold in ferry.yaml: exit 4, outcome held, an error annotation, nothing pushed', async () => {
     const { url, path } = await world.git.createRepo('acme/held', { seed: seed(', hold: { reason: freeze, by: ops }') });
     const before = (await runGit(['--git-dir', path, 'for-each-ref'])).stdout;
@@ -234,7 +272,7 @@ describe('the bundle, as the runner starts it', () => {
     const { url } = await world.git.createRepo('acme/bad', { seed: seed() });
     const result = await runBundle({ repo: url, env: 'prod', app: 'web', image: 'ghcr.io/acme/web:1.1.0', token: TOKEN, 'merge-method': 'fast-forward' });
     expect(result.code).toBe(2);
-    expect(result.outputs).toEqual({ outcome: 'error', changed: 'false', 'pr-number': '', 'pr-url': '', 'head-sha': '', 'merge-sha': '', live: '' });
+    expect(result.outputs).toEqual({ outcome: 'error', changed: 'false', 'pr-number': '', 'pr-url': '', 'head-sha': '', 'merge-sha': '', live: '', apps: '' });
     expect(result.stderr).toContain('::error title=ferry promote::promote: --merge-method must be merge, squash or rebase, not "fast-forward"');
     expect(result.summary).toContain('### ferry promote failed');
   });
