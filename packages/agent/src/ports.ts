@@ -130,6 +130,7 @@ export interface GitSource {
   /**
    * Files under `path` at `commit`, read straight from the object store (no work tree). Call it
    * only after `fetchCommit` with the reader's own credentials succeeded for this commit.
+   * `accept` is asked about each file's path before its content is read: a declined file is never read.
    */
   readFiles(url: string, commit: string, path: string, accept?: (path: string) => boolean): Promise<SourceFile[]>;
   /** The raw commit object (headers, signature, message) of a fetched commit, for signature checks. */

@@ -13,6 +13,7 @@ import { hostOfUrl, type GitHost } from '../sync/git-credentials-policy.js';
 import type { GitRef } from '../sync/sync-spec.js';
 import { oldestAccepted, RefListingCache, type RefListing } from './ref-cache.js';
 import { ReadWriteLocks } from './store-locks.js';
+import { createGitReadFs } from './git-read-fs.js';
 
 // The port and its types live in ports.ts, URL redaction in @ferry/git-http; re-exported for the
 // importers that still name this file.
@@ -151,14 +152,16 @@ export class IsomorphicGitSource implements GitSource {
 
   private async readTreeFiles(url: string, commit: string, path: string, accept: (path: string) => boolean): Promise<SourceFile[]> {
     const gitdir = this.gitdirOf(url);
+    // The same few file-system answers for every object of this read (git-read-fs.ts: 4 round trips per file otherwise).
+    const readFs = createGitReadFs(gitdir);
     const files: SourceFile[] = [];
     const walk = async (treePath: string): Promise<void> => {
-      const { tree } = await git.readTree({ fs, gitdir, oid: commit, ...(treePath ? { filepath: treePath } : {}), cache: this.cache });
+      const { tree } = await git.readTree({ fs: readFs, gitdir, oid: commit, ...(treePath ? { filepath: treePath } : {}), cache: this.cache });
       for (const entry of tree) {
         const child = treePath ? `${treePath}/${entry.path}` : entry.path;
         if (entry.type === 'tree') await walk(child);
         else if (entry.type === 'blob' && accept(child)) {
-          const { blob } = await git.readBlob({ fs, gitdir, oid: entry.oid, cache: this.cache });
+          const { blob } = await git.readBlob({ fs: readFs, gitdir, oid: entry.oid, cache: this.cache });
           files.push({ path: child, content: Buffer.from(blob) });
         }
       }

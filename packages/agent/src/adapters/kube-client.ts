@@ -117,18 +117,24 @@ export class KubeClient implements KubeApi, KubeWatchApi {
   async discoverKinds(): Promise<Discovery> {
     const groups = await this.request<{ groups?: Array<{ preferredVersion?: { groupVersion?: string } }> }>('GET', '/apis');
     const versions = ['v1', ...(groups.groups ?? []).flatMap((g) => (g.preferredVersion?.groupVersion ? [g.preferredVersion.groupVersion] : []))];
-    const kinds: DiscoveredKind[] = [];
-    const failed: string[] = [];
-    for (const apiVersion of versions) {
+    // All group versions at once (about 25 on a bare cluster): one round trip instead of 25 in a
+    // row, which against an API server 10 ms away was a quarter of a second of a first sync.
+    const lists = await Promise.all(versions.map(async (apiVersion) => {
       try {
-        const list = await this.request<{ resources?: Array<{ name: string; kind: string; namespaced: boolean; verbs?: string[] }> }>('GET', apiBase(apiVersion));
-        for (const r of list.resources ?? []) if (!r.name.includes('/')) kinds.push({ apiVersion, kind: r.kind, namespaced: r.namespaced, verbs: r.verbs ?? [] });
+        return await this.request<{ resources?: Array<{ name: string; kind: string; namespaced: boolean; verbs?: string[] }> }>('GET', apiBase(apiVersion));
       } catch (error) {
         // An aggregated API that is down (503) must not hide every other kind.
         if (!(error instanceof KubeApiError)) throw error;
-        failed.push(apiVersion);
+        return undefined;
       }
-    }
+    }));
+    const kinds: DiscoveredKind[] = [];
+    const failed: string[] = [];
+    lists.forEach((list, index) => {
+      const apiVersion = versions[index] as string;
+      if (!list) failed.push(apiVersion);
+      for (const r of list?.resources ?? []) if (!r.name.includes('/')) kinds.push({ apiVersion, kind: r.kind, namespaced: r.namespaced, verbs: r.verbs ?? [] });
+    });
     return { kinds, failed };
   }
 

@@ -93,7 +93,7 @@ export async function applyObjects(kube: KubeApi, objects: readonly PreparedObje
 
 /** Dry-runs objects and compares with live; collects every rejection into one error. */
 async function checkAll(kube: KubeApi, items: readonly PreparedObject[], options: ApplyOptions, defer: (item: PreparedObject, error: unknown) => boolean): Promise<Checked[]> {
-  const listed = options.ownerSelector ? await listOwned(kube, items, options.ownerSelector, options.concurrency) : { objects: new Map<string, LiveDigest>(), groups: new Set<string>() };
+  const listed = options.ownerSelector ? await listOwned(kube, items, options.ownerSelector, options.concurrency, options.records) : { objects: new Map<string, LiveDigest>(), groups: new Set<string>() };
   const conflicts: Array<{ index: number; ref: ObjectRef; owner: Partial<SyncIdentity>; source?: { file: string; line: number } }> = [];
   const settled = await settleLimit(items, options.concurrency, async (prepared): Promise<Checked | undefined> => {
     // Listed objects are current as of the list, which holds every object any Sync owns. An object
@@ -143,7 +143,7 @@ async function checkAll(kube: KubeApi, items: readonly PreparedObject[], options
     const unchanged = (resourceVersion: string | undefined) => {
       if (resourceVersion && !options.dryRun) options.onRecord?.(item.ref, { resourceVersion, hash });
     };
-    if (digest && digest.hash === digestOf(dryRun)) {
+    if (digest?.hash !== undefined && digest.hash === digestOf(dryRun)) {
       unchanged(digest.resourceVersion);
       return { item, hash, change: { ref: item.ref, action: 'unchanged', health: digest.health } };
     }
@@ -181,7 +181,8 @@ function groupKey(ref: ObjectRef): string {
 
 /** What is kept of a listed live object: a hash to compare with the dry-run, its health, and who owns it. */
 interface LiveDigest {
-  hash: string;
+  /** Left out when the object is at the resourceVersion its record names: the record decides, no dry-run to compare. */
+  hash?: string | undefined;
   resourceVersion?: string | undefined;
   health: Health;
   meta: Pick<ObjectMeta, 'labels' | 'annotations'>;
@@ -201,7 +202,7 @@ function digestOf(object: KubeObject): string {
   return createHash('sha256').update(canonicalJson(normalizeForCompare(object))).digest('base64');
 }
 
-async function listOwned(kube: KubeApi, items: readonly PreparedObject[], selector: string, concurrency: number): Promise<{ objects: Map<string, LiveDigest>; groups: Set<string> }> {
+async function listOwned(kube: KubeApi, items: readonly PreparedObject[], selector: string, concurrency: number, records?: ReadonlyMap<string, AppliedRecord>): Promise<{ objects: Map<string, LiveDigest>; groups: Set<string> }> {
   const groups = new Map<string, { apiVersion: string; kind: string; namespace: string; count: number }>();
   for (const { ref, definedInRevision } of items) {
     if (definedInRevision) continue;
@@ -220,10 +221,14 @@ async function listOwned(kube: KubeApi, items: readonly PreparedObject[], select
     if (!list.ok) return;
     listedGroups.add((worthListing[index] as [string, unknown])[0]);
     // Only a digest is kept per object (5,000 full objects cost tens of MB); a changed object is
-    // read again for its diff.
+    // read again for its diff. An object still at its recorded resourceVersion needs no hash (most
+    // of a drift check's CPU went into hashing 1,000 objects nobody had touched).
     for (const object of list.value) {
       const { labels, annotations } = object.metadata;
-      objects.set(formatObjectKey(toObjectRef(object)), { hash: digestOf(object), resourceVersion: versionOf(object), health: assessHealth(object), meta: { ...(labels ? { labels } : {}), ...(annotations ? { annotations } : {}) } });
+      const key = formatObjectKey(toObjectRef(object));
+      const resourceVersion = versionOf(object);
+      const recorded = resourceVersion !== undefined && records?.get(key)?.resourceVersion === resourceVersion;
+      objects.set(key, { hash: recorded ? undefined : digestOf(object), resourceVersion, health: assessHealth(object), meta: { ...(labels ? { labels } : {}), ...(annotations ? { annotations } : {}) } });
     }
   });
   return { objects, groups: listedGroups };

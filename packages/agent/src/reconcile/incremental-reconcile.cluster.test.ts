@@ -30,13 +30,20 @@ describe('incremental reconcile: requests proportional to what changed', () => {
     await ensureNamespace(h, ns);
     const src = await createSource(h, ns, files(() => '1'));
     const target = flagTarget('app', ns, { url: src.url, path: 'app' });
+    let before = { ...h.kube.stats };
     const first = await runSync(h, target);
     expect(first.outcome, first.message).toBe('Applied');
     expect(first.changes.filter((c) => c.action === 'create')).toHaveLength(N);
+    // First sync: one dry-run and one write per object, plus the inventory: dry-run once (may it be
+    // written?), written ahead of the objects and completed after them. No GET per object (a new
+    // object is told by its dry-run).
+    const firstSync = delta(before);
+    expect(firstSync.dryRuns).toBe(N + 1);
+    expect(firstSync.writes).toBe(N + 2);
 
     // Drift check (forced) with nothing changed: the inventory GET and one LIST of ConfigMaps in
     // the namespace, no dry-run, no write, no GET per object.
-    let before = { ...h.kube.stats };
+    before = { ...h.kube.stats };
     const forced = await runSync(h, target, { force: true });
     expect(forced.outcome, forced.message).toBe('Applied');
     expect(forced.changes.every((c) => c.action === 'unchanged')).toBe(true);
