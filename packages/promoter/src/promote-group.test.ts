@@ -115,6 +115,31 @@ describe('promoteGroup', () => {
     }
   });
 
+  it('order: build-time reads each app\'s build time from a group commit: a late single-app build is older, a late group lands only what is newer', async () => {
+    const seed = seedConfigRepo(APPS);
+    seed['ferry.yaml'] = seed['ferry.yaml']!.replace(/( {4}image: ghcr\.io\/acme\/(?:web|api)\n)/g, '$1    order: build-time\n');
+    const { name, url } = await newRepo(seed);
+    const first = await groupIn(name, { env: 'dev', images: [image('web', 'sha-bbbb'), image('api', 'sha-bbbb')], buildTime: '2026-02-01T12:00:00Z' });
+    expect(first.outcome).toBe('promoted');
+    const { repo } = await connect(name);
+    try {
+      const late = await promote({ repo, push: 'direct', clock: realClock, retry: fastRetry, env: 'dev', app: 'api', image: { name: 'ghcr.io/acme/api', tag: 'sha-aaaa' }, buildTime: '2026-02-01T11:00:00Z' });
+      expect(late.outcome).toBe('older');
+      expect(late.message).toContain('older than');
+    } finally {
+      await repo.close();
+    }
+    // A later run with a new web build and the api build already in place: web lands, api is left out.
+    const mixed = await groupIn(name, { env: 'dev', images: [image('web', 'sha-cccc'), image('api', 'sha-bbbb')], buildTime: '2026-02-01T13:00:00Z' });
+    expect(mixed.apps.map((a) => [a.app, a.outcome])).toEqual([['web', 'promoted'], ['api', 'unchanged']]);
+    expect(readPromotionRecordSet(await readCommitMessageOf(url, mixed.commit!))?.map((r) => r.app)).toEqual(['web']);
+    const late2 = await groupIn(name, { env: 'dev', images: [image('web', 'sha-dddd'), image('api', 'sha-dddd')], buildTime: '2026-02-01T11:30:00Z' });
+    expect(late2).toMatchObject({ outcome: 'older', changed: false });
+    const main = await readRemote(url, 'main', files('dev'));
+    expect(main.files.get('envs/dev/web.yaml')).toContain('ghcr.io/acme/web:sha-cccc');
+    expect(main.files.get('envs/dev/api.yaml')).toContain('ghcr.io/acme/api:sha-bbbb');
+  });
+
   it('one app on hold refuses the whole group: nothing pushed, the result names the held app', async () => {
     const { name, url } = await newRepo(seedWithHold('api', 'staging'));
     const before = (await readRemote(url, 'main', [])).head;
@@ -217,6 +242,16 @@ describe('promoteGroup', () => {
     world.github.assertNoViolations();
   });
 });
+
+async function readCommitMessageOf(url: string, commit: string): Promise<string> {
+  const ws = await openGitWorkspace({ url });
+  try {
+    await ws.fetchBranch('main');
+    return await ws.readCommitMessage(commit);
+  } finally {
+    await ws.close();
+  }
+}
 
 function groupBranch(env: string): string {
   // The branch of the group {web, api, worker} (any order), as formatGroupBranch names it.
