@@ -29,7 +29,8 @@ const SHARED_OPTIONS = {
 const RECONCILE_OPTIONS = {
   ...SHARED_OPTIONS,
   once: boolean, all: boolean, json: boolean, force: boolean, sync: string, 'sync-namespace': string,
-  url: string, ref: string, path: string, render: string, 'helm-chart': string, values: { type: 'string', multiple: true },
+  url: string, ref: string, path: string, render: string, 'helm-chart': string, 'helm-version': string, 'helm-digest': string, 'helm-registry-config': string,
+  values: { type: 'string', multiple: true },
   name: string, 'state-namespace': string, 'adopt-inventory': string, 'no-prune': boolean,
   'allow-empty': boolean, 'allow-delete-all-namespaces': boolean, timeout: string, 'health-timeout': string,
 } as const;

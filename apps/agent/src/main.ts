@@ -104,5 +104,6 @@ function flagTarget(source: NonNullable<AgentArgs['source']>): SyncTarget {
     fromObject: false,
     ...(source.adoptInventory !== undefined ? { adoptInventory: source.adoptInventory } : {}),
     ...(Object.keys(credentials).length ? { credentials } : {}),
+    ...(source.registryConfig !== undefined ? { registryConfig: source.registryConfig } : {}),
   };
 }

@@ -1,4 +1,5 @@
-import { UnrecordedSourceId, defaultFlagName, parseSyncSpec, renderModes, type RenderTools } from '@ferry/agent';
+import { UnrecordedSourceId, defaultFlagName, parseSyncSpec, registryConfigFor, renderModes, type RenderTools } from '@ferry/agent';
+import { readFileSync } from 'node:fs';
 import { FerryError } from '@ferry/manifest-model';
 import { readAgentEnv } from './agent-env.js';
 import { readDuration, readReconcileFlags, readSharedSettings, toolEnvUsage, toolFlagsUsage, usageFailure, type Fail } from './agent-flags.js';
@@ -35,6 +36,8 @@ export interface AgentArgs {
     /** `--adopt-inventory ID`: take over the inventory recorded for the source with this id. */
     adoptInventory?: string;
     spec: Record<string, unknown>;
+    /** `--helm-registry-config FILE`, cut to the oci:// chart's registry host. */
+    registryConfig?: string;
     username?: string;
     password?: string;
     bearerToken?: string;
@@ -55,6 +58,12 @@ Selection:
     --namespace NS        namespace for objects that name none (default: --state-namespace)
     --render MODE         ${renderModes.join(' | ')} (default auto)
     --helm-chart DIR      chart directory (helm); --values FILE (repeatable) values files in the repo
+    --helm-chart oci://HOST/REPO --helm-version V [--helm-digest sha256:HEX]
+                          a chart from an OCI registry (spec.helm.chart/version/digest): pulled with
+                          helm, cached by digest, refused when the digest differs from the pin
+    --helm-registry-config FILE
+                          registry credentials for it: a Docker config.json (the chart host's entry
+                          only is used; like spec.helm.secretRef)
     --name NAME           the source's name in owner labels and its inventory ConfigMap
                           ferry-flags-inventory-NAME (default cli-<hash of url, path, --namespace>)
     --state-namespace NS  where the inventory ConfigMap lives (default "default"; must exist)
@@ -121,7 +130,7 @@ export function parseAgentArgs(argv: readonly string[], rawEnv: Record<string, s
   if (shared.defaultServiceAccount) args.defaultServiceAccount = shared.defaultServiceAccount;
 
   if (values.url === undefined) {
-    const flagOnly = (['name', 'state-namespace', 'adopt-inventory'] as const).find((flag) => values[flag] !== undefined);
+    const flagOnly = (['name', 'state-namespace', 'adopt-inventory', 'helm-registry-config'] as const).find((flag) => values[flag] !== undefined);
     if (flagOnly) fail(`--${flagOnly} applies to a source given by flags (--url) only; a Sync object's inventory is named after the Sync`);
   }
   if (values.sync !== undefined) {
@@ -152,18 +161,44 @@ export function parseAgentArgs(argv: readonly string[], rawEnv: Record<string, s
       allowDeleteAllNamespaces: values['allow-delete-all-namespaces'] ?? false,
       ...(values.namespace ? { namespace: values.namespace } : {}),
       ...(values.timeout ? { timeout: values.timeout } : {}),
-      ...(values['helm-chart'] || values.values ? { helm: { ...(values['helm-chart'] ? { chart: values['helm-chart'] } : {}), valuesFiles: values.values ?? [] } } : {}),
+      ...(values['helm-chart'] || values.values || values['helm-version'] || values['helm-digest'] ? {
+        helm: {
+          ...(values['helm-chart'] ? { chart: values['helm-chart'] } : {}),
+          ...(values['helm-version'] ? { version: values['helm-version'] } : {}),
+          ...(values['helm-digest'] ? { digest: values['helm-digest'] } : {}),
+          valuesFiles: values.values ?? [],
+        },
+      } : {}),
     };
-    args.source = { name, stateNamespace, ...(adopt !== undefined ? { adoptInventory: adopt } : {}), spec, ...env.git };
     checkSourceFlags(spec, fail);
+    const registryConfig = readRegistryConfigFlag(values['helm-registry-config'], values['helm-chart'], fail);
+    args.source = { name, stateNamespace, ...(adopt !== undefined ? { adoptInventory: adopt } : {}), spec, ...(registryConfig !== undefined ? { registryConfig } : {}), ...env.git };
   }
   return args;
+}
+
+/** The registry config file, read once here and cut to the chart's host (errors exit 2, naming the file, never its content). */
+function readRegistryConfigFlag(file: string | undefined, chart: string | undefined, fail: Fail): string | undefined {
+  if (file === undefined) return undefined;
+  if (!chart?.startsWith('oci://')) fail('--helm-registry-config is for an oci:// chart (--helm-chart oci://HOST/REPO)');
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    return fail(`cannot read --helm-registry-config ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  }
+  try {
+    return registryConfigFor(text, chart, `--helm-registry-config ${file}`, 'write a Docker config.json with an "auths" entry for the registry');
+  } catch (error) {
+    return fail((error as Error).message);
+  }
 }
 
 /** The Sync field each source flag fills, for messages. */
 const flagOfField: Array<[RegExp, string]> = [
   [/^spec\.url/, '--url'], [/^spec\.ref/, '--ref'], [/^spec\.path/, '--path'], [/^spec\.namespace/, '--namespace'],
-  [/^spec\.render/, '--render'], [/^spec\.helm\.chart/, '--helm-chart'], [/^spec\.helm\.valuesFiles/, '--values'], [/^spec\.timeout/, '--timeout'],
+  [/^spec\.render/, '--render'], [/^spec\.helm\.chart/, '--helm-chart'], [/^spec\.helm\.version/, '--helm-version'], [/^spec\.helm\.digest/, '--helm-digest'],
+  [/^spec\.helm\.valuesFiles/, '--values'], [/^spec\.timeout/, '--timeout'],
 ];
 
 /**

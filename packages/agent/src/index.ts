@@ -14,6 +14,7 @@ export { reconcileSync, reportInvalidSync } from './reconcile/reconcile-sync.js'
 export type { ReconcileDeps, ReconcileOptions, SyncReport, SyncTarget } from './reconcile/reconcile-sync.js';
 export type { SyncOutcome, SyncStatus } from './reconcile/sync-status.js';
 export { loadSyncTargets, isInvalidSync } from './adapters/sync-store.js';
+export { readRegistryConfig, registryConfigFor } from './sync/registry-credentials.js';
 export { runAs } from './reconcile/run-as.js';
 export { createCommitVerifier, verifySignedHeads } from './signatures/commit-verifier.js';
 export type { InvalidSync, SyncSelection } from './adapters/sync-store.js';

@@ -175,6 +175,11 @@ export interface RenderInput {
   namespace?: string | undefined;
   /** The live cluster's capabilities, asked only by a render that runs helm. Without it helm's defaults apply. */
   capabilities?: (() => Promise<ClusterCapabilities>) | undefined;
+  /**
+   * Registry credentials for an `oci://` chart (spec.helm.secretRef, or `--helm-registry-config`):
+   * a Docker config holding only the chart host's entry, asked for only when a chart is pulled.
+   */
+  registryConfig?: (() => Promise<string>) | undefined;
   tools: RenderTools;
   /** Parent for the temporary directory kustomize and helm read from. */
   tmpDir: string;

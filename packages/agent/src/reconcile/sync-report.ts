@@ -18,6 +18,8 @@ export interface SyncTarget {
   generation?: number;
   status?: SyncStatus;
   credentials?: GitCredentials;
+  /** Flag mode (`--helm-registry-config`): the registry config for the oci:// chart, cut to its host. */
+  registryConfig?: string;
   /**
    * The source id (printed by an `inventory.foreign` refusal) of an inventory this target may take
    * over on purpose: `--adopt-inventory ID`, or the Sync's `ferry.dev/adopt-inventory` annotation.

@@ -136,6 +136,12 @@ export const HelmOptions = z.object({
   version: z.string().max(128).regex(chartVersionPattern, 'an exact chart version (semantic versioning, e.g. 1.2.3), not a range').optional(),
   /** Pins an `oci://` chart: the manifest digest `helm pull` reports (sha256:...); another is refused. */
   digest: z.string().regex(chartDigestPattern, 'sha256: and 64 lower-case hex digits').optional(),
+  /**
+   * Registry credentials for an `oci://` chart: a Secret of type kubernetes.io/dockerconfigjson in
+   * the Sync's namespace (Flux's HelmRepository secretRef), read as the Sync's ServiceAccount; only
+   * its entry for the chart's registry host is used.
+   */
+  secretRef: z.object({ name: z.string().min(1).max(253).regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/, 'a Secret name') }).strict().optional(),
   releaseName: releaseName.optional(),
   /** Values files in the repository, applied in order (later wins). Never `-` (standard input) or a URL. */
   valuesFiles: z.array(repoFile).max(100).default([]),
@@ -153,6 +159,7 @@ export const HelmOptions = z.object({
   if (oci && helm.version === undefined) ctx.addIssue({ code: 'custom', path: ['version'], message: 'required with an oci:// chart (the exact version to pull)' });
   if (!oci && helm.version !== undefined) ctx.addIssue({ code: 'custom', path: ['version'], message: 'only with an oci:// chart (a chart in the repository has its version in Chart.yaml)' });
   if (!oci && helm.digest !== undefined) ctx.addIssue({ code: 'custom', path: ['digest'], message: 'only with an oci:// chart' });
+  if (!oci && helm.secretRef !== undefined) ctx.addIssue({ code: 'custom', path: ['secretRef'], message: 'only with an oci:// chart (registry credentials)' });
 });
 export type HelmOptions = z.infer<typeof HelmOptions>;
 

@@ -1,5 +1,6 @@
 import { FerryError, redactSecrets } from '@ferry/manifest-model';
-import { mkdir, mkdtemp, readdir, rename, rm, stat } from 'node:fs/promises';
+import { createHmac, randomBytes } from 'node:crypto';
+import { mkdir, mkdtemp, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ociChartHost } from '../../sync/sync-spec.js';
 import type { RenderRequest } from './renderer.js';
@@ -23,6 +24,13 @@ export interface PulledChart {
   pulled: boolean;
 }
 
+/**
+ * Per process: the key that names the cache of charts pulled with credentials, one directory per
+ * credentials (`<cache>/private-<HMAC>`), so a chart a registry gave to one Secret is never handed
+ * to a Sync without it (a pinned digest would otherwise be served from the cache with no request).
+ */
+const privateCacheKey = randomBytes(32);
+
 /** Only loopback registries may be spoken to over plain HTTP (a test or a port-forward); every other one is HTTPS. */
 export function isLoopbackHost(host: string): boolean {
   const name = host.startsWith('[') ? host.slice(0, host.indexOf(']') + 1) : host.replace(/:\d+$/, '');
@@ -43,8 +51,10 @@ export function ociPullEnv(home: string, host: string): Record<string, string> {
  * used without asking the registry; otherwise the version is pulled (an OCI tag can move) and helm's
  * digest checked against the pin. A mismatch is refused and nothing is kept.
  */
-export async function pullOciChart(request: Pick<RenderRequest, 'tools' | 'tmpDir'>, oci: OciChart): Promise<PulledChart> {
-  const cacheDir = request.tools.chartCacheDir ?? join(request.tmpDir, 'ferry-charts');
+export async function pullOciChart(request: Pick<RenderRequest, 'tools' | 'tmpDir' | 'registryConfig'>, oci: OciChart): Promise<PulledChart> {
+  const registryConfig = request.registryConfig ? await request.registryConfig() : undefined;
+  const sharedCache = request.tools.chartCacheDir ?? join(request.tmpDir, 'ferry-charts');
+  const cacheDir = registryConfig === undefined ? sharedCache : join(sharedCache, `private-${createHmac('sha256', privateCacheKey).update(registryConfig).digest('hex').slice(0, 32)}`);
   if (oci.digest) {
     const cached = join(cacheDir, `${oci.digest.slice('sha256:'.length)}.tgz`);
     if (await isFile(cached)) return { path: cached, digest: oci.digest, pulled: false };
@@ -59,6 +69,12 @@ export async function pullOciChart(request: Pick<RenderRequest, 'tools' | 'tmpDi
     await mkdir(join(home, 'tmp'), { recursive: true });
     await mkdir(destination);
     const args = ['pull', `--version=${oci.version}`, `--destination=${destination}`];
+    if (registryConfig !== undefined) {
+      // In the pull's private directory (mode 0700 from mkdtemp), removed with it; never on argv or in a log.
+      const configPath = join(dir, 'registry-config.json');
+      await writeFile(configPath, registryConfig, { mode: 0o600 });
+      args.push(`--registry-config=${configPath}`);
+    }
     if (isLoopbackHost(host)) args.push('--plain-http');
     args.push('--', oci.chart);
     const timeoutMs = request.tools.timeoutMs ?? defaultToolTimeoutMs;
@@ -72,7 +88,12 @@ export async function pullOciChart(request: Pick<RenderRequest, 'tools' | 'tmpDi
       // connection, 5xx, DNS): retried.
       const needsFix = /not found|unauthorized|denied|forbidden|invalid reference|manifest unknown|name unknown/i.test(result.stderr);
       throw new FerryError(needsFix ? 'render.helm-pull-failed' : 'render.helm-pull', `${label}: ${why}`, {
-        hint: needsFix ? 'check spec.helm.chart and spec.helm.version (and that the registry allows anonymous pulls); nothing was applied' : 'the next reconcile tries again; nothing was applied',
+        hint: !needsFix ? 'the next reconcile tries again; nothing was applied'
+          : /unauthorized|denied|forbidden|credential/i.test(result.stderr)
+            ? registryConfig === undefined
+              ? 'the registry wants credentials: name a kubernetes.io/dockerconfigjson Secret in spec.helm.secretRef (sync --once: --helm-registry-config FILE); nothing was applied'
+              : 'the registry refused the credentials of spec.helm.secretRef (or --helm-registry-config): check the user, password and its access to this chart; nothing was applied'
+            : 'check spec.helm.chart and spec.helm.version; nothing was applied',
       });
     }
     const digest = /^Digest: (sha256:[a-f0-9]{64})\s*$/m.exec(output)?.[1];
