@@ -80,7 +80,7 @@ export async function closePointlessPullRequest(input: ClosePointlessInput): Pro
 }
 
 /** Comments why, closes (not merged), then deletes the branch only if it is still at `seen`. */
-async function closeAndDelete(input: { repo: ConfigRepository; host: PullRequestHost; number: number; branch: string; seen: string; why: string; comment: string; progress: (m: string) => void }): Promise<boolean> {
+export async function closeAndDelete(input: { repo: ConfigRepository; host: PullRequestHost; number: number; branch: string; seen: string; why: string; comment: string; progress: (m: string) => void }): Promise<boolean> {
   input.progress(`closing pull request #${input.number}: ${input.why}`);
   await input.host.commentOnPullRequest(input.number, [`Closed by Ferry: ${input.comment}.`, '', `The branch \`${input.branch}\` is deleted; a later promotion opens a new pull request.`].join('\n'));
   await input.host.closePullRequest(input.number);

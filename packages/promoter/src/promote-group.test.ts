@@ -190,6 +190,31 @@ describe('promoteGroup', () => {
     world.github.assertNoViolations();
   });
 
+  it('a group pull request made pointless (the environment got every version or a newer one) is closed with a comment and its branch deleted', async () => {
+    const { name, url } = await newRepo();
+    const images = [image('web', '1.1.0'), image('api', '2.0.0'), image('worker', '3.0.0')];
+    const opened = await groupIn(name, { env: 'staging', push: 'pr', images });
+    const number = opened.pullRequest!.number;
+    expect((await groupIn(name, { env: 'staging', push: 'direct', images: [image('web', '1.1.0')] })).outcome).toBe('promoted');
+    // web is on main now, but api and worker are still pending: the pull request stays.
+    const stays = await groupIn(name, { env: 'staging', push: 'pr', images });
+    expect(stays).toMatchObject({ outcome: 'unchanged', pullRequest: { number } });
+    expect(stays.closedPullRequest).toBeUndefined();
+    // Meanwhile single-app promotions land the same web and worker, and a newer api, straight on main.
+    for (const [app, tag] of [['api', '2.1.0'], ['worker', '3.0.0']] as const) {
+      expect((await groupIn(name, { env: 'staging', push: 'direct', images: [image(app, tag)] })).outcome).toBe('promoted');
+    }
+    // The same group built again finds nothing newer to promote, and its pull request pointless.
+    const again = await groupIn(name, { env: 'staging', push: 'pr', images });
+    expect(again).toMatchObject({ outcome: 'older', closedPullRequest: expect.objectContaining({ number, branchDeleted: true }) });
+    expect(again.message).toContain('already holds every version the group');
+    const pr = [...world.github.state.repos.get(name)!.pulls.values()].find((p) => p.number === number)!;
+    expect(pr).toMatchObject({ state: 'closed', merged: false });
+    expect(pr.comments.map((c) => c.body).join('\n')).toContain('Closed by Ferry: this pull request has nothing left to promote.');
+    expect((await readRemote(url, groupBranch('staging'), [])).head).toBeNull();
+    world.github.assertNoViolations();
+  });
+
   it('a group branch holding another commit is left alone (refused.branch-taken)', async () => {
     const { name, url } = await newRepo();
     const { repo } = await connect(name);

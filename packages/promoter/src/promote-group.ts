@@ -4,10 +4,11 @@ import { formatGroupCommitMessage, formatGroupPullRequest } from './core/format-
 import type { PromotionDescription } from './core/format-promotion.js';
 import { formatGroupBranch } from './core/promotion-branch.js';
 import { readPromotionRecordSet, type PromotionTrailers } from './core/promotion-trailers.js';
-import { formatPromotedImage, planPromotion, type PromotionPlan, type PromotionTarget, type PromotionVersion, type VersionSummary } from './core/plan-promotion.js';
+import { describeVersion, formatPromotedImage, planPromotion, type PromotionPlan, type PromotionTarget, type PromotionVersion, type VersionSummary } from './core/plan-promotion.js';
 import { openOrUpdatePullRequest, requestMerge, waitForMerge } from './core/pull-request-flow.js';
 import type { PolicyReason } from './core/check-policy.js';
 import type { BuildTimeRecord } from './core/order-versions.js';
+import { closeAndDelete } from './close-pointless-pull-request.js';
 import type { ConfigRepository } from './ports.js';
 import { enforceGate, type GateOutcome } from './promotion-gate.js';
 import {
@@ -69,6 +70,8 @@ export interface PromoteGroupResult {
   pullRequest?: PromoteResult['pullRequest'];
   merge?: PromoteResult['merge'];
   mergeSha?: string | undefined;
+  /** The group's open pull request, closed because the environment already holds every version it would promote (or newer). */
+  closedPullRequest?: { number: number; url: string; branch: string; branchDeleted: boolean; dryRun: boolean; message: string } | undefined;
   attempts: number;
 }
 
@@ -248,11 +251,19 @@ async function attemptGroup(options: PromoteGroupOptions, group: ResolvedGroup, 
     const pr = seen && options.host ? await options.host.findOpenPullRequest(prBranch, baseBranch) : undefined;
     const outcome: PromoteOutcome = older.length ? 'older' : 'unchanged';
     const apps2 = summaries.map((s, i) => (plans[i]!.keptPending ? { ...s, outcome: 'older' as const, message: `a newer version of ${s.app} is already pending on ${prBranch}` } : s));
-    return done({
-      ...common, outcome, apps: apps2,
-      message: outcome === 'older' ? `nothing newer to promote: ${older.map((p) => p.target.app).join(', ')} ${older.length === 1 ? 'is' : 'are'} older than the version in place or pending${pr ? ` (#${pr.number})` : ''}` : `every app of the group is already at its version in ${options.env}; nothing to do`,
-      ...(pr ? { pullRequest: { number: pr.number, url: pr.url, action: 'unchanged' as const } } : {}),
-    });
+    const message = outcome === 'older' ? `nothing newer to promote: ${older.map((p) => p.target.app).join(', ')} ${older.length === 1 ? 'is' : 'are'} older than the version in place or pending${pr ? ` (#${pr.number})` : ''}` : `every app of the group is already at its version in ${options.env}; nothing to do`;
+    // The base already holds every version the group's pull request would promote (or newer): it is pointless.
+    const pointless = seen && pr && (!pr.headSha || pr.headSha === seen) && !plans.some((p) => p.plan.outcome === 'change');
+    if (pointless) {
+      const why = `${baseBranch} already holds every version the group's pull request would promote, or a newer one (${plans.map((p) => `${p.target.app} ${p.plan.from.map(describeVersion).join(', ')}`).join('; ')})`;
+      const closed = options.dryRun
+        ? { branchDeleted: false, message: `would close pull request #${pr.number} and delete ${prBranch}: ${why}` }
+        : await closeAndDelete({ repo, host: options.host!, number: pr.number, branch: prBranch, seen, why, comment: `this pull request has nothing left to promote. ${why} (commit \`${base.slice(0, 12)}\`)`, progress }).then((deleted) => ({
+          branchDeleted: deleted, message: `closed pull request #${pr.number} (${why})${deleted ? ` and deleted ${prBranch}` : ''}`,
+        }));
+      return done({ ...common, outcome, apps: apps2, message: `${message}; ${closed.message}`, closedPullRequest: { number: pr.number, url: pr.url, branch: prBranch, dryRun: options.dryRun === true, ...closed } });
+    }
+    return done({ ...common, outcome, apps: apps2, message, ...(pr ? { pullRequest: { number: pr.number, url: pr.url, action: 'unchanged' as const } } : {}) });
   }
 
   const changing = plans.filter((p): p is MemberPlan & { plan: Extract<PromotionPlan, { outcome: 'change' }> } => p.plan.outcome === 'change');
