@@ -127,6 +127,16 @@ describe('ferry promote --image ... --image ... (a group)', () => {
     world.github.assertNoViolations();
   });
 
+  it('--dry-run: the diff of every app, nothing pushed', async () => {
+    const { url } = await repo();
+    const before = (await readMain(url, [])).head;
+    const { code, stdout } = await ferry(['--repo', url, '--env', 'dev', '--push', 'direct', ...images, '--dry-run']);
+    expect(code).toBe(0);
+    expect(stdout).toContain('dry run: would commit to main: web, api, worker');
+    for (const [app, tag] of [['web', '1.1.0'], ['api', '2.0.0'], ['worker', '3.0.0']]) expect(stdout).toContain(`+image: ghcr.io/acme/${app}:${tag}`);
+    expect((await readMain(url, [])).head).toBe(before);
+  });
+
   it('APP=IMAGE names apps that share an image repository; without it the image is ambiguous (exit 2, nothing pushed)', async () => {
     const { url } = await repo();
     const before = (await readMain(url, [])).head;
