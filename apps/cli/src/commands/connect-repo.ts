@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
-import { FerryError } from '@ferry/manifest-model';
-import { connectGitHub, connectGiteaHost, createGiteaStatusReader, createGitHubStatusReader, giteaApiBase, type CommitStatusReader, type GitHubAuth, type PullRequestHost } from '@ferry/promoter';
+import { FerryError, parseFerryConfig } from '@ferry/manifest-model';
+import { connectGitHub, connectGiteaHost, createGiteaStatusReader, createGitHubStatusReader, giteaApiBase, openGitWorkspace, type CommitStatusReader, type GitHubAuth, type PullRequestHost } from '@ferry/promoter';
 import { UsageError, type CliIo } from '../command.js';
 
 export interface ConnectedRepo extends RepoTarget {
@@ -59,8 +59,80 @@ export type Forge = 'github' | 'gitea';
 
 /** `--forge github|gitea` (default github). */
 export function parseForge(value: string | undefined, command: string): Forge {
-  if (value === undefined || value === 'github' || value === 'gitea') return value ?? 'github';
+  return parseForgeFlag(value, command) ?? 'github';
+}
+
+/** `--forge github|gitea`, undefined when not given (ferry.yaml may name the forge). */
+export function parseForgeFlag(value: string | undefined, command: string): Forge | undefined {
+  if (value === undefined || value === 'github' || value === 'gitea') return value;
   throw new UsageError(`${command}: --forge must be github or gitea, not "${value}"`, 'Forgejo speaks Gitea\'s API: use --forge gitea');
+}
+
+export interface TargetFlags {
+  repo: string;
+  /** --forge, undefined when not given. */
+  forge?: Forge | undefined;
+  /** --api-url. */
+  apiUrl?: string | undefined;
+  githubApiUrl?: string | undefined;
+  githubRepo?: string | undefined;
+}
+
+/**
+ * The repository target of the flags and, when they leave the forge open, of ferry.yaml: `--forge`
+ * beats ferry.yaml's `forge:` and `--api-url` its `apiUrl:`. The file is read (from the default
+ * branch) only when nothing on the command line names the forge: no --forge, --github-api-url or
+ * --github-repo, and --repo a git URL off github.com with OWNER/NAME in its path. Otherwise no extra
+ * fetch is made (OWNER/NAME is GitHub, as before). A failed read fails the command (exit 5): falling
+ * back to plain git would push straight to a branch the file says takes pull requests.
+ * `progress` says when the file chose the forge.
+ */
+export async function resolveTarget(flags: TargetFlags, env: CliIo['env'], progress: (m: string) => void = () => {}): Promise<RepoTarget> {
+  if (flags.forge !== undefined) return resolveForgeRepo({ ...flags, forge: flags.forge });
+  const github = resolveForgeRepo({ ...flags, forge: 'github' });
+  if (flags.githubApiUrl !== undefined || flags.githubRepo !== undefined) return github;
+  // OWNER/NAME and github.com URLs are GitHub's, whatever --api-url says; a one-segment URL names
+  // no OWNER/NAME, which Gitea needs.
+  const plain = resolveForgeRepo({ ...flags, apiUrl: undefined, forge: 'github' });
+  if (plain.onGitHub || !plain.named) return github;
+  const named = await readForgeConfig(plain.gitUrl, peekAuth(env));
+  if (named.forge === undefined) return github;
+  const apiUrl = flags.apiUrl ?? named.apiUrl;
+  progress(`ferry.yaml: forge ${named.forge}${apiUrl ? `, API ${apiUrl}` : ''}`);
+  return resolveForgeRepo({ ...flags, forge: named.forge, apiUrl });
+}
+
+/**
+ * `forge:` and `apiUrl:` from ferry.yaml on the default branch; nothing when the repository is
+ * empty or has no ferry.yaml. An invalid ferry.yaml names no forge here: the command reads it again
+ * and reports it with its line numbers.
+ */
+async function readForgeConfig(gitUrl: string, auth: { username: string; password: string } | undefined): Promise<{ forge?: Forge | undefined; apiUrl?: string | undefined }> {
+  const workspace = await openGitWorkspace({ url: gitUrl, auth });
+  try {
+    const head = await workspace.fetchDefaultBranch();
+    if (!head) return {};
+    const text = (await workspace.readFiles(head.head, ['ferry.yaml'])).get('ferry.yaml');
+    if (text == null) return {};
+    try {
+      const config = parseFerryConfig(text);
+      return { forge: config.forge, apiUrl: config.apiUrl };
+    } catch {
+      return {};
+    }
+  } finally {
+    await workspace.close();
+  }
+}
+
+/**
+ * Git credentials to read ferry.yaml before the forge is known: FERRY_GIT_PASSWORD, else the Gitea
+ * token (Gitea takes a token as the password whatever the user name), else a GitHub token.
+ */
+function peekAuth(env: CliIo['env']): { username: string; password: string } | undefined {
+  const giteaToken = env['FERRY_GITEA_TOKEN'];
+  const githubToken = env['FERRY_GITHUB_TOKEN'] || env['GITHUB_TOKEN'];
+  return readGitAuth(env) ?? (giteaToken ? { username: 'ferry', password: giteaToken } : githubToken ? { username: 'x-access-token', password: githubToken } : undefined);
 }
 
 /**

@@ -122,6 +122,29 @@ describe('ferry promote --forge gitea', () => {
     expect(await gitea.api<unknown[]>('GET', `/repos/${repo.fullName}/pulls?state=all`)).toEqual([]);
   }, 60_000);
 
+  it('ferry.yaml names the forge: no --forge opens a Gitea pull request; --forge github and --api-url beat the file', async () => {
+    const withForge = (extra: string): Record<string, string> => ({ ...SEED, 'ferry.yaml': `${extra}\n${SEED['ferry.yaml']}` });
+    const repo = await gitea.createRepo(`cli${n++}`, { files: withForge(`forge: gitea\napiUrl: ${gitea.url}`) });
+    const run = await ferry(['--repo', repo.cloneUrl, '--env', 'dev', '--app', 'web', '--image', 'ghcr.io/acme/web:1.4.0', '--json']);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).toContain(`ferry.yaml: forge gitea, API ${gitea.url}`);
+    expect(JSON.parse(run.stdout)).toMatchObject({ outcome: 'pull-request', branch: 'ferry/dev/web', pullRequest: { action: 'created' } });
+    expect(await gitea.api<unknown[]>('GET', `/repos/${repo.fullName}/pulls?state=open`)).toHaveLength(1);
+
+    // --forge github: the URL is not GitHub's, so plain git: a direct commit to main, no pull request.
+    const direct = await ferry(['--forge', 'github', '--repo', repo.cloneUrl, '--env', 'dev', '--app', 'web', '--image', 'ghcr.io/acme/web:1.5.0', '--json'], { FERRY_GIT_PASSWORD: gitea.admin.token });
+    expect(direct.code, direct.stderr).toBe(0);
+    expect(direct.stderr).not.toContain('ferry.yaml: forge');
+    expect(JSON.parse(direct.stdout)).toMatchObject({ outcome: 'promoted', branch: 'main' });
+    expect((await mainFile(repo.cloneUrl)).text).toContain('web:1.5.0');
+
+    // --api-url beats ferry.yaml's apiUrl (which here answers nothing).
+    const other = await gitea.createRepo(`cli${n++}`, { files: withForge('forge: gitea\napiUrl: http://127.0.0.1:9') });
+    const flagged = await ferry(['--repo', other.cloneUrl, '--api-url', gitea.url, '--env', 'dev', '--app', 'web', '--image', 'ghcr.io/acme/web:1.6.0', '--json']);
+    expect(flagged.code, flagged.stderr).toBe(0);
+    expect(JSON.parse(flagged.stdout)).toMatchObject({ outcome: 'pull-request' });
+  }, 90_000);
+
   it('refuses bad --forge values and flags of the other forge (exit 2)', async () => {
     expect((await ferry(['--forge', 'gitlab', '--repo', 'a/b', '--env', 'dev', '--app', 'web', '--image', 'x:1'])).code).toBe(2);
     expect((await ferry(['--forge', 'gitea', '--repo', 'a/b', '--env', 'dev', '--app', 'web', '--image', 'x:1'])).stderr).toContain('--api-url');

@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import { explainInvalidOrderPattern, FerryError, isDuration, ORDER_KINDS, parseDuration as parseDurationMs, parseImageReference, type OrderKind, type VersionOrder } from '@ferry/manifest-model';
 import { checkBuildTime, checkBuildUrl, checkGateOverrideReason, checkPromotionName, checkPromotionText, checkSourceCommit, markdownCode, markdownText, createGateEvidenceReader, openGitHistory, openGitWorkspace, promote, promoteGroup, type GroupImage, type PromoteGroupResult, type PromoteResult, type PullRequestSettings, type WaitLiveResult } from '@ferry/promoter';
 import { ExitCode, UsageError, type CliIo, type Command } from '../command.js';
-import { connectRepo, needsGitHubRepo, parseForge, resolveForgeRepo, statusReaderFor, type Forge, type RepoTarget } from './connect-repo.js';
+import { connectRepo, needsGitHubRepo, parseForgeFlag, resolveTarget, statusReaderFor, type Forge, type RepoTarget } from './connect-repo.js';
 import { exitCodeOfMember, formatGroupHuman, formatGroupSummary, parseGroupImages } from './promote-group-flags.js';
 import { openImageRegistry } from './registry-access.js';
 import { parseClusters, runWaitLive, type WaitLiveFlags } from './wait-live-step.js';
@@ -74,9 +74,10 @@ Promote an image into the config repo: one commit (or one pull request) per prom
   --github-repo O/N   the GitHub repository (pull requests, statuses) of a git URL --repo, when its path does not
                       end in OWNER/NAME (a one-segment URL, a mirror); with it the GitHub API is used
   --github-api-url U  GitHub Enterprise API, e.g. https://ghe.example.com/api/v3
-  --forge F           github (default) or gitea (Gitea and Forgejo): where pull requests are opened and merged
+  --forge F           github or gitea (Gitea and Forgejo): where pull requests are opened and merged; default:
+                      ferry.yaml's forge (read first for a git URL off github.com), else github
   --api-url U         the forge's API: GitHub Enterprise's .../api/v3 (same as --github-api-url), or Gitea's base
-                      URL (default: where --repo is served, + /api/v1)
+                      URL (default: ferry.yaml's apiUrl, else where --repo is served, + /api/v1)
   --dry-run           print the diff that would be committed; touch nothing remote
   --json              print the result as JSON on stdout
 
@@ -160,7 +161,8 @@ interface PromoteFlags {
   apiUrl?: string | undefined;
   /** --api-url: the forge's API, whichever forge. */
   forgeApiUrl?: string | undefined;
-  forge: Forge;
+  /** --forge; undefined: ferry.yaml's forge, else GitHub. */
+  forge?: Forge | undefined;
   githubRepo?: string | undefined;
   dryRun: boolean;
   json: boolean;
@@ -208,7 +210,7 @@ export function parsePromoteFlags(args: string[]): PromoteFlags {
   if (pullRequest?.draft && v['auto-merge']) throw new UsageError('promote: --draft cannot be combined with --auto-merge', 'a draft waits for a human to mark it ready; drop one of them');
   if (pullRequest && v.push === 'direct') throw new UsageError('promote: --label, --reviewer, --merge-method and --draft apply to pull requests, not --push direct');
   if (v['override-gate'] !== undefined) checkGateOverrideReason(v['override-gate'], '--override-gate');
-  const forge = parseForge(v.forge, 'promote');
+  const forge = parseForgeFlag(v.forge, 'promote');
   const order = parseOrderFlags(v.order, v['order-pattern'], v.app !== undefined);
   if (v['build-time'] !== undefined) checkBuildTime(v['build-time'], '--build-time');
   let image: PromoteFlags['image'];
@@ -299,7 +301,7 @@ type RunResult = (PromoteResult | PromoteGroupResult) & { live?: WaitLiveResult 
 
 async function runPromote(flags: PromoteFlags, io: CliIo): Promise<RunResult> {
   const deadline = Date.now() + (flags.waitMergedMs ?? 0);
-  const target = resolveForgeRepo({ repo: flags.repo, forge: flags.forge, apiUrl: flags.forgeApiUrl, githubApiUrl: flags.apiUrl, githubRepo: flags.githubRepo });
+  const target = await resolveTarget({ repo: flags.repo, forge: flags.forge, apiUrl: flags.forgeApiUrl, githubApiUrl: flags.apiUrl, githubRepo: flags.githubRepo }, io.env, (m) => io.stderr.write(`ferry promote: ${m}\n`));
   // Checked before anything is pushed: the wait itself starts after the commit landed.
   if (flags.waitLive && !target.named) throw needsGitHubRepo(target.gitUrl, '--wait-live reads commit statuses from the GitHub API');
   try {

@@ -2,7 +2,7 @@ import { FerryError } from '@ferry/manifest-model';
 import { checkPromotionText, describeVersion, openGitHistory, openGitWorkspace, releaseHold, rollback, type RollbackResult } from '@ferry/promoter';
 import { ExitCode, UsageError, type Command } from '../command.js';
 import { booleanFlag, parseFlags, stringFlag } from '../parse-flags.js';
-import { connectRepo, needsGitHubRepo, parseForge, resolveForgeRepo, statusReaderFor } from './connect-repo.js';
+import { connectRepo, needsGitHubRepo, parseForgeFlag, resolveTarget, statusReaderFor } from './connect-repo.js';
 import { PromoteExit, checkPromotionInputs, exitCodeOfError, parseDuration } from './promote.js';
 import { parseClusters, runWaitLive } from './wait-live-step.js';
 
@@ -67,7 +67,7 @@ export const rollbackCommand: Command = {
         const extra = ['to', 'reason', 'clusters', 'timeout'].find((n) => stringFlag(flags, n) !== undefined) ?? ['wait-live', 'wait-merged', 'dry-run'].find((n) => booleanFlag(flags, n));
         if (extra) throw new UsageError(`rollback: --release does not take --${extra}`);
       }
-      const repo = await connectRepo(resolveForgeRepo({ repo: repoFlag, forge: parseForge(stringFlag(flags, 'forge'), 'rollback'), apiUrl: stringFlag(flags, 'api-url'), githubApiUrl: stringFlag(flags, 'github-api-url'), githubRepo: stringFlag(flags, 'github-repo') }), io.env, progress);
+      const repo = await connectRepo(await resolveTarget({ repo: repoFlag, forge: parseForgeFlag(stringFlag(flags, 'forge'), 'rollback'), apiUrl: stringFlag(flags, 'api-url'), githubApiUrl: stringFlag(flags, 'github-api-url'), githubRepo: stringFlag(flags, 'github-repo') }, io.env, progress), io.env, progress);
       if (waitLive && !repo.named) throw needsGitHubRepo(repo.gitUrl, '--wait-live reads commit statuses from the GitHub API');
       if (release) {
         const workspace = await openGitWorkspace({ url: repo.gitUrl, auth: repo.gitAuth });

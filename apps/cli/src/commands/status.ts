@@ -2,7 +2,7 @@ import { FerryError } from '@ferry/manifest-model';
 import { describeVersion, openGitHistory, openGitWorkspace, readEnvironmentStatus, type EnvironmentStatus } from '@ferry/promoter';
 import { ExitCode, UsageError, type Command } from '../command.js';
 import { parseFlags, stringFlag, booleanFlag } from '../parse-flags.js';
-import { connectRepo, parseForge, resolveForgeRepo, statusReaderFor } from './connect-repo.js';
+import { connectRepo, parseForgeFlag, resolveTarget, statusReaderFor } from './connect-repo.js';
 import { exitCodeOfError } from './promote.js';
 
 const HELP = `Usage: ferry status --repo OWNER/NAME|GIT-URL --env ENV [--app APP] [--forge github|gitea] [--api-url URL] [--github-repo OWNER/NAME] [--github-api-url URL] [--json]
@@ -35,7 +35,7 @@ export const statusCommand: Command = {
       const repoFlag = stringFlag(flags, 'repo');
       const env = stringFlag(flags, 'env');
       if (!repoFlag || !env) throw new UsageError(`status: --${repoFlag ? 'env' : 'repo'} is required`, 'run "ferry status --help" for usage');
-      const repo = await connectRepo(resolveForgeRepo({ repo: repoFlag, forge: parseForge(stringFlag(flags, 'forge'), 'status'), apiUrl: stringFlag(flags, 'api-url'), githubApiUrl: stringFlag(flags, 'github-api-url'), githubRepo: stringFlag(flags, 'github-repo') }), io.env, () => {});
+      const repo = await connectRepo(await resolveTarget({ repo: repoFlag, forge: parseForgeFlag(stringFlag(flags, 'forge'), 'status'), apiUrl: stringFlag(flags, 'api-url'), githubApiUrl: stringFlag(flags, 'github-api-url'), githubRepo: stringFlag(flags, 'github-repo') }, io.env, () => {}), io.env, () => {});
       const workspace = await openGitWorkspace({ url: repo.gitUrl, auth: repo.gitAuth });
       const history = await openGitHistory({ url: repo.gitUrl, auth: repo.gitAuth });
       try {

@@ -117,7 +117,7 @@ describe('schemas/ferry.schema.json', () => {
 
   it('describes the fields editors complete', () => {
     const schema = buildFerryConfigJsonSchema() as { properties: Record<string, unknown>; required?: string[] };
-    expect(Object.keys(schema.properties)).toEqual(['version', 'environments', 'apps']);
+    expect(Object.keys(schema.properties)).toEqual(['version', 'forge', 'apiUrl', 'environments', 'apps']);
     expect(schema.required).toEqual(['environments']);
     expect(JSON.stringify(schema)).toContain('allowDowngrade');
   });

@@ -96,8 +96,16 @@ export const App = z.strictObject({
 });
 export type App = z.infer<typeof App>;
 
+/** The forge that hosts the config repository: pull requests, merges and commit statuses. */
+export const ForgeName = z.enum(['github', 'gitea']);
+export type ForgeName = z.infer<typeof ForgeName>;
+
+const ApiUrl = z.string().refine(isPlainHttpUrl, { message: 'not an http(s) URL without credentials (e.g. https://gitea.example.com)' });
+
 export const FerryConfig = z.strictObject({
   version: z.literal(1).default(1),
+  forge: ForgeName.optional().describe('The forge that hosts this repository: github (the default) or gitea (Gitea and Forgejo). The CLI\'s --forge wins; read when --repo is a git URL off github.com.'),
+  apiUrl: ApiUrl.optional().describe('The forge\'s API: Gitea\'s base URL (https://gitea.example.com) or GitHub Enterprise\'s https://HOST/api/v3. The CLI\'s --api-url wins; default: derived from the git URL (Gitea) or api.github.com.'),
   environments: z.record(Name, Environment),
   apps: z.record(Name, App).default({}),
 }).superRefine((config, ctx) => {
@@ -290,6 +298,15 @@ function findCycle(envs: Record<string, Environment>, start: string): boolean {
     current = envs[current]?.promotesFrom;
   }
   return false;
+}
+
+function isPlainHttpUrl(text: string): boolean {
+  try {
+    const url = new URL(text);
+    return (url.protocol === 'https:' || url.protocol === 'http:') && !url.username && !url.password;
+  } catch {
+    return false;
+  }
 }
 
 function isValidRegExp(source: string): boolean {
