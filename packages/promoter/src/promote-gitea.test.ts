@@ -70,6 +70,13 @@ describe('promote --push pr against a real Gitea', () => {
     const { sha } = await host.mergePullRequest(pr.number, { sha: pr.headSha, method: 'squash' });
     const main = await readRemote(repo.cloneUrl, 'main', ['envs/dev/web.yaml']);
     expect(main.head).toBe(sha);
+    // The squash keeps the promotion commit's message, trailers and all (Gitea's own would be
+    // "title (#N)" alone, and history, status and rollback would find no promotion).
+    const messageOf = async (commit: string) => (await gitea.api<{ commit: { message: string } }>('GET', `/repos/${repo.fullName}/git/commits/${commit}`)).commit.message;
+    const [subject] = (await messageOf(pr.headSha)).split('\n');
+    const squash = await messageOf(sha);
+    expect(squash.startsWith(`${subject} (#${pr.number})\n\n`), squash).toBe(true);
+    expect(squash).toContain('Ferry-App: web\nFerry-Env: dev\nFerry-Image: ghcr.io/acme/web:2.0.0');
     expect(main.files.get('envs/dev/web.yaml')).toContain('web:2.0.0');
     expect(await host.getPullRequest(pr.number)).toMatchObject({ state: 'closed', merged: true, mergeCommitSha: sha });
   }, 60_000);

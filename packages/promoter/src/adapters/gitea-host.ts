@@ -133,6 +133,19 @@ export function connectGiteaHost(options: GiteaHostOptions): GiteaConnection {
     return ids;
   };
 
+  /**
+   * A squash's commit message. Gitea's own is the PR title and number alone, which would drop the
+   * head commit's body and with it the promotion's trailers (history, status and rollback read
+   * them). So, as GitHub squashes a one-commit PR: the head commit's subject with (#N), its body
+   * below. Merge and rebase keep the head commit itself.
+   */
+  const mergeMessage = async (number: number, sha: string, method: string): Promise<{ MergeTitleField?: string; MergeMessageField?: string }> => {
+    if (method !== 'squash') return {};
+    const commit = await call<{ commit: { message: string } }>(`read the head commit of #${number}`, 'GET', `${repoPath}/git/commits/${encodeURIComponent(sha)}?stat=false&files=false&verification=false`);
+    const [subject = '', ...rest] = commit.commit.message.split('\n');
+    return { MergeTitleField: `${subject} (#${number})`, MergeMessageField: rest.join('\n').trim() };
+  };
+
   const host: PullRequestHost = {
     async findOpenPullRequest(head, base) {
       return (await listOpen(base)).find((p) => p.headRef === head) ?? null;
@@ -167,7 +180,7 @@ export function connectGiteaHost(options: GiteaHostOptions): GiteaConnection {
       // Gitea's "merge when checks succeed": 201 scheduled; 409 when already scheduled (a newer
       // build updated the PR). Its queue merges the PR once the head's commit statuses pass.
       const what = `schedule the merge of #${pr.number} when checks succeed`;
-      const answer = await send(what, 'POST', `${repoPath}/pulls/${pr.number}/merge`, { Do: method, head_commit_id: pr.headSha, merge_when_checks_succeed: true }, true);
+      const answer = await send(what, 'POST', `${repoPath}/pulls/${pr.number}/merge`, { Do: method, head_commit_id: pr.headSha, merge_when_checks_succeed: true, ...(await mergeMessage(pr.number, pr.headSha, method)) }, true);
       if (answer.status === 201) return 'enabled';
       if (answer.status === 200) return 'enabled'; // a forge that merged at once: --wait-merged sees it merged
       if (answer.status === 409 && /already scheduled|auto.?merge/i.test(answer.message)) return 'enabled';
@@ -176,7 +189,7 @@ export function connectGiteaHost(options: GiteaHostOptions): GiteaConnection {
     },
     async mergePullRequest(number, { sha, method }) {
       const what = `merge #${number}`;
-      const answer = await send(what, 'POST', `${repoPath}/pulls/${number}/merge`, { Do: method, head_commit_id: sha }, true);
+      const answer = await send(what, 'POST', `${repoPath}/pulls/${number}/merge`, { Do: method, head_commit_id: sha, ...(await mergeMessage(number, sha, method)) }, true);
       if (answer.status === 409 && /head out of date/i.test(answer.message)) throw new FerryError(ForgeErrorCode.headMoved, `${what}: HTTP 409: ${excerptResponse(answer.message)}`);
       if (answer.status === 405 || answer.status === 409) throw new FerryError(ForgeErrorCode.notMergeable, `${what}: HTTP ${answer.status}: ${excerptResponse(answer.message)}`);
       if (answer.status !== 200) throw translate(what, answer);
