@@ -34,3 +34,28 @@ describe('--github-app-* flags', () => {
     expect(() => run(argv)).toThrow(message);
   });
 });
+
+describe('the key file is checked at start', () => {
+  it('run and sync exit 2 naming a missing or malformed key file, before connecting to anything', async () => {
+    const { mkdtemp, rm, writeFile } = await import('node:fs/promises');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { Writable } = await import('node:stream');
+    const { main } = await import('./main.js');
+    const dir = await mkdtemp(join(tmpdir(), 'ferry-app-key-'));
+    try {
+      await writeFile(join(dir, 'bad.pem'), 'not a key\n');
+      for (const [key, message] of [[join(dir, 'missing.pem'), /cannot read --github-app-private-key-file .*missing\.pem: ENOENT/], [join(dir, 'bad.pem'), /bad\.pem is not a PEM private key/]] as const) {
+        for (const command of [['run', '--metrics-addr', 'off'], ['sync', '--once', '--all']]) {
+          let stderr = '';
+          const sink = new Writable({ write(chunk, _enc, done) { stderr += String(chunk); done(); } });
+          const code = await main([...command, '--github-app-id', '1', '--github-app-installation-id', '2', '--github-app-private-key-file', key, '--cluster', 'c'], { stdout: sink, stderr: sink, env: { KUBECONFIG: join(dir, 'no-kubeconfig') } });
+          expect(code, stderr).toBe(2);
+          expect(stderr).toMatch(message);
+        }
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -72,9 +72,16 @@ function readHost(entry: string): string {
   return `${new URL(`https://${shape[1]}`).hostname}:${shape[2] ?? '443'}`;
 }
 
-/** The agent's one token cache: the git source and the status port share it. */
-export function buildGitHubAppTokens(config: GitHubAppConfig, apiUrl: string | undefined): GitHubAppTokens {
-  return new GitHubAppTokens({ ...(apiUrl ? { apiUrl } : {}), appId: config.appId, installationId: config.installationId, privateKeyFile: config.privateKeyFile });
+/**
+ * The agent's one token cache: the git source and the status port share it. The key file is read
+ * once here so that a missing or malformed key exits 2 at start; minting waits for the first use.
+ */
+export async function buildGitHubAppTokens(config: GitHubAppConfig, apiUrl: string | undefined): Promise<GitHubAppTokens> {
+  const tokens = new GitHubAppTokens({ ...(apiUrl ? { apiUrl } : {}), appId: config.appId, installationId: config.installationId, privateKeyFile: config.privateKeyFile });
+  await tokens.checkKey().catch((error: unknown) => {
+    throw error instanceof FerryError ? new FerryError('usage', error.message, { ...(error.hint ? { hint: error.hint } : {}) }) : error;
+  });
+  return tokens;
 }
 
 export function gitCredentialsOf(config: GitHubAppConfig, tokens: TokenSource): AgentGitCredentialsOptions {

@@ -33,13 +33,14 @@ export async function main(argv: string[], io: Io): Promise<number> {
   }
   let kube: KubeClient | undefined;
   try {
+    // Credentials files first: a bad key exits 2 before anything is asked of the cluster.
+    const appTokens = args.githubApp ? await buildGitHubAppTokens(args.githubApp, args.reporter?.apiUrl) : undefined;
     kube = await KubeClient.create({
       ...(args.kubeconfig ? { kubeconfigPath: args.kubeconfig } : {}),
       ...(args.context ? { context: args.context } : {}),
       ...(args.inCluster ? { inCluster: args.inCluster } : {}),
       maxSockets: args.concurrency,
     });
-    const appTokens = args.githubApp ? buildGitHubAppTokens(args.githubApp, args.reporter?.apiUrl) : undefined;
     const git = new IsomorphicGitSource({ cacheDir: args.cacheDir, maxRepoBytes: args.maxRepoBytes });
     const source = args.githubApp && appTokens ? withAgentGitCredentials(git, gitCredentialsOf(args.githubApp, appTokens)) : git;
     const deps: ReconcileDeps = {
@@ -83,6 +84,8 @@ export async function main(argv: string[], io: Io): Promise<number> {
     const message = known ? error.describe() : new FerryError('internal', error instanceof Error ? error.stack ?? error.message : String(error)).message;
     io.stderr.write(`ferry-agent: ${message}\n`);
     if (!known) return ExitCode.Internal;
+    // A bad credentials file found on start (--status-token-file, --github-app-private-key-file).
+    if (error.code === 'usage') return ExitCode.Usage;
     if (error.code === 'kube.forbidden' || error.code.startsWith('sync.') || error.code === 'kube.config') return ExitCode.Stalled;
     return ExitCode.Failed;
   } finally {

@@ -33,12 +33,13 @@ export async function runCommand(argv: string[], io: Io, options: RunOptions = {
   let agent;
   try {
     // One installation token cache for the fetches and the statuses.
-    const appTokens = parsed.githubApp ? buildGitHubAppTokens(parsed.githubApp, parsed.reporter?.apiUrl) : undefined;
+    const appTokens = parsed.githubApp ? await buildGitHubAppTokens(parsed.githubApp, parsed.reporter?.apiUrl) : undefined;
     if (parsed.githubApp && appTokens) parsed.config.gitCredentials = gitCredentialsOf(parsed.githubApp, appTokens);
     if (parsed.reporter) parsed.config.reporter = await buildReporter(parsed.reporter, (line) => io.stderr.write(`${line}\n`), appTokens);
     agent = await startAgent(parsed.config);
   } catch (error) {
     io.stderr.write(`ferry-agent run: ${error instanceof FerryError ? error.describe() : String(error)}\n`);
+    if (error instanceof FerryError && error.code === 'usage') return ExitCode.Usage;
     return error instanceof FerryError && error.code === 'kube.config' ? ExitCode.Stalled : ExitCode.Failed;
   }
   if (!signal.aborted) await new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }));

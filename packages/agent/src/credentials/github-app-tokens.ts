@@ -53,6 +53,11 @@ export class GitHubAppTokens implements TokenSource {
     return (await this.#pending).token;
   }
 
+  /** Reads the key file and signs a JWT, without asking GitHub: a start-up check of the configuration. */
+  async checkKey(): Promise<void> {
+    await this.#jwt(`GitHub App ${this.#options.appId}, installation ${this.#options.installationId}`);
+  }
+
   refused(token: string): void {
     if (this.#current?.token === token) this.#current = undefined;
   }
