@@ -10,6 +10,15 @@ import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { kubectlPath, startControlPlane, startEmulatorWorld } from '../testenv/dist/index.js';
 
+// `npm run demo -- --forge gitea`: the same timeline against a real Gitea (run-demo-gitea.mjs; it exits).
+const forgeAt = process.argv.indexOf('--forge');
+const forge = forgeAt === -1 ? 'github' : process.argv[forgeAt + 1];
+if (forge === 'gitea') await import('./run-demo-gitea.mjs');
+else if (forge !== 'github') {
+  process.stderr.write(`npm run demo: --forge must be github or gitea, not "${forge}"\n`);
+  process.exit(2);
+}
+
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const ferryBin = join(root, 'apps/cli/bin/ferry.js');
 const agentBin = join(root, 'apps/agent/bin/ferry-agent.js');
