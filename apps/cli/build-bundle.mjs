@@ -5,10 +5,17 @@
 // Issue 14: resolving, reading and compiling several hundred separate files (and lexing the
 // CommonJS ones for their exports) was most of a small promotion's CPU; `ferry --help` loads
 // main.js alone. Run by `npm run build` / `npm ci` (root "prepare") and by apps/cli's prepack;
-// not committed (.gitignore). licenses.txt beside it carries the bundled packages' notices.
+// not committed (.gitignore). licenses.txt carries the bundled packages' notices.
+//
+// Layout: bundle/<digest of the output>/ holds one build (main.js, chunks, licenses.txt) and is
+// never changed once written; bundle/main.js re-exports the newest build's main.js and is replaced
+// atomically. A ferry process that started on an older build keeps importing that build's chunks
+// (tests and the benchmark rebuild while other processes run), and builds older than an hour are
+// removed.
 //   node apps/cli/build-bundle.mjs
 import { readdirSync, readFileSync } from 'node:fs';
-import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -16,11 +23,7 @@ import { build } from 'esbuild';
 const root = fileURLToPath(new URL('../../', import.meta.url));
 export const CLI_BUNDLE_DIR = join(root, 'apps/cli/bundle');
 
-/**
- * Builds the bundle into CLI_BUNDLE_DIR. Each file is written under a temporary name and renamed,
- * and chunk names carry a content hash, so a bin started while another process rebuilds the same
- * sources (two test files, say) never reads a half-written file.
- */
+/** Builds the bundle into CLI_BUNDLE_DIR (see the layout above); returns where and what it bundled. */
 export async function buildCliBundle() {
   const result = await build({
     absWorkingDir: root,
@@ -41,21 +44,33 @@ export async function buildCliBundle() {
     write: false,
     logLevel: 'warning',
   });
-  await mkdir(CLI_BUNDLE_DIR, { recursive: true });
   const licences = collectLicences(Object.keys(result.metafile.inputs));
-  const files = [...result.outputFiles.map((f) => ({ path: f.path, contents: f.contents })), { path: join(CLI_BUNDLE_DIR, 'licenses.txt'), contents: licences.text }];
-  // main.js last: it names the chunks, which must be in place before it is.
-  files.sort((a, b) => Number(basename(a.path) === 'main.js') - Number(basename(b.path) === 'main.js'));
-  for (const file of files) {
-    const temporary = `${file.path}.${process.pid}.tmp`;
-    await writeFile(temporary, file.contents);
-    await rename(temporary, file.path);
+  const files = [...result.outputFiles.map((f) => ({ name: basename(f.path), contents: Buffer.from(f.contents) })), { name: 'licenses.txt', contents: Buffer.from(licences.text) }];
+  const digest = createHash('sha256');
+  for (const f of files) digest.update(`${f.name}\0${f.contents.length}\0`).update(f.contents);
+  const id = `build-${digest.digest('hex').slice(0, 16)}`;
+  const buildDir = join(CLI_BUNDLE_DIR, id);
+  if (!(await stat(join(buildDir, 'main.js')).catch(() => null))) {
+    // Written beside, then renamed into place whole: a build directory is complete or absent.
+    const temporary = join(CLI_BUNDLE_DIR, `${id}.${process.pid}.tmp`);
+    await mkdir(temporary, { recursive: true });
+    for (const f of files) await writeFile(join(temporary, f.name), f.contents);
+    await rename(temporary, buildDir).catch(async (err) => {
+      // Another process finished the same build first: same bytes.
+      await rm(temporary, { recursive: true, force: true });
+      if (!(await stat(join(buildDir, 'main.js')).catch(() => null))) throw err;
+    });
   }
-  const keep = new Set(files.map((f) => basename(f.path)));
+  const entry = join(CLI_BUNDLE_DIR, 'main.js');
+  await writeFile(`${entry}.${process.pid}.tmp`, `export * from './${id}/main.js';\n`);
+  await rename(`${entry}.${process.pid}.tmp`, entry);
+  const hourAgo = Date.now() - 3_600_000;
   for (const name of await readdir(CLI_BUNDLE_DIR)) {
-    if (!keep.has(name) && !name.endsWith('.tmp')) await rm(join(CLI_BUNDLE_DIR, name), { force: true });
+    if (name === id || name === 'main.js') continue;
+    const info = await stat(join(CLI_BUNDLE_DIR, name)).catch(() => null);
+    if (info && info.mtimeMs < hourAgo) await rm(join(CLI_BUNDLE_DIR, name), { recursive: true, force: true });
   }
-  return { dir: CLI_BUNDLE_DIR, files: files.length, packages: licences.packages };
+  return { dir: buildDir, files: files.length, packages: licences.packages };
 }
 
 /**

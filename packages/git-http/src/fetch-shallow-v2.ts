@@ -17,9 +17,18 @@ import { excerptResponse } from './response-excerpt.js';
  */
 export async function fetchShallowV2(
   http: HttpClient,
-  options: { url: string; headers: Record<string, string>; gitdir: string; ref: string },
-): Promise<{ head: string; branch: string } | null | 'unsupported'> {
-  const refs = await lsRefs(http, options);
+  options: {
+    url: string; headers: Record<string, string>; gitdir: string; ref: string;
+    /**
+     * Leave the blobs out (`filter blob:none`, a partial clone): the commit and its trees only, and
+     * the few blobs a caller reads fetched by id later (fetchObjectsV2). Only for a server that
+     * advertises `filter` (uploadPackSupportsFilter); a promise, so the caller can ask that in
+     * parallel with the ref listing.
+     */
+    filterBlobs?: boolean | Promise<boolean> | undefined;
+  },
+): Promise<{ head: string; branch: string; filtered: boolean } | null | 'unsupported'> {
+  const [refs, filtered] = await Promise.all([lsRefs(http, options), options.filterBlobs ?? false]);
   if (refs === 'unsupported') return 'unsupported';
   const wanted = options.ref === 'HEAD' ? refs.find((r) => r.name === 'HEAD') : refs.find((r) => r.name === `refs/heads/${options.ref}`);
   if (!wanted) return null;
@@ -28,20 +37,24 @@ export async function fetchShallowV2(
 
   const body = Buffer.concat([
     pktLine('command=fetch\n'), pktLine('agent=ferry\n'), Buffer.from('0001'),
-    pktLine(`want ${wanted.oid}\n`), pktLine('deepen 1\n'), pktLine('ofs-delta\n'), pktLine('no-progress\n'), pktLine('done\n'), Buffer.from(FLUSH_PKT),
+    pktLine(`want ${wanted.oid}\n`), pktLine('deepen 1\n'), ...(filtered ? [pktLine('filter blob:none\n')] : []),
+    pktLine('ofs-delta\n'), pktLine('no-progress\n'), pktLine('done\n'), Buffer.from(FLUSH_PKT),
   ]);
-  const answer = await post(http, options, body);
-  const pack = demuxPackfile(answer);
-  const { packName, idx } = indexPack(pack);
-  const packDir = join(options.gitdir, 'objects', 'pack');
-  await mkdir(packDir, { recursive: true });
-  await writeFile(join(packDir, `pack-${packName}.pack`), pack);
-  await writeFile(join(packDir, `pack-${packName}.idx`), idx);
+  await writePack(options.gitdir, demuxPackfile(await post(http, options, body)));
   await appendFile(join(options.gitdir, 'shallow'), `${wanted.oid}\n`);
   const refPath = join(options.gitdir, 'refs', 'remotes', 'origin', ...branch.split('/'));
   await mkdir(join(refPath, '..'), { recursive: true });
   await writeFile(refPath, `${wanted.oid}\n`);
-  return { head: wanted.oid, branch };
+  return { head: wanted.oid, branch, filtered };
+}
+
+/** Indexes a pack (Node's zlib and SHA-1) and stores it with its .idx where isomorphic-git reads packs. */
+export async function writePack(gitdir: string, pack: Buffer): Promise<void> {
+  const { packName, idx } = indexPack(pack);
+  const packDir = join(gitdir, 'objects', 'pack');
+  await mkdir(packDir, { recursive: true });
+  await writeFile(join(packDir, `pack-${packName}.pack`), pack);
+  await writeFile(join(packDir, `pack-${packName}.idx`), idx);
 }
 
 async function lsRefs(http: HttpClient, options: { url: string; headers: Record<string, string>; ref: string }) {
@@ -65,7 +78,7 @@ async function lsRefs(http: HttpClient, options: { url: string; headers: Record<
   });
 }
 
-async function post(http: HttpClient, options: { url: string; headers: Record<string, string> }, body: Buffer): Promise<Buffer> {
+export async function post(http: HttpClient, options: { url: string; headers: Record<string, string> }, body: Buffer): Promise<Buffer> {
   const res = await http.request({
     url: `${options.url.replace(/\/+$/, '')}/git-upload-pack`,
     method: 'POST',
@@ -87,7 +100,7 @@ async function post(http: HttpClient, options: { url: string; headers: Record<st
 }
 
 /** Concatenates side-band channel 1 of the `packfile` section; channel 3 is a server error. */
-function demuxPackfile(answer: Buffer): Buffer {
+export function demuxPackfile(answer: Buffer): Buffer {
   const parts: Buffer[] = [];
   let inPack = false;
   let at = 0;

@@ -14,6 +14,7 @@ export type { RemoteRefQuery } from './remote-refs.js';
 export { readFileAtCommit, readRawObject } from './read-at-commit.js';
 export type { ReadAtCommitOptions } from './read-at-commit.js';
 export { fetchShallowV2 } from './fetch-shallow-v2.js';
+export { fetchObjectsV2, uploadPackSupportsFilter } from './partial-fetch-v2.js';
 export { emptyPack, sendReceivePack, ZERO_OID } from './receive-pack.js';
 export type { RefUpdate } from './receive-pack.js';
 export { listRemoteRefs } from './list-remote-refs.js';

@@ -1,9 +1,10 @@
 #!/bin/sh
-# A tighter native-git baseline: the same shallow clone, but only the edited file is checked out
-# (no 3,000-file working tree). Usage: native-promote-sparse.sh URL FILE IMAGE WORKDIR
+# The tightest native-git baseline: a shallow partial clone (no blobs: --filter=blob:none, the
+# server must allow it) with only the edited file checked out, so git fetches that one blob.
+# Usage: native-promote-sparse.sh URL FILE IMAGE WORKDIR
 set -eu
 url=$1 file=$2 image=$3 work=$4
-git clone --quiet --depth 1 --single-branch --branch main --no-checkout "$url" "$work"
+git clone --quiet --depth 1 --filter=blob:none --single-branch --branch main --no-checkout "$url" "$work"
 cd "$work"
 git sparse-checkout set --no-cone "/$file"
 git checkout --quiet main

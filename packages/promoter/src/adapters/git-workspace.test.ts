@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -39,8 +40,9 @@ describe('openGitWorkspace against git http-backend', () => {
       const before = server.requests.length;
       const defaultBranch = await ws.fetchDefaultBranch();
       expect(defaultBranch?.branch).toBe('main');
-      // The fast path: two protocol v2 POSTs (ls-refs, fetch), no isomorphic-git fallback.
-      expect(server.requests.slice(before).map((r) => `${r.method} ${r.stage} v${r.protocolVersion}`)).toEqual(['POST rpc v2', 'POST rpc v2']);
+      // The fast path: two protocol v2 POSTs (ls-refs, fetch), no isomorphic-git fallback, and beside
+      // the listing one GET of the v2 capabilities (does the server filter? http-backend by default: no).
+      expect(server.requests.slice(before).map((r) => `${r.method} ${r.stage} v${r.protocolVersion}`).sort()).toEqual(['GET advertise v2', 'POST rpc v2', 'POST rpc v2']);
       const head = await ws.fetchBranch('main');
       expect(head).toBe(defaultBranch?.head);
       expect(head).toMatch(/^[0-9a-f]{40}$/);
@@ -110,11 +112,12 @@ describe('openGitWorkspace against git http-backend', () => {
     const { url } = await server.createRepo('acme/faults', { seed: { 'a.yaml': 'v: 1\n' } });
     const ws = await openGitWorkspace({ url, auth, tmpDir: scratch });
     try {
-      server.faults.inject({ kind: 'status', status: 503, repo: 'acme/faults', times: 1 });
+      // On the ref listing (rpc): the capability request beside it fails quietly (no partial fetch).
+      server.faults.inject({ kind: 'status', status: 503, repo: 'acme/faults', stage: 'rpc', times: 1 });
       const err = await ws.fetchBranch('main').catch((e: unknown) => e);
       expect((err as FerryError).code).toBe('git.network');
       // Two cut answers in a row (the v2 listing, then isomorphic-git's fallback fetch).
-      server.faults.inject({ kind: 'cut', afterBytes: 10, repo: 'acme/faults', service: 'upload-pack', times: 2 });
+      server.faults.inject({ kind: 'cut', afterBytes: 10, repo: 'acme/faults', service: 'upload-pack', stage: 'rpc', times: 2 });
       const cut = await ws.fetchBranch('main').catch((e: unknown) => e);
       expect((cut as FerryError).code).toBe('git.network');
       // And it recovers once the server behaves.
@@ -141,5 +144,54 @@ describe('openGitWorkspace against git http-backend', () => {
       server.faults.clear();
       await ws.close();
     }
+  });
+
+  // Partial clone: a server that filters (GitHub, GitLab, Gitea; http-backend with
+  // uploadpack.allowFilter) sends the commit and its trees, and the blobs read come by id.
+  it('fetches no blobs but those it reads from a server that filters, and commits and pushes the same', async () => {
+    // Files of 1 KB that neither compress nor delta well, as real values files mostly do not either.
+    const noise = (i: number) => Array.from({ length: 16 }, (_, k) => createHash('sha256').update(`${i}/${k}`).digest('hex')).join('\n');
+    const seed = Object.fromEntries(Array.from({ length: 400 }, (_, i) => [`envs/app${i}/values.yaml`, `image: web:${i}\n# ${noise(i)}\n`]));
+    const packBytes = async (): Promise<number> => {
+      let total = 0;
+      for (const dir of (await readdir(scratch)).filter((d) => d.startsWith('ferry-promote-'))) {
+        const packs = join(scratch, dir, '.git/objects/pack');
+        for (const f of await readdir(packs).catch(() => [])) if (f.endsWith('.pack')) total += (await stat(join(packs, f))).size;
+      }
+      return total;
+    };
+    const session = async (name: string, filter: boolean) => {
+      const repo = await server.createRepo(name, { seed });
+      if (filter) await nativeGit(repo.path, 'config', 'uploadpack.allowFilter', 'true');
+      const ws = await openGitWorkspace({ url: repo.url, auth, tmpDir: scratch });
+      try {
+        const head = (await ws.fetchDefaultBranch())!.head;
+        const afterFetch = server.requests.length;
+        const files = await ws.readFiles(head, ['envs/app7/values.yaml', 'envs/app9/values.yaml', 'nope.yaml']);
+        expect(files.get('envs/app7/values.yaml')).toBe(seed['envs/app7/values.yaml']);
+        expect(files.get('envs/app9/values.yaml')).toBe(seed['envs/app9/values.yaml']);
+        expect(files.get('nope.yaml')).toBeNull();
+        const readRequests = server.requests.slice(afterFetch).map((r) => `${r.method} ${r.stage}`);
+        const bytes = await packBytes();
+        const commit = await ws.writeCommit({ parent: head, files: [{ path: 'envs/app7/values.yaml', content: 'image: web:700\n' }], message: 'promote' });
+        expect(await ws.pushBranch({ branch: 'main', commit, expected: head })).toBe('pushed');
+        return { repo, readRequests, bytes };
+      } finally {
+        await ws.close();
+      }
+    };
+    const full = await session('acme/no-filter', false);
+    const partial = await session('acme/filter', true);
+    // Without a filter every blob came with the first fetch; with one, the two read blobs came in one request.
+    expect(full.readRequests).toEqual([]);
+    expect(partial.readRequests).toEqual(['POST rpc']);
+    expect(partial.bytes).toBeLessThan(full.bytes / 4);
+    expect(full.bytes).toBeGreaterThan(200_000);
+    const clone = join(scratch, 'verify-filter');
+    await run('git', ['clone', '-q', `http://ci:s3cret-pass@${new URL(partial.repo.url).host}${new URL(partial.repo.url).pathname}`, clone], { env: gitEnv });
+    expect(await nativeGit(clone, 'show', 'HEAD:envs/app7/values.yaml')).toBe('image: web:700\n');
+    expect(await nativeGit(clone, 'show', 'HEAD:envs/app8/values.yaml')).toBe(seed['envs/app8/values.yaml']);
+    expect((await nativeGit(clone, 'ls-files')).trim().split('\n')).toHaveLength(400);
+    await nativeGit(clone, 'fsck', '--strict');
   });
 });

@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import git, { type TreeEntry } from 'isomorphic-git';
 import {
-  classifyGitError, createGitHttpClient, emptyPack, excerptResponse, fetchShallowV2, gitAuthHeaders, readFileAtCommit,
-  redactUrl, requireCompleteRefListing, resolveRemoteRef, sendReceivePack, ZERO_OID,
+  classifyGitError, createGitHttpClient, emptyPack, excerptResponse, fetchObjectsV2, fetchShallowV2, gitAuthHeaders, readFileAtCommit,
+  redactUrl, requireCompleteRefListing, resolveRemoteRef, sendReceivePack, uploadPackSupportsFilter, ZERO_OID,
 } from '@ferry/git-http';
 import { FerryError } from '@ferry/manifest-model';
 import type { ConfigRepository } from '../ports.js';
@@ -23,6 +23,12 @@ export interface GitWorkspaceOptions {
    * becomes a transient `git.network` error. Default 60 s.
    */
   requestTimeoutMs?: number | undefined;
+  /**
+   * Fetch without blobs when the server allows it (partial clone, `filter blob:none`): the commit
+   * and its trees, then only the blobs read (ferry.yaml, the edited files), fetched by id. Costs
+   * one capability request beside the ref listing. Default true.
+   */
+  partialFetch?: boolean | undefined;
   now?: () => Date;
 }
 
@@ -48,6 +54,10 @@ export async function openGitWorkspace(options: GitWorkspaceOptions): Promise<Co
   const fetched = new Set<string>();
   /** Objects each commit we wrote added, so a push packs exactly those. */
   const written = new Map<string, string[]>();
+  /** Asked once, on the first fetch, in parallel with its ref listing. */
+  let filterSupport: Promise<boolean> | undefined;
+  /** Set once a fetch left blobs out: a blob missing from the store is then fetched by id. */
+  let partial = false;
 
   /**
    * A fetch whose ref moved between the ref advertisement and the pack request gets no pack (the
@@ -77,8 +87,10 @@ export async function openGitWorkspace(options: GitWorkspaceOptions): Promise<Co
   };
 
   const fetchShallow = async (ref: string): Promise<{ head: string | null; defaultBranch: string | null }> => {
-    const fast = await edge(`fetch ${ref} from ${url}`, () => fetchShallowV2(http, { url, headers, gitdir, ref }));
+    if (options.partialFetch !== false) filterSupport ??= uploadPackSupportsFilter(http, { url, headers });
+    const fast = await edge(`fetch ${ref} from ${url}`, () => fetchShallowV2(http, { url, headers, gitdir, ref, filterBlobs: filterSupport }));
     if (fast === null) return { head: null, defaultBranch: null };
+    if (fast !== 'unsupported' && fast.filtered) partial = true;
     if (fast !== 'unsupported' && (await hasTree(fast.head))) return { head: fast.head, defaultBranch: fast.branch };
     try {
       return await fetchVerified(ref, 1);
@@ -97,11 +109,37 @@ export async function openGitWorkspace(options: GitWorkspaceOptions): Promise<Co
   const resolveBranch = (branch: string): Promise<string | null> =>
     edge(`list refs of ${url}`, () => resolveRemoteRef({ http, url, headers, ref: `refs/heads/${branch}` }));
 
-  const modeOf = async (commit: string, path: string): Promise<string | undefined> => {
+  /** The tree entry at `path` in `commit` (trees are always in the store, blobs maybe not). */
+  const entryAt = async (commit: string, path: string): Promise<TreeEntry | undefined> => {
     const segments = normalizePath(path).split('/');
     const name = segments.pop();
-    const { tree } = await git.readTree({ fs, gitdir, oid: commit, ...(segments.length ? { filepath: segments.join('/') } : {}), cache });
-    return tree.find((entry) => entry.path === name)?.mode;
+    try {
+      const { tree } = await git.readTree({ fs, gitdir, oid: commit, ...(segments.length ? { filepath: segments.join('/') } : {}), cache });
+      return tree.find((entry) => entry.path === name);
+    } catch (err) {
+      if ((err as { code?: string }).code === 'NotFoundError') return undefined;
+      throw err;
+    }
+  };
+
+  /**
+   * After a partial fetch: the blobs of `paths` at `commit` that the store lacks, fetched by id in
+   * one request (a path that is no file, or whose blob is there, asks for nothing).
+   */
+  const fetchMissingBlobs = async (commit: string, paths: readonly string[]): Promise<void> => {
+    if (!partial) return;
+    const missing: string[] = [];
+    for (const path of paths) {
+      // A path that does not resolve is reported by the read that follows, as without a partial fetch.
+      const entry = await entryAt(commit, path).catch(() => undefined);
+      if (entry?.type !== 'blob') continue;
+      try {
+        await git.readObject({ fs, gitdir, oid: entry.oid, format: 'deflated', cache });
+      } catch {
+        missing.push(entry.oid);
+      }
+    }
+    if (missing.length) await edge(`fetch ${missing.length} file(s) from ${url}`, () => fetchObjectsV2(http, { url, headers, gitdir, oids: missing }));
   };
 
   return {
@@ -128,11 +166,12 @@ export async function openGitWorkspace(options: GitWorkspaceOptions): Promise<Co
     },
     async readFiles(commit, paths) {
       const files = new Map<string, string | null>();
+      await fetchMissingBlobs(commit, paths);
       for (const path of paths) {
         try {
           const blob = await readFileAtCommit({ gitdir, commit, path: normalizePath(path), cache });
           // A link's blob is the path it names: editing it would replace the link with a file.
-          if (blob !== null && (await modeOf(commit, path)) === '120000') {
+          if (blob !== null && (await entryAt(commit, path))?.mode === '120000') {
             throw new FerryError('input.symlink', `${path} is a symbolic link in the repository; Ferry edits regular files only`, {
               file: path, hint: 'point ferry.yaml (or --file) at the file the link names',
             });
