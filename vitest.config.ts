@@ -13,6 +13,8 @@ export default defineConfig({
     hookTimeout: 120_000,
     // The secret scan: fails the run when any test's console output or error holds a secret.
     reporters: ['default', './tools/testenv/src/secrets/secret-scan-reporter.ts'],
+    // Fails any test during which a running GitHub stand-in saw an exchange GitHub's API description forbids.
+    setupFiles: ['tools/testenv/src/github/fail-on-violations.setup.ts'],
     projects: [
       // Plain tests: no shared servers.
       { extends: true, test: { name: 'unit', include: testFiles, exclude: [...configDefaults.exclude, clusterTests] } },

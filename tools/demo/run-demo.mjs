@@ -164,6 +164,8 @@ async function main() {
   const held = await run('ci', ferryBin, ['promote', ...api, '--env', 'staging', '--app', 'web', '--image', 'ghcr.io/acme/web:1.3.0', '--auto-merge'], ci);
   say('ci', `a later build (1.3.0) is held back: exit ${held.code}: ${held.stdout.trim()}`);
   if (held.code !== 4) throw new Error(`expected the hold to refuse 1.3.0 (exit 4), got ${held.code}`);
+  // Every exchange above was validated against GitHub's API description: any disagreement fails the demo.
+  world.github.assertNoViolations();
 }
 
 let exitCode = 0;

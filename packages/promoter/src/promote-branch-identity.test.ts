@@ -39,7 +39,7 @@ describe('promotion branches are per identity, and never clobber another subject
   let world: EmulatorWorld;
   let n = 0;
   beforeAll(async () => {
-    world = await startEmulatorWorld({ tokens: [TOKEN], validate: true });
+    world = await startEmulatorWorld({ tokens: [TOKEN] });
   });
   afterAll(async () => {
     if (world) await expectNoSecretsInWorld(world);

@@ -14,7 +14,7 @@ describe('promote closes a promotion pull request that became pointless', () => 
   let world: EmulatorWorld;
   let n = 0;
   beforeAll(async () => {
-    world = await startEmulatorWorld({ tokens: [TOKEN], validate: true });
+    world = await startEmulatorWorld({ tokens: [TOKEN] });
   });
   afterAll(async () => {
     if (world) await expectNoSecretsInWorld(world);

@@ -44,7 +44,7 @@ describe('promotion guards on the head each attempt builds on', () => {
   let world: EmulatorWorld;
   let n = 0;
   beforeAll(async () => {
-    world = await startEmulatorWorld({ tokens: [TOKEN], validate: true });
+    world = await startEmulatorWorld({ tokens: [TOKEN] });
   });
   afterAll(async () => {
     if (world) await expectNoSecretsInWorld(world);

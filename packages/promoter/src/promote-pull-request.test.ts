@@ -16,7 +16,7 @@ describe('promote --push pr against the GitHub emulator', () => {
   let world: EmulatorWorld;
   let n = 0;
   beforeAll(async () => {
-    world = await startEmulatorWorld({ tokens: [TOKEN], validate: true, app: { appId: 4242, privateKeyPem: privateKey, installationId: 77 } });
+    world = await startEmulatorWorld({ tokens: [TOKEN], app: { appId: 4242, privateKeyPem: privateKey, installationId: 77 } });
   });
   afterAll(async () => {
     if (world) await expectNoSecretsInWorld(world);

@@ -14,7 +14,7 @@ let sha: string;
 let target: SyncTarget;
 
 beforeAll(async () => {
-  world = await startEmulatorWorld({ tokens: [TOKEN], validate: true });
+  world = await startEmulatorWorld({ tokens: [TOKEN] });
   await world.git.createRepo('acme/config', { seed: { 'app/a.yaml': 'a: 1\n' } });
   sha = await world.pushFiles('acme/config', 'main', { 'app/a.yaml': 'a: 2\n' });
   target = { identity: { namespace: 'ferry-system', name: 'web' }, spec: parseSyncSpec({ url: world.git.repoUrl('acme/config') }, 'test'), fromObject: true };

@@ -13,7 +13,7 @@ let world: EmulatorWorld;
 let n = 0;
 
 beforeAll(async () => {
-  world = await startEmulatorWorld({ tokens: [TOKEN], validate: true });
+  world = await startEmulatorWorld({ tokens: [TOKEN] });
 });
 afterAll(async () => world?.close());
 

@@ -40,9 +40,15 @@ export async function startEmulatorWorld(options: EmulatorWorldOptions = {}): Pr
   const gitServer = await startGitServer({ auth });
   const github = await startGitHubEmulator({ ...githubOptions, reposRoot: gitServer.root, gitUrl: gitServer.url });
   if (auth && options.app) {
-    github.onInstallationToken((token) => {
-      auth.basic?.push({ username: 'x-access-token', password: token });
+    github.onInstallationToken((token, expiresAt) => {
+      const basic = { username: 'x-access-token', password: token };
+      auth.basic?.push(basic);
       auth.bearer?.push(token);
+      // Like github.com's git, refuse the token once it has expired (app.tokenLifetimeMs shortens it).
+      setTimeout(() => {
+        auth.basic?.splice(auth.basic.indexOf(basic), 1);
+        auth.bearer?.splice(auth.bearer.indexOf(token), 1);
+      }, Math.max(0, expiresAt.getTime() - Date.now())).unref();
     });
   }
   const pushUrl = (repo: string): string => {
@@ -74,10 +80,14 @@ export async function startEmulatorWorld(options: EmulatorWorldOptions = {}): Pr
       await rm(work, { recursive: true, force: true });
       return sha;
     },
+    /** Stops both servers; throws (after stopping them) if the stand-in has untaken violations. */
     async close() {
-      await github.close();
-      await gitServer.close();
-      await rm(scratch, { recursive: true, force: true });
+      try {
+        await github.close();
+      } finally {
+        await gitServer.close();
+        await rm(scratch, { recursive: true, force: true });
+      }
     },
   };
 }

@@ -33,7 +33,7 @@ async function log(ref: string): Promise<string[]> {
 }
 
 beforeAll(async () => {
-  world = await startEmulatorWorld({ tokens: ['pat-1'], validate: true, app: { appId: APP_ID, privateKeyPem: privateKey } });
+  world = await startEmulatorWorld({ tokens: ['pat-1'], app: { appId: APP_ID, privateKeyPem: privateKey } });
   await world.git.createRepo('acme/svc', { seed: { 'deploy/values.yaml': 'tag: "1"\n', 'README.md': '# svc\n' } });
   octokit = new Octokit({ auth: 'pat-1', baseUrl: world.github.url });
 });

@@ -70,7 +70,7 @@ async function replayAndCompare(exchanges: RecordedExchange[]): Promise<string[]
 }
 
 beforeAll(async () => {
-  world = await startEmulatorWorld({ tokens: ['pat-1'], validate: true });
+  world = await startEmulatorWorld({ tokens: ['pat-1'] });
   await world.git.createRepo(`${ORG}/git-refs`, { seed: { 'README.md': '# git-refs\n' } });
   await world.git.createRepo(`${ORG}/create-status`, { seed: { 'README.md': '# create-status\n' } });
   await world.git.createRepo(`${ORG}/hello-world`, { seed: { 'README.md': '# hello-world' } });

@@ -61,7 +61,7 @@ describe('GraphQL validation', () => {
   });
 
   it('records an invalid document as a violation of the emulator', async () => {
-    const world = await startEmulatorWorld({ validate: true });
+    const world = await startEmulatorWorld();
     try {
       const gql = graphql.defaults({ baseUrl: world.github.url, headers: { authorization: 'token any' } });
       await expect(gql('{ viewer { loginName } }')).rejects.toThrow(/loginName/);

@@ -33,7 +33,7 @@ async function expectRequestError(p: Promise<unknown>, status: number): Promise<
 }
 
 beforeAll(async () => {
-  world = await startEmulatorWorld({ tokens: ['pat-1'], validate: true });
+  world = await startEmulatorWorld({ tokens: ['pat-1'] });
   await world.git.createRepo(REPO, { seed: { 'apps/web.yaml': 'image: acme/web:1.0.0\n', 'apps/api.yaml': 'image: acme/api:1.0.0\n' } });
   octokit = new Octokit({ auth: 'pat-1', baseUrl: world.github.url });
   gql = graphql.defaults({ baseUrl: world.github.url, headers: { authorization: 'token pat-1' } });

@@ -10,6 +10,7 @@ import { createGraphqlExecutor } from './graphql-api.js';
 import { ApiError, Router, type RouteRequest, type RouteResponse } from './http-kit.js';
 import { createOpenApiValidator, type OpenApiValidator, type Violation } from './openapi-validator.js';
 import { FaultSwitch, type FaultKind, type GitHubEmulatorFaults } from './emulator-faults.js';
+import { forwardGit, isGitPath } from './forward-git.js';
 import { errorBody, type Urls } from './payloads.js';
 import { PullEngine } from './pull-engine.js';
 import { RepoStore } from './repo-store.js';
@@ -20,6 +21,7 @@ import { issueRoutes } from './routes-issues.js';
 import { protectionRoutes } from './routes-protection.js';
 import { pullRoutes } from './routes-pulls.js';
 import { statusRoutes, type RecordedStatus } from './routes-statuses.js';
+import { describeViolations, registerViolationSource } from './violation-registry.js';
 
 export interface GitHubEmulatorOptions {
   /** Directory holding bare repositories as `${owner}/${name}.git` (the git server's root). */
@@ -30,10 +32,20 @@ export interface GitHubEmulatorOptions {
   userLogin?: string;
   /** Enables the GitHub App endpoints and installation tokens. */
   app?: AppOptions;
-  /** Validate every exchange against GitHub's OpenAPI description / GraphQL schema and record violations. */
+  /**
+   * Validate every exchange against GitHub's OpenAPI description / GraphQL schema (default true).
+   * A violation fails the running vitest test (fail-on-violations.setup.ts) and makes `close()`
+   * throw if still untaken; `false` only for measuring the stand-in's own cost.
+   */
   validate?: boolean;
   /** Git server base URL, used for `clone_url` (e.g. the git server's `url`). */
   gitUrl?: string;
+  /**
+   * GitHub Enterprise Server's layout on one host: REST only under `/api/v3`, GraphQL at
+   * `/api/graphql`, git over HTTP at `/OWNER/NAME.git` (forwarded to `gitUrl`, which it needs).
+   * A REST request outside `/api/v3` gets 404 and is recorded as a violation.
+   */
+  enterprise?: boolean;
   /** Port to listen on (default: a free one). */
   port?: number;
 }
@@ -56,9 +68,14 @@ export interface ExchangeRecord {
 export type { GitHubEmulatorFaults };
 
 export interface GitHubEmulator {
-  /** REST base for Octokit's `baseUrl`; GraphQL is at `${url}/graphql`. `${url}/api/v3` works too. */
+  /**
+   * REST base for Octokit's `baseUrl`; GraphQL is at `${url}/graphql` (`${url}/api/v3` works too).
+   * With `enterprise`: `http://127.0.0.1:PORT/api/v3`, GraphQL at `http://127.0.0.1:PORT/api/graphql`.
+   */
   url: string;
   graphqlUrl: string;
+  /** The host's web root; with `enterprise`, git serves `${webUrl}/OWNER/NAME.git` there. */
+  webUrl: string;
   state: EmulatorState;
   setRequiredChecks(repo: string, branch: string, contexts: string[], options?: { strict?: boolean }): Promise<void>;
   /**
@@ -75,8 +92,13 @@ export interface GitHubEmulator {
   setAllowAutoMerge(repo: string, allowed: boolean): Promise<void>;
   faults: GitHubEmulatorFaults;
   requests: ExchangeRecord[];
+  /** Violations recorded and not yet taken (validation failures and stand-in errors). */
   violations: Violation[];
+  /** Returns the violations recorded so far and forgets them: for a test that expects some. */
+  takeViolations(): Violation[];
+  /** Throws listing the violations recorded so far (and forgets them), if any. */
   assertNoViolations(): void;
+  /** Stops the server; then throws if violations are left that no test has taken or reported. */
   close(): Promise<void>;
 }
 
@@ -115,11 +137,13 @@ function splitRepo(fullName: string): { owner: string; name: string } {
 }
 
 export async function startGitHubEmulator(options: GitHubEmulatorOptions): Promise<GitHubEmulator> {
+  const enterprise = options.enterprise ?? false;
+  if (enterprise && !options.gitUrl) throw new Error('startGitHubEmulator: enterprise needs gitUrl (where the repositories are served)');
   const store = new RepoStore(options.reposRoot);
   const faults = new FaultSwitch();
   const engine = new PullEngine(store, faults);
   const app = options.app ? new AppAuthority(options.app) : null;
-  const validator: OpenApiValidator | null = options.validate ? createOpenApiValidator() : null;
+  const validator: OpenApiValidator | null = options.validate === false ? null : createOpenApiValidator();
   const requests: ExchangeRecord[] = [];
   const violations: Violation[] = [];
   const usage = new Map<string, number>();
@@ -131,11 +155,12 @@ export async function startGitHubEmulator(options: GitHubEmulatorOptions): Promi
   const authenticate = (header: string | undefined): Authentication =>
     authenticateRequest(header, { app, ...(options.tokens ? { tokens: options.tokens } : {}), userLogin: options.userLogin ?? 'ferry-bot' });
 
-  const handle = async (req: IncomingMessage, raw: Buffer, id: string): Promise<RouteResponse & { record: Omit<ExchangeRecord, 'id' | 'status' | 'responseBody' | 'durationMs'>; resource: string; key: string; fault?: ExchangeRecord['fault'] }> => {
+  const handle = async (req: IncomingMessage, raw: Buffer, id: string): Promise<RouteResponse & { record: Omit<ExchangeRecord, 'id' | 'status' | 'responseBody' | 'durationMs'>; resource: string; key: string; fault?: ExchangeRecord['fault']; offLayout?: boolean }> => {
     const u = new URL(req.url ?? '/', 'http://localhost');
     const method = (req.method ?? 'GET').toUpperCase();
+    const underV3 = /^\/api\/v3(?=\/|$)/.test(u.pathname);
     let path = u.pathname.replace(/^\/api\/v3(?=\/|$)/, '') || '/';
-    const isGraphql = path === '/graphql' || path === '/api/graphql';
+    const isGraphql = enterprise ? u.pathname === '/api/graphql' : path === '/graphql' || path === '/api/graphql';
     if (isGraphql) path = '/graphql';
     let body: unknown;
     const text = raw.toString('utf8');
@@ -143,6 +168,10 @@ export async function startGitHubEmulator(options: GitHubEmulatorOptions): Promi
     const resource = isGraphql ? 'graphql' : 'core';
     const auth = authenticate(req.headers.authorization);
     const base = { record, resource, key: auth.key };
+    if (enterprise && !underV3 && !isGraphql) {
+      violations.push({ operation: `${method} ${u.pathname}`, where: 'operation', message: 'GitHub Enterprise Server serves its REST API under /api/v3 (and GraphQL at /api/graphql) only' });
+      return { ...base, record: { ...record, path: u.pathname }, offLayout: true, status: 404, body: errorBody(404, 'Not Found') };
+    }
     if (text.trim()) {
       try {
         body = JSON.parse(text);
@@ -185,6 +214,10 @@ export async function startGitHubEmulator(options: GitHubEmulatorOptions): Promi
   };
 
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    if (enterprise && options.gitUrl && isGitPath(req.url)) {
+      forwardGit(req, res, options.gitUrl);
+      return;
+    }
     const id = requestId();
     const started = performance.now();
     void (async () => {
@@ -227,7 +260,7 @@ export async function startGitHubEmulator(options: GitHubEmulatorOptions): Promi
         req.socket.destroy();
         return;
       }
-      if (validator && exchange.path !== '/graphql' && !result.raw) {
+      if (validator && exchange.path !== '/graphql' && !result.raw && !result.offLayout) {
         violations.push(...validator.validateExchange({
           method: exchange.method, path: exchange.path, query: exchange.query, status: exchange.status,
           ...(exchange.requestBody !== undefined ? { requestBody: exchange.requestBody } : {}),
@@ -247,14 +280,19 @@ export async function startGitHubEmulator(options: GitHubEmulatorOptions): Promi
   });
   const port = (server.address() as AddressInfo).port;
   const statusListeners: Array<(status: RecordedStatus) => void> = [];
-  urls.api = `http://127.0.0.1:${port}`;
-  urls.html = `http://127.0.0.1:${port}/html`;
+  const origin = `http://127.0.0.1:${port}`;
+  urls.api = enterprise ? `${origin}/api/v3` : origin;
+  urls.html = enterprise ? origin : `${origin}/html`;
+  if (enterprise) urls.git = origin;
   for (const r of [...gitRoutes({ store, urls }), ...pullRoutes({ store, urls, engine }), ...issueRoutes({ store, urls }), ...protectionRoutes({ store, urls, engine }), ...statusRoutes({ store, urls, engine, statusListeners }), ...checkRoutes({ store, urls, engine, app })]) router.add(r);
   if (app) for (const r of appRoutes({ store, urls, app })) router.add(r);
+  const takeViolations = (): Violation[] => violations.splice(0);
+  const unregister = registerViolationSource({ label: urls.api, takeViolations });
 
   return {
     url: urls.api,
-    graphqlUrl: `${urls.api}/graphql`,
+    graphqlUrl: enterprise ? `${origin}/api/graphql` : `${urls.api}/graphql`,
+    webUrl: urls.html,
     state: store.state,
     requests,
     violations,
@@ -281,14 +319,19 @@ export async function startGitHubEmulator(options: GitHubEmulatorOptions): Promi
       (await store.get(owner, name)).allowAutoMerge = allowed;
     },
     faults,
+    takeViolations,
     assertNoViolations() {
-      if (violations.length === 0) return;
-      const lines = violations.slice(0, 30).map((v) => `- ${v.operation} [${v.where}${v.status ? ` ${v.status}` : ''}]: ${v.message}`);
-      throw new Error(`GitHub emulator: ${violations.length} exchange(s) disagree with GitHub's API description:\n${lines.join('\n')}`);
+      const message = describeViolations(urls.api, takeViolations());
+      if (message) throw new Error(message);
     },
-    close: () => new Promise<void>((resolve, reject) => {
-      server.closeAllConnections();
-      server.close((error) => (error ? reject(error) : resolve()));
-    }),
+    async close() {
+      unregister();
+      await new Promise<void>((resolve, reject) => {
+        server.closeAllConnections();
+        server.close((error) => (error ? reject(error) : resolve()));
+      });
+      const message = describeViolations(urls.api, takeViolations());
+      if (message) throw new Error(message);
+    },
   };
 }

@@ -172,7 +172,7 @@ describe('the published packages', () => {
     });
 
     it('"Promote with a token" of docs/library.md opens a pull request (real git server, GitHub stand-in)', async () => {
-      world = await startEmulatorWorld({ tokens: [TEST_GITHUB_TOKEN], validate: true, gitAuth: true });
+      world = await startEmulatorWorld({ tokens: [TEST_GITHUB_TOKEN], gitAuth: true });
       await world.git.createRepo('acme/config', {
         seed: {
           'ferry.yaml': 'environments:\n  staging: { branch: main }\napps:\n  web:\n    image: ghcr.io/acme/web\n    environments:\n      staging: { files: [envs/staging/values.yaml] }\n',
