@@ -8,12 +8,14 @@ export interface ConnectedRepo extends RepoTarget {
   gitAuth?: { username: string; password: string } | undefined;
   /** A token for the forge's API (GitHub: PAT or installation token; Gitea: FERRY_GITEA_TOKEN). */
   apiToken?: string | undefined;
+  /** GitHub App: git credentials asked per use, the installation token renewed before it expires. */
+  renewingAuth?: (() => Promise<{ username: string; password: string }>) | undefined;
 }
 
 /** Where the agents' commit statuses are read (`--wait-live`, gates, `ferry status`); none without a token. */
-export function statusReaderFor(repo: RepoTarget & { apiToken?: string | undefined }, token = repo.apiToken): CommitStatusReader | undefined {
+export function statusReaderFor(repo: RepoTarget & { apiToken?: string | undefined }, token: string | (() => Promise<string>) | undefined = repo.apiToken): CommitStatusReader | undefined {
   if (!token) return undefined;
-  return repo.forge === 'gitea'
+  return repo.forge === 'gitea' && typeof token === 'string'
     ? createGiteaStatusReader({ owner: repo.owner, repo: repo.name, apiUrl: repo.apiUrl, token })
     : createGitHubStatusReader({ owner: repo.owner, repo: repo.name, apiUrl: repo.apiUrl, token });
 }
@@ -29,16 +31,18 @@ export async function connectRepo(target: RepoTarget, env: CliIo['env'], progres
   const githubAuth = await readGitHubAuth(env);
   let gitAuth = readGitAuth(env);
   let host: PullRequestHost | undefined;
+  let renewingAuth: ConnectedRepo['renewingAuth'];
   if (githubAuth && useApi) {
     progress(`connecting to ${target.apiUrl}`);
     const connection = await connectGitHub({ owner: target.owner, repo: target.name, auth: githubAuth, apiUrl: target.apiUrl });
     host = connection.host;
+    if (githubAuth.kind === 'app' && !gitAuth) renewingAuth = connection.gitAuth;
     gitAuth ??= await connection.gitAuth();
   } else if (githubAuth?.kind === 'token') {
     gitAuth ??= { username: 'x-access-token', password: githubAuth.token };
   }
   const apiToken = target.onGitHub && githubAuth ? (githubAuth.kind === 'token' ? githubAuth.token : gitAuth?.password) : undefined;
-  return { ...target, host, gitAuth, apiToken };
+  return { ...target, host, gitAuth, apiToken, renewingAuth };
 }
 
 /** Gitea (or Forgejo): a token from FERRY_GITEA_TOKEN; git over HTTP with the same token. */

@@ -320,7 +320,7 @@ async function promoteTo(target: RepoTarget, flags: PromoteFlags, io: CliIo, dea
     io.stderr.write(`ferry promote: ${message}\n`);
   };
   // A dry run reads git only; it never needs (or touches) the GitHub API.
-  const { host, gitAuth, apiToken } = await connectRepo(target, io.env, progress, (wantsPr || onForge) && !flags.dryRun);
+  const { host, gitAuth, apiToken, renewingAuth } = await connectRepo(target, io.env, progress, (wantsPr || onForge) && !flags.dryRun);
   if (wantsPr && !host && !flags.dryRun && target.forge === 'gitea') {
     throw new FerryError('input.missing-auth', '--push pr needs Gitea credentials', { hint: 'set FERRY_GITEA_TOKEN (a token of a user who can write to the repository), or use --push direct' });
   }
@@ -329,9 +329,9 @@ async function promoteTo(target: RepoTarget, flags: PromoteFlags, io: CliIo, dea
   }
   const repo = await openGitWorkspace({ url: target.gitUrl, auth: gitAuth });
   // The promotesFrom gate reads the source environment's branch and the agents' statuses (GitHub API).
-  const statuses = statusReaderFor(target, apiToken);
+  const statuses = statusReaderFor(target, renewingAuth ? async () => (await renewingAuth()).password : apiToken);
   const gate = statuses ? createGateEvidenceReader({
-    openHistory: () => openGitHistory({ url: target.gitUrl, auth: gitAuth }),
+    openHistory: () => openGitHistory({ url: target.gitUrl, auth: renewingAuth ?? gitAuth }),
     statuses,
   }) : undefined;
   try {
@@ -348,7 +348,7 @@ async function promoteTo(target: RepoTarget, flags: PromoteFlags, io: CliIo, dea
       ? await promoteGroup({ ...common, images: flags.group })
       : await promote({ ...common, app: flags.app, files: flags.files.length ? flags.files : undefined, image: flags.image, fromEnv: flags.fromEnv, order: flags.order });
     if (!flags.waitLive || result.outcome !== 'promoted') return result;
-    return { ...result, live: await runWaitLive(result, flags.waitLive, { ...target, gitAuth, host, deadline, progress, statuses }) };
+    return { ...result, live: await runWaitLive(result, flags.waitLive, { ...target, gitAuth, renewingAuth, host, deadline, progress, statuses }) };
   } finally {
     await gate?.close();
     await repo.close();

@@ -14,6 +14,8 @@ export interface WaitLiveContext {
   gitUrl: string;
   /** The promotion's own credentials: the token reads statuses, the pair reads git history. */
   gitAuth: { username: string; password: string } | undefined;
+  /** GitHub App: the same, asked per use (the installation token outlives no long wait). */
+  renewingAuth?: (() => Promise<{ username: string; password: string }>) | undefined;
   host: PullRequestHost | undefined;
   onGitHub: boolean;
   /** Where the statuses are read; default GitHub's API with the promotion's token. */
@@ -43,13 +45,14 @@ export async function runWaitLive(result: Pick<PromoteResult, 'mergeSha' | 'pull
   }
   // A promotion PR's base is the branch the agents follow; a direct push went straight to it.
   const branch = result.pullRequest && ctx.host ? (await ctx.host.getPullRequest(result.pullRequest.number)).baseRef : result.branch;
-  const history = await openGitHistory({ url: ctx.gitUrl, auth: ctx.gitAuth });
+  const renewing = ctx.renewingAuth;
+  const history = await openGitHistory({ url: ctx.gitUrl, auth: renewing ?? ctx.gitAuth });
   try {
     const clock = { now: () => Date.now(), sleep: (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)) };
     ctx.progress(`waiting until ${result.mergeSha.slice(0, 12)} is live on ${flags.clusters.length ? flags.clusters.join(', ') : `every cluster that follows ${branch}`}`);
     return await waitLive({
       sha: result.mergeSha, branch, history, clock, clusters: flags.clusters,
-      statuses: ctx.statuses ?? createGitHubStatusReader({ owner: ctx.owner, repo: ctx.name, apiUrl: ctx.apiUrl, token: ctx.gitAuth.password }),
+      statuses: ctx.statuses ?? createGitHubStatusReader({ owner: ctx.owner, repo: ctx.name, apiUrl: ctx.apiUrl, token: renewing ? async () => (await renewing()).password : ctx.gitAuth.password }),
       timeoutMs: Math.max(0, ctx.deadline - Date.now()),
       onProgress: (c, elapsed) => ctx.progress(`[${Math.round(elapsed / 1000)}s] ${c.cluster}: ${c.state}${c.commit && c.commit !== result.mergeSha ? ` (on ${c.commit.slice(0, 12)})` : ''}: ${c.description}`),
     });

@@ -6,6 +6,7 @@ import Bottleneck from 'bottleneck';
 import { FerryError } from '@ferry/manifest-model';
 import { ForgeErrorCode, type MergeMethodName, type PullRequest, type PullRequestHost } from '../core/pull-request-flow.js';
 import { excerptResponse } from '@ferry/git-http';
+import { createInstallationTokenSource, type MintedToken } from './installation-token.js';
 
 export type GitHubAuth =
   | { kind: 'token'; token: string }
@@ -33,7 +34,10 @@ export interface GitHubHostOptions {
 
 export interface GitHubConnection {
   host: PullRequestHost;
-  /** Credentials for git over HTTPS on the same host (installation token for an App). */
+  /**
+   * Credentials for git over HTTPS on the same host, and a token for its API: an App's
+   * installation token, renewed when half its life (at most 5 minutes) is left, so call it per use.
+   */
   gitAuth(): Promise<{ username: string; password: string }>;
 }
 
@@ -80,11 +84,15 @@ export async function connectGitHubHost(options: GitHubHostOptions): Promise<Git
     const appAuth = { appId: options.auth.appId, privateKey: options.auth.privateKey };
     const appClient = new ThrottledOctokit({ ...common, authStrategy: createAppAuth, auth: appAuth });
     const installation = await call('find the GitHub App installation', () => appClient.rest.apps.getRepoInstallation({ owner, repo }));
-    client = new ThrottledOctokit({ ...common, authStrategy: createAppAuth, auth: { ...appAuth, installationId: installation.data.id } });
-    gitAuth = async () => {
-      const { token } = (await call('create an installation token', () => client.auth({ type: 'installation' }))) as { token: string };
-      return { username: 'x-access-token', password: token };
-    };
+    const installed = new ThrottledOctokit({ ...common, authStrategy: createAppAuth, auth: { ...appAuth, installationId: installation.data.id } });
+    client = installed;
+    const tokens = createInstallationTokenSource(async (refresh) => (await call('create an installation token', () => installed.auth({ type: 'installation', refresh }))) as MintedToken);
+    // Renew the token auth-app's cache hands to every request before it expires (the token
+    // endpoint itself is authenticated with the app's JWT and must not wait on itself).
+    client.hook.before('request', async (request) => {
+      if (!/^(?:[A-Z]+ )?\/app(?:\/|$)/.test(String(request.url))) await tokens.token();
+    });
+    gitAuth = async () => ({ username: 'x-access-token', password: await tokens.token() });
   }
 
   // GraphQL node ids of the PRs this connection has seen (auto-merge names a PR by node id).

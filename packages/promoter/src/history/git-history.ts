@@ -26,7 +26,8 @@ export interface GitHistory {
 
 export interface GitHistoryOptions {
   url: string;
-  auth?: { username: string; password: string } | undefined;
+  /** Credentials, or a function asked before every fetch (an App's installation token expires). */
+  auth?: { username: string; password: string } | (() => Promise<{ username: string; password: string }>) | undefined;
   tmpDir?: string | undefined;
 }
 
@@ -35,7 +36,8 @@ export interface GitHistoryOptions {
  * then incrementally (no depth on later fetches: isomorphic-git would re-download the tree).
  */
 export async function openGitHistory(options: GitHistoryOptions): Promise<GitHistory> {
-  const headers = gitAuthHeaders(options.auth);
+  const auth = options.auth;
+  const authHeaders = async (): Promise<Record<string, string>> => gitAuthHeaders(typeof auth === 'function' ? await auth() : auth);
   const http = createGitHttpClient();
   const dir = await mkdtemp(join(options.tmpDir ?? tmpdir(), 'ferry-history-'));
   const cache = {};
@@ -61,8 +63,9 @@ export async function openGitHistory(options: GitHistoryOptions): Promise<GitHis
       const known = fetchedDepth.get(branch);
       const remoteRef = `refs/remotes/origin/${branch}`;
       try {
+        const headers = await authHeaders();
         await edge(`fetch ${branch} from ${redactUrl(options.url)}`, () => git.fetch({
-          fs, http, gitdir: dir, cache, remote: 'origin', headers: { ...headers }, ref: branch,
+          fs, http, gitdir: dir, cache, remote: 'origin', headers, ref: branch,
           singleBranch: true, tags: false, ...(known === undefined || known < depth ? { depth } : {}),
         }));
       } catch (err) {

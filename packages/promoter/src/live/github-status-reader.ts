@@ -5,8 +5,12 @@ export interface GitHubStatusReaderOptions {
   repo: string;
   /** REST base URL (GitHub Enterprise: https://HOST/api/v3). */
   apiUrl?: string | undefined;
-  /** Any token that can read the repository (the promotion's own token or installation token). */
-  token: string;
+  /**
+   * Any token that can read the repository (the promotion's own token or installation token), or
+   * a function asked before every request: an App's installation token expires within the hour,
+   * which a long `--wait-live` outlives.
+   */
+  token: string | (() => Promise<string>);
 }
 
 type Client = { rest: { repos: { getCombinedStatusForRef(p: { owner: string; repo: string; ref: string; per_page: number }): Promise<{ data: { statuses: { context: string; state: string; description: string | null; created_at?: string }[] } }> } } };
@@ -20,11 +24,17 @@ export function createGitHubStatusReader(options: GitHubStatusReaderOptions): Co
   const connect = async () => {
     const [{ Octokit }, { retry }, { translate }] = await Promise.all([import('@octokit/rest'), import('@octokit/plugin-retry'), import('../adapters/github-host.js')]);
     const RetryingOctokit = Octokit.plugin(retry);
+    const token = options.token;
     const octokit = new RetryingOctokit({
-      baseUrl: (options.apiUrl ?? 'https://api.github.com').replace(/\/+$/, ''), auth: options.token, userAgent: 'ferry-promote',
+      baseUrl: (options.apiUrl ?? 'https://api.github.com').replace(/\/+$/, ''), ...(typeof token === 'string' ? { auth: token } : {}), userAgent: 'ferry-promote',
       log: { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} },
       retry: { doNotRetry: [400, 401, 403, 404, 422], retries: 3 },
     });
+    if (typeof token === 'function') {
+      octokit.hook.before('request', async (request) => {
+        request.headers.authorization = `token ${await token()}`;
+      });
+    }
     return { client: octokit as unknown as Client, translate };
   };
   return {
