@@ -35,7 +35,8 @@ console.log(`GitHub stand-in ready
   bare repos on disk: ${world.git.root}
 
 Try: curl -H "Authorization: token ${tokens[0]}" ${world.github.url}/repos/${repos[0]}
-Press Ctrl-C to stop (the repositories are removed).`);
+Every exchange is validated against GitHub's OpenAPI description and GraphQL schema.
+Press Ctrl-C to stop (the repositories are removed); it lists any exchange that disagreed and exits 1.`);
 
 let stopping = false;
 for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
@@ -43,7 +44,7 @@ for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
     if (stopping) return;
     stopping = true;
     void world.close().then(() => process.exit(0), (error: unknown) => {
-      console.error(error);
+      console.error(error instanceof Error ? error.message : error);
       process.exit(1);
     });
   });
