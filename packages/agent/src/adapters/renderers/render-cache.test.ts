@@ -78,6 +78,18 @@ describe('plain renders: each file read once, a commit rendered once', () => {
     expect(next.result.objects.map((o) => (o.object as unknown as { data: { v: string } }).data.v)).toEqual(['2', '2', '2', '2', '2']);
   });
 
+  it('a commit that changes one file parses that file alone: the others are the same objects as before', async () => {
+    const repo = await newRepo();
+    const one = await commitTree(repo.path, files(6, '1'));
+    const before = (await render(repo.url, one)).result.objects;
+    const two = await commitTree(repo.path, { ...files(6, '1'), 'app/cm-3.yaml': configMap('cm-3', '2') });
+    const after = await render(repo.url, two);
+    expect(after.filesRead).toBe(6);
+    const same = after.result.objects.map((o, i) => o === before[i]);
+    expect(same).toEqual([true, true, true, false, true, true]);
+    expect((after.result.objects[3]?.object as unknown as { data: { v: string } }).data.v).toBe('2');
+  });
+
   it('kustomize renders are not kept: they may read what is not in the commit', async () => {
     const repo = await newRepo();
     const commit = await commitTree(repo.path, { 'app/kustomization.yaml': 'resources:\n  - cm.yaml\n', 'app/cm.yaml': configMap('k', '1') });
