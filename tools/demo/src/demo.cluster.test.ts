@@ -22,6 +22,8 @@ describe('npm run demo', () => {
   it('promotes with --auto-merge --wait-live, shows the rollout, rolls back, holds, and stops everything', async () => {
     // The demo runs the built CLIs; build incrementally (a no-op when dist is current).
     await run(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-b', join(root, 'tsconfig.json'), join(root, 'tools/testenv')], { cwd: root });
+    // bin/ferry.js runs the CLI's bundle: rebuild it as `npm run build` does (a new build only when the sources changed).
+    await run(process.execPath, [join(root, 'apps/cli/build-bundle.mjs')], { cwd: root });
     const { stdout } = await run(process.execPath, [join(root, 'tools/demo/run-demo.mjs')], { cwd: root, timeout: 240_000, maxBuffer: 16 * 1024 * 1024 });
 
     const merge = /merge sha: ([0-9a-f]{40})/.exec(stdout)?.[1];
