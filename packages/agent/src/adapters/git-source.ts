@@ -14,6 +14,7 @@ import type { GitRef } from '../sync/sync-spec.js';
 import { oldestAccepted, RefListingCache, type RefListing } from './ref-cache.js';
 import { ReadWriteLocks } from './store-locks.js';
 import { createGitReadFs } from './git-read-fs.js';
+import { BlobCache } from './blob-cache.js';
 
 // The port and its types live in ports.ts, URL redaction in @ferry/git-http; re-exported for the
 // importers that still name this file.
@@ -52,6 +53,8 @@ const listedPrefixes = ['HEAD', 'refs/heads/', 'refs/tags/'];
 export class IsomorphicGitSource implements GitSource {
   /** One parsed-object cache shared by every read of a run (isomorphic-git's advice for speed). */
   private readonly cache: object = {};
+  /** Blob contents by id (blob-cache.ts): a new revision inflates only the blobs it changed. */
+  private readonly blobs = new BlobCache();
   private readonly maxRepoBytes: number;
   private readonly maxPacks: number;
   private readonly http: HttpClient;
@@ -161,8 +164,12 @@ export class IsomorphicGitSource implements GitSource {
         const child = treePath ? `${treePath}/${entry.path}` : entry.path;
         if (entry.type === 'tree') await walk(child);
         else if (entry.type === 'blob' && accept(child)) {
-          const { blob } = await git.readBlob({ fs: readFs, gitdir, oid: entry.oid, cache: this.cache });
-          files.push({ path: child, content: Buffer.from(blob) });
+          let content = this.blobs.get(entry.oid);
+          if (!content) {
+            content = Buffer.from((await git.readBlob({ fs: readFs, gitdir, oid: entry.oid, cache: this.cache })).blob);
+            this.blobs.set(entry.oid, content);
+          }
+          files.push({ path: child, content });
         }
       }
     };
