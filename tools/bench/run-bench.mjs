@@ -16,10 +16,11 @@ import { commandVersion } from './lib/processes.mjs';
 import { runAgentScenario } from './scenarios/agent-sync.mjs';
 import { runLatencyScenario } from './scenarios/latency.mjs';
 import { runPromoteScenario } from './scenarios/promote.mjs';
+import { runFleetScenario } from './scenarios/fleet.mjs';
 import { formatReport } from './src/format-report.mjs';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
-const scenarioNames = ['promote', 'agent', 'latency'];
+const scenarioNames = ['promote', 'agent', 'latency', 'fleet'];
 const usage = `Usage: npm run bench -- [flags]
 
   --runs N               measured runs of every figure (default 5; --quick: 2)
@@ -28,6 +29,8 @@ const usage = `Usage: npm run bench -- [flags]
   --promote-sizes LIST   files in the promoter's config repos (default 300,3000,30000; --quick: 300)
   --agent-sizes LIST     objects the agent syncs (default 1000,5000; --quick: 200)
   --poll-interval SEC    the polling Sync's spec.interval in the latency scenario (default 10; --quick: 3)
+  --fleet-syncs N        Syncs of 20 objects in one agent, 20 per repository (default 500; --quick: 40);
+                         their interval is 30 s (--quick: 5 s)
   --out FILE             where the report goes (default bench-results/report.md)
   -h, --help
 `;
@@ -37,7 +40,7 @@ function parseFlags(argv) {
     args: argv, strict: true,
     options: {
       runs: { type: 'string' }, quick: { type: 'boolean' }, only: { type: 'string' },
-      'promote-sizes': { type: 'string' }, 'agent-sizes': { type: 'string' }, 'poll-interval': { type: 'string' },
+      'promote-sizes': { type: 'string' }, 'agent-sizes': { type: 'string' }, 'poll-interval': { type: 'string' }, 'fleet-syncs': { type: 'string' },
       out: { type: 'string' }, help: { type: 'boolean', short: 'h' },
     },
   });
@@ -61,6 +64,7 @@ function parseFlags(argv) {
     promoteSizes: values['promote-sizes'] ? list('promote-sizes', values['promote-sizes']) : quick ? [300] : [300, 3000, 30000],
     agentSizes: values['agent-sizes'] ? list('agent-sizes', values['agent-sizes']) : quick ? [200] : [1000, 5000],
     pollIntervalSeconds: values['poll-interval'] ? positive('poll-interval', values['poll-interval']) : quick ? 3 : 10,
+    fleetSyncs: values['fleet-syncs'] ? positive('fleet-syncs', values['fleet-syncs']) : quick ? 40 : 500,
     out: resolve(values.out ?? join(root, 'bench-results', 'report.md')),
   };
 }
@@ -89,7 +93,7 @@ async function main(argv) {
     cleanups.push(() => git.close());
     let cp;
     let kube;
-    if (flags.only.includes('agent') || flags.only.includes('latency')) {
+    if (flags.only.includes('agent') || flags.only.includes('latency') || flags.only.includes('fleet')) {
       progress.step('setup', 'starting the control plane (etcd, kube-apiserver, kube-controller-manager)');
       cp = await startControlPlane();
       cleanups.push(() => cp.stop());
@@ -105,6 +109,9 @@ async function main(argv) {
       rows.push(...(await runAgentScenario({ ...ctx, sizes: flags.agentSizes })));
     }
     if (flags.only.includes('latency')) rows.push(...(await runLatencyScenario({ ...ctx, pollIntervalSeconds: flags.pollIntervalSeconds })));
+    if (flags.only.includes('fleet')) {
+      rows.push(...(await runFleetScenario({ ...ctx, syncs: flags.fleetSyncs, objects: 20, perRepo: 20, intervalSeconds: flags.quick ? 5 : 30 })));
+    }
   } finally {
     progress.step('teardown', 'stopping servers');
     for (const cleanup of cleanups.reverse()) await cleanup().catch((e) => progress.log(`teardown: ${e.message}`));
