@@ -30,13 +30,13 @@ export function withAgentGitCredentials(source: GitSource, options: AgentGitCred
     throw error;
   };
   return {
-    async resolveRemote(url, ref, given) {
+    async resolveRemote(url, ref, given, freshness) {
       const credentials = await credentialsFor(url, given);
-      return source.resolveRemote(url, ref, credentials).catch((error: unknown) => refusedWith(credentials, given, error));
+      return source.resolveRemote(url, ref, credentials, freshness).catch((error: unknown) => refusedWith(credentials, given, error));
     },
-    async fetchCommit(url, ref, commit, given) {
+    async fetchCommit(url, ref, commit, given, freshness) {
       const credentials = await credentialsFor(url, given);
-      return source.fetchCommit(url, ref, commit, credentials).catch((error: unknown) => refusedWith(credentials, given, error));
+      return source.fetchCommit(url, ref, commit, credentials, freshness).catch((error: unknown) => refusedWith(credentials, given, error));
     },
     readFiles: (url, commit, path, accept) => source.readFiles(url, commit, path, accept),
     readCommit: (url, commit) => source.readCommit(url, commit),
