@@ -3,8 +3,9 @@
 //   - converge: from the agent's start until every Sync is Ready at its repository's commit;
 //   - peak RSS of the agent process over the whole run;
 //   - git requests per poll interval while idle, counted by the bench's git server (every request
-//     of the fleet's repositories over two intervals, halved), and how many of them were pack
-//     downloads (a fetch starts with the advertisement GET; a ref listing is one POST).
+//     of the fleet's repositories over two intervals, halved), how many of them were pack
+//     downloads (a fetch starts with the advertisement GET; a ref listing is one POST), and how
+//     many drift checks the agent ran meanwhile (its ferry_agent_reconcile_total).
 // No baseline is run: Flux's published figure (1,000 Kustomizations in 4m16s) is quoted in
 // docs/benchmarks.md, not measured here.
 import { spawn } from 'node:child_process';
@@ -19,9 +20,10 @@ const ns = 'bench-fleet';
 
 /** Starts `ferry-agent run` for the fleet namespace; resolves once it logged that it started. */
 async function startAgent({ kubeconfig, cacheDir, maxConcurrent, progress }) {
-  const child = spawn(agentBin, ['run', '--kubeconfig', kubeconfig, '--namespace', ns, '--leader-elect', 'false', '--metrics-addr', 'off',
+  const child = spawn(agentBin, ['run', '--kubeconfig', kubeconfig, '--namespace', ns, '--leader-elect', 'false', '--metrics-addr', '127.0.0.1:0',
     '--cache-dir', cacheDir, '--max-concurrent', String(maxConcurrent)], { stdio: ['ignore', 'pipe', 'pipe'] });
   let started = false;
+  let metricsUrl;
   let buffer = '';
   child.stdout.setEncoding('utf8');
   child.stdout.on('data', (chunk) => {
@@ -32,7 +34,10 @@ async function startAgent({ kubeconfig, cacheDir, maxConcurrent, progress }) {
       buffer = buffer.slice(nl + 1);
       try {
         const entry = JSON.parse(line);
-        if (entry.msg === 'agent started') started = true;
+        if (entry.msg === 'agent started') {
+          started = true;
+          metricsUrl = entry.metrics;
+        }
         else if (entry.level === 'error' || entry.level === 'warn') progress.log(`agent: ${line.slice(0, 300)}`);
       } catch { /* not a log entry */ }
     }
@@ -50,6 +55,11 @@ async function startAgent({ kubeconfig, cacheDir, maxConcurrent, progress }) {
     throw error;
   }
   return {
+    /** Reconciles the agent counted (ferry_agent_reconcile_total, every outcome). */
+    async reconciles() {
+      const text = await (await fetch(`${metricsUrl}/metrics`)).text();
+      return text.split('\n').filter((l) => l.startsWith('ferry_agent_reconcile_total{')).reduce((sum, l) => sum + Number(l.split(' ').pop()), 0);
+    },
     async peakMb() {
       const status = await readFile(`/proc/${child.pid}/status`, 'utf8');
       return Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? NaN) / 1024;
@@ -116,18 +126,21 @@ export async function runFleetScenario({ git, cp, kube, scratch, progress, syncs
 
     progress.step(label, `idle: counting git requests over two ${intervalSeconds} s intervals`);
     const before = fleetRequests().length;
+    const reconcilesBefore = await agent.reconciles();
     // Measured time, not synchronisation: the window the requests are counted in.
     await new Promise((resolve) => setTimeout(resolve, 2 * intervalSeconds * 1000));
     const idle = fleetRequests().slice(before);
+    const reconciled = (await agent.reconciles()) - reconcilesBefore;
     const perInterval = idle.length / 2;
     const downloads = idle.filter((r) => r.stage === 'advertise').length / 2;
     const peak = await agent.peakMb();
-    progress.log(`fleet: converged in ${converge.toFixed(1)} s (${firstSyncRequests} git requests), idle ${perInterval} git requests per ${intervalSeconds} s interval for ${repos.length} repositories (${downloads} pack downloads), peak RSS ${peak.toFixed(0)} MB`);
+    progress.log(`fleet: converged in ${converge.toFixed(1)} s (${firstSyncRequests} git requests), idle ${perInterval} git requests per ${intervalSeconds} s interval for ${repos.length} repositories and ${reconciled / 2} drift checks (${downloads} pack downloads), peak RSS ${peak.toFixed(0)} MB`);
     const size = `${syncs} Syncs x ${objects} objects, ${repos.length} repositories`;
     return [
       { scenario: 'many Syncs: first sync, agent start to all Ready', size, metric: 'time', unit: 's', ferry: [converge] },
       { scenario: 'many Syncs: ferry-agent run peak RSS', size, metric: 'peak RSS', unit: 'MB', ferry: [peak] },
       { scenario: `many Syncs: git requests per ${intervalSeconds} s interval, idle`, size, metric: 'requests', unit: 'count', ferry: [perInterval] },
+      { scenario: `many Syncs: drift checks per ${intervalSeconds} s interval, idle`, size, metric: 'reconciles', unit: 'count', ferry: [reconciled / 2] },
       { scenario: `many Syncs: pack downloads per ${intervalSeconds} s interval, idle`, size, metric: 'requests', unit: 'count', ferry: [downloads] },
     ];
   } finally {
