@@ -73,6 +73,8 @@ export async function releaseHold(options: ReleaseHoldOptions): Promise<ReleaseH
     if (options.autoMerge) {
       const merge = await requestMerge(options.host, pr, 'squash', true);
       if (merge.mode === 'merged') return { ...result, outcome: 'released', mergeSha: merge.sha, message: `merged pull request #${pr.number} as ${merge.sha.slice(0, 12)}: released the hold on ${app} in ${env}` };
+      // The forge merges once its checks pass (GitHub auto-merge, Gitea "merge when checks succeed").
+      if (merge.mode === 'auto-merge') return { ...result, message: `opened pull request #${pr.number} (${pr.url}) releasing the hold on ${app} in ${env}; it merges when its checks pass` };
     }
     return result;
   }
