@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // `npm run bench`: Ferry against native git and kubectl, in one run, one report. Not a test.
 // Scenarios: promote (ferry promote --push direct vs native git), agent (ferry-agent sync vs kubectl
-// apply --server-side and git ls-remote), latency (commit-to-applied with webhook and polling).
+// apply --server-side and git ls-remote), latency (commit-to-applied with webhook and polling),
+// flux (Flux's controllers, built from Go modules here, beside ferry-agent run).
 // Progress goes to stderr; the Markdown report is written to bench-results/report.md and printed.
 // Flags: see `--help` and docs/benchmarks.md.
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -17,18 +18,20 @@ import { runAgentScenario } from './scenarios/agent-sync.mjs';
 import { runLatencyScenario } from './scenarios/latency.mjs';
 import { runPromoteScenario } from './scenarios/promote.mjs';
 import { runFleetScenario } from './scenarios/fleet.mjs';
+import { runFluxScenario } from './scenarios/flux.mjs';
 import { formatReport } from './src/format-report.mjs';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
-const scenarioNames = ['promote', 'agent', 'latency', 'fleet'];
+const scenarioNames = ['promote', 'agent', 'latency', 'fleet', 'flux'];
 const usage = `Usage: npm run bench -- [flags]
 
   --runs N               measured runs of every figure (default 5; --quick: 2)
   --quick                a fast smoke pass: small sizes, 2 runs, 3 s polling interval
   --only LIST            scenarios to run, comma-separated: ${scenarioNames.join(',')} (default all)
   --promote-sizes LIST   files in the promoter's config repos (default 300,3000,30000; --quick: 300)
-  --agent-sizes LIST     objects the agent syncs (default 1000,5000; --quick: 200)
-  --poll-interval SEC    the polling Sync's spec.interval in the latency scenario (default 10; --quick: 3)
+  --agent-sizes LIST     objects the agent syncs (default 1000,5000; --quick: 200); flux: the first size
+  --poll-interval SEC    the polling Sync's spec.interval in the latency scenario, and Ferry's and Flux's
+                         in the flux scenario (default 10; --quick: 3)
   --fleet-syncs N        Syncs of 20 objects in one agent, 20 per repository (default 500; --quick: 40);
                          their interval is 30 s (--quick: 5 s)
   --out FILE             where the report goes (default bench-results/report.md)
@@ -93,7 +96,7 @@ async function main(argv) {
     cleanups.push(() => git.close());
     let cp;
     let kube;
-    if (flags.only.includes('agent') || flags.only.includes('latency') || flags.only.includes('fleet')) {
+    if (['agent', 'latency', 'fleet', 'flux'].some((s) => flags.only.includes(s))) {
       progress.step('setup', 'starting the control plane (etcd, kube-apiserver, kube-controller-manager)');
       cp = await startControlPlane();
       cleanups.push(() => cp.stop());
@@ -112,6 +115,8 @@ async function main(argv) {
     if (flags.only.includes('fleet')) {
       rows.push(...(await runFleetScenario({ ...ctx, syncs: flags.fleetSyncs, objects: 20, perRepo: 20, intervalSeconds: flags.quick ? 5 : 30 })));
     }
+    // Flux is built here (tools/bench/flux/install-flux.sh, cached), never by npm test or npm ci.
+    if (flags.only.includes('flux')) rows.push(...(await runFluxScenario({ ...ctx, n: flags.agentSizes[0], pollIntervalSeconds: flags.pollIntervalSeconds })));
   } finally {
     progress.step('teardown', 'stopping servers');
     for (const cleanup of cleanups.reverse()) await cleanup().catch((e) => progress.log(`teardown: ${e.message}`));
