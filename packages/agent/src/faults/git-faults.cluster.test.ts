@@ -148,7 +148,9 @@ describe('agent fetch under git server faults', () => {
         return status.lastAppliedRevision === second && conditionOf(status, 'Ready')?.status === 'True';
       });
       expect(pause.hits).toBe(1);
-      expect(fault.hits).toBeGreaterThanOrEqual(3);
+      // The ref listing (one request since the listings are shared) took the pause; the fetch's
+      // requests (ref advertisement and pack) came late.
+      expect(fault.hits).toBeGreaterThanOrEqual(2);
       fault.off();
       await expectRevisionB(h, s.ns);
       expect(s.reports.filter((r) => r.outcome === 'Failed' || r.outcome === 'Stalled')).toEqual([]);
