@@ -9,54 +9,25 @@
 // The time runs from the webhook POST until the daemon logs the reconcile's end (its JSON log line
 // with durationMs, read from its stdout as it arrives; no polling). Baseline: `kubectl apply
 // --server-side` of the same directory into its own namespace, as in the one-shot rows.
-import { spawn } from 'node:child_process';
-import { createHmac, randomBytes, randomUUID } from 'node:crypto';
-import { readFile, writeFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { kubectlPath } from '@ferry/testenv';
+import { installSyncCrd, postPushWebhook, startAgentProcess, syncAppliedAt } from '../lib/agent-process.mjs';
 import { diffCounts } from '../lib/kube-api.mjs';
 import { createNamespace, createWorkTree, deleteNamespace, kubectl, waitFor, writeConfigMaps } from '../lib/cluster-helpers.mjs';
 import { timedOk } from '../lib/processes.mjs';
 
-const agentBin = fileURLToPath(new URL('../../../apps/agent/bin/ferry-agent.js', import.meta.url));
-const crdDir = fileURLToPath(new URL('../../../packages/agent/crds/', import.meta.url));
-
 /** `ferry-agent run` in namespace `ns`; resolves once it logged its webhook URL. */
 async function startDaemon({ kubeconfig, ns, cacheDir, secretFile, progress }) {
-  const child = spawn(agentBin, ['run', '--kubeconfig', kubeconfig, '--namespace', ns, '--leader-elect', 'false', '--metrics-addr', 'off',
-    '--webhook-addr', '127.0.0.1:0', '--webhook-secret-file', secretFile, '--cache-dir', cacheDir, '--log-level', 'debug'], { stdio: ['ignore', 'pipe', 'pipe'] });
   const listeners = new Set();
-  let webhookUrl;
-  let buffer = '';
-  child.stdout.setEncoding('utf8');
-  child.stdout.on('data', (chunk) => {
-    const at = process.hrtime.bigint();
-    buffer += chunk;
-    let nl;
-    while ((nl = buffer.indexOf('\n')) >= 0) {
-      const line = buffer.slice(0, nl);
-      buffer = buffer.slice(nl + 1);
-      let entry;
-      try {
-        entry = JSON.parse(line);
-      } catch {
-        continue;
-      }
-      if (entry.msg === 'agent started') webhookUrl = entry.webhook;
-      if (entry.level === 'error' || entry.level === 'warn') progress.log(`agent: ${line.slice(0, 300)}`);
-      for (const listener of listeners) listener(entry, at);
-    }
+  const agent = await startAgentProcess(['--kubeconfig', kubeconfig, '--namespace', ns, '--leader-elect', 'false', '--metrics-addr', 'off',
+    '--webhook-addr', '127.0.0.1:0', '--webhook-secret-file', secretFile, '--cache-dir', cacheDir, '--log-level', 'debug'], {
+    progress, onEntry: (entry, at) => { for (const listener of listeners) listener(entry, at); },
   });
-  let stderr = '';
-  child.stderr.on('data', (d) => (stderr += d));
-  const exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
-  await Promise.race([
-    waitFor('the agent to start', 60_000, async () => webhookUrl !== undefined),
-    exited.then(({ code }) => { throw new Error(`ferry-agent run exited ${code}: ${stderr.slice(-2000)}`); }),
-  ]);
   return {
-    webhookUrl,
+    ...agent,
+    webhookUrl: agent.started.webhook,
     /** Resolves with { entry, at } for the next log entry that ends a reconcile (it has durationMs). */
     nextReconcile(timeoutMs) {
       return new Promise((resolve, reject) => {
@@ -73,31 +44,7 @@ async function startDaemon({ kubeconfig, ns, cacheDir, secretFile, progress }) {
         listeners.add(listener);
       });
     },
-    async peakMb() {
-      const status = await readFile(`/proc/${child.pid}/status`, 'utf8');
-      return Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? NaN) / 1024;
-    },
-    async stop() {
-      child.kill('SIGTERM');
-      const { code } = await exited;
-      if (code !== 0) throw new Error(`ferry-agent run exited ${code} on SIGTERM: ${stderr.slice(-2000)}`);
-    },
   };
-}
-
-async function postPush(webhookUrl, secret, repoUrl, after, ns) {
-  // The agent refuses a signed body it has seen (its replay guard): a real push's body is never the
-  // same twice (head_commit, pusher, timestamps); here a nonce stands in for those.
-  const body = JSON.stringify({ ref: 'refs/heads/main', after, repository: { clone_url: repoUrl, html_url: repoUrl }, bench_nonce: randomUUID() });
-  const res = await fetch(`${webhookUrl}/hook/github`, {
-    method: 'POST', body,
-    headers: {
-      'content-type': 'application/json', 'x-github-event': 'push', 'x-github-delivery': randomUUID(),
-      'x-hub-signature-256': `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`,
-    },
-  });
-  const text = await res.text();
-  if (res.status !== 202 || !text.includes(`${ns}/bench`)) throw new Error(`webhook answered ${res.status}: ${text}`);
 }
 
 /** ctx: { git, cp, kube, scratch, runs, n, progress }. Returns report rows for N objects. */
@@ -106,8 +53,7 @@ export async function runAgentDaemonRows({ git, cp, kube, scratch, runs, n, prog
   const ns = `bench-daemon-${n}`;
   const kubectlNs = `bench-daemon-kubectl-${n}`;
   progress.step(label, 'installing the Sync CRD, the repository and the Sync');
-  await kubectl(cp.kubeconfigPath, ['apply', '--server-side', '--force-conflicts', '-f', crdDir]);
-  await kubectl(cp.kubeconfigPath, ['wait', '--for=condition=Established', 'crd/syncs.ferry.dev', '--timeout=60s']);
+  await installSyncCrd(cp.kubeconfigPath);
   await createNamespace(kube, cp.kubeconfigPath, ns);
   await createNamespace(kube, cp.kubeconfigPath, kubectlNs);
   const repo = await git.createRepo(`agent-daemon-${n}/config`);
@@ -126,11 +72,7 @@ export async function runAgentDaemonRows({ git, cp, kube, scratch, runs, n, prog
   const daemon = await startDaemon({ kubeconfig: cp.kubeconfigPath, ns, cacheDir: join(scratch, `daemon-cache-${n}`), secretFile, progress });
   const m = { drift: [], kubectlReapply: [], change: [], kubectlChange: [] };
   try {
-    const applied = async (revision) => {
-      const sync = await kube.getJson(`/apis/ferry.dev/v1alpha1/namespaces/${ns}/syncs/bench`);
-      return sync?.status?.lastAppliedRevision === revision && sync.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True');
-    };
-    await waitFor('the daemon\'s first sync', 300_000, () => applied(head), 500);
+    await waitFor('the daemon\'s first sync', 300_000, () => syncAppliedAt(kube, ns, 'bench', head), 500);
     const kubectlApply = async () => {
       const before = await kube.requestCounts();
       const r = await timedOk(kubectlPath(), ['--kubeconfig', cp.kubeconfigPath, 'apply', '--server-side', '--field-manager=bench-kubectl', '-n', kubectlNs, '-f', objectsDir]);
@@ -142,7 +84,7 @@ export async function runAgentDaemonRows({ git, cp, kube, scratch, runs, n, prog
       const before = await kube.requestCounts();
       const done = daemon.nextReconcile(300_000);
       const posted = process.hrtime.bigint();
-      await postPush(daemon.webhookUrl, secret, repo.url, head, ns);
+      await postPushWebhook({ webhookUrl: daemon.webhookUrl, secret, repoUrl: repo.url, after: head, expectSync: `${ns}/bench` });
       const { entry, at } = await done;
       if (!['Applied', 'Unchanged'].includes(entry.outcome)) throw new Error(`${label} ${what}: outcome ${entry.outcome}: ${JSON.stringify(entry).slice(0, 500)}`);
       return { seconds: Number(at - posted) / 1e9, reconcileSeconds: entry.durationMs / 1000, written: entry.written, writes: diffCounts(await kube.requestCounts(), before).writes };

@@ -8,66 +8,23 @@
 //     many drift checks the agent ran meanwhile (its ferry_agent_reconcile_total).
 // No baseline is run: Flux's published figure (1,000 Kustomizations in 4m16s) is quoted in
 // docs/benchmarks.md, not measured here.
-import { spawn } from 'node:child_process';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { installSyncCrd, startAgentProcess } from '../lib/agent-process.mjs';
 import { configMapYaml, createNamespace, createWorkTree, kubectl, waitFor } from '../lib/cluster-helpers.mjs';
 
-const agentBin = fileURLToPath(new URL('../../../apps/agent/bin/ferry-agent.js', import.meta.url));
-const crdDir = fileURLToPath(new URL('../../../packages/agent/crds/', import.meta.url));
 const ns = 'bench-fleet';
 
 /** Starts `ferry-agent run` for the fleet namespace; resolves once it logged that it started. */
 async function startAgent({ kubeconfig, cacheDir, maxConcurrent, progress }) {
-  const child = spawn(agentBin, ['run', '--kubeconfig', kubeconfig, '--namespace', ns, '--leader-elect', 'false', '--metrics-addr', '127.0.0.1:0',
-    '--cache-dir', cacheDir, '--max-concurrent', String(maxConcurrent)], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let started = false;
-  let metricsUrl;
-  let buffer = '';
-  child.stdout.setEncoding('utf8');
-  child.stdout.on('data', (chunk) => {
-    buffer += chunk;
-    let nl;
-    while ((nl = buffer.indexOf('\n')) >= 0) {
-      const line = buffer.slice(0, nl);
-      buffer = buffer.slice(nl + 1);
-      try {
-        const entry = JSON.parse(line);
-        if (entry.msg === 'agent started') {
-          started = true;
-          metricsUrl = entry.metrics;
-        }
-        else if (entry.level === 'error' || entry.level === 'warn') progress.log(`agent: ${line.slice(0, 300)}`);
-      } catch { /* not a log entry */ }
-    }
-  });
-  let stderr = '';
-  child.stderr.on('data', (d) => (stderr += d));
-  const exited = new Promise((resolve) => child.on('exit', (code) => resolve(code)));
-  try {
-    await Promise.race([
-      waitFor('the agent to start', 60_000, async () => started),
-      exited.then((code) => { throw new Error(`ferry-agent run exited ${code}: ${stderr.slice(-2000)}`); }),
-    ]);
-  } catch (error) {
-    child.kill('SIGKILL');
-    throw error;
-  }
+  const agent = await startAgentProcess(['--kubeconfig', kubeconfig, '--namespace', ns, '--leader-elect', 'false', '--metrics-addr', '127.0.0.1:0',
+    '--cache-dir', cacheDir, '--max-concurrent', String(maxConcurrent)], { progress });
   return {
+    ...agent,
     /** Reconciles the agent counted (ferry_agent_reconcile_total, every outcome). */
     async reconciles() {
-      const text = await (await fetch(`${metricsUrl}/metrics`)).text();
+      const text = await (await fetch(`${agent.started.metrics}/metrics`)).text();
       return text.split('\n').filter((l) => l.startsWith('ferry_agent_reconcile_total{')).reduce((sum, l) => sum + Number(l.split(' ').pop()), 0);
-    },
-    async peakMb() {
-      const status = await readFile(`/proc/${child.pid}/status`, 'utf8');
-      return Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? NaN) / 1024;
-    },
-    async stop() {
-      child.kill('SIGTERM');
-      const code = await exited;
-      if (code !== 0) throw new Error(`ferry-agent run exited ${code} on SIGTERM: ${stderr.slice(-2000)}`);
     },
   };
 }
@@ -79,8 +36,7 @@ async function startAgent({ kubeconfig, cacheDir, maxConcurrent, progress }) {
 export async function runFleetScenario({ git, cp, kube, scratch, progress, syncs, objects, perRepo, intervalSeconds, maxConcurrent = 4 }) {
   const label = `fleet ${syncs} Syncs`;
   progress.step(label, `repositories (${perRepo} Syncs each) and Sync objects`);
-  await kubectl(cp.kubeconfigPath, ['apply', '--server-side', '--force-conflicts', '-f', crdDir]);
-  await kubectl(cp.kubeconfigPath, ['wait', '--for=condition=Established', 'crd/syncs.ferry.dev', '--timeout=60s']);
+  await installSyncCrd(cp.kubeconfigPath);
   await createNamespace(kube, cp.kubeconfigPath, ns);
   const repos = [];
   for (let r = 0; r * perRepo < syncs; r++) {

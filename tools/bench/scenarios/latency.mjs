@@ -6,17 +6,14 @@
 //     random part of the interval, so pushes land at random points of the agent's polling cycle.
 // Baseline: a push-style CI step, `kubectl apply --server-side` of the same directory right after
 // the push (its wall time is its commit-to-applied time).
-import { spawn } from 'node:child_process';
-import { createHmac, randomBytes, randomUUID } from 'node:crypto';
-import { readFile, writeFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { kubectlPath } from '@ferry/testenv';
+import { installSyncCrd, postPushWebhook, startAgentProcess, syncAppliedAt } from '../lib/agent-process.mjs';
 import { configMapYaml, createNamespace, createWorkTree, kubectl, waitFor } from '../lib/cluster-helpers.mjs';
 import { timedOk } from '../lib/processes.mjs';
 
-const agentBin = fileURLToPath(new URL('../../../apps/agent/bin/ferry-agent.js', import.meta.url));
-const crdDir = fileURLToPath(new URL('../../../packages/agent/crds/', import.meta.url));
 const ns = 'bench-latency';
 const objectsPerRepo = 20;
 
@@ -27,69 +24,11 @@ async function writeObjects(dir, prefix, version) {
   }
 }
 
-/** Starts `ferry-agent run` and resolves once it logged its webhook URL. */
-async function startAgentProcess({ kubeconfig, cacheDir, secretFile, progress }) {
-  const child = spawn(agentBin, ['run', '--kubeconfig', kubeconfig, '--namespace', ns, '--leader-elect', 'false', '--metrics-addr', 'off',
-    '--webhook-addr', '127.0.0.1:0', '--webhook-secret-file', secretFile, '--cache-dir', cacheDir], { stdio: ['ignore', 'pipe', 'pipe'] });
-  const lines = [];
-  let webhookUrl;
-  let buffer = '';
-  child.stdout.setEncoding('utf8');
-  child.stdout.on('data', (chunk) => {
-    buffer += chunk;
-    let nl;
-    while ((nl = buffer.indexOf('\n')) >= 0) {
-      const line = buffer.slice(0, nl);
-      buffer = buffer.slice(nl + 1);
-      lines.push(line);
-      try {
-        const entry = JSON.parse(line);
-        if (entry.msg === 'agent started') webhookUrl = entry.webhook;
-        if (entry.level === 'error' || entry.level === 'warn') progress.log(`agent: ${line.slice(0, 300)}`);
-      } catch { /* not a log entry */ }
-    }
-  });
-  let stderr = '';
-  child.stderr.on('data', (d) => (stderr += d));
-  const exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
-  await Promise.race([
-    waitFor('the agent to start', 60_000, async () => webhookUrl !== undefined),
-    exited.then(({ code }) => { throw new Error(`ferry-agent run exited ${code}: ${stderr.slice(-2000)}`); }),
-  ]);
-  return {
-    webhookUrl, child, lines,
-    /** VmHWM: the process's peak resident set so far, in MB. */
-    async peakMb() {
-      const status = await readFile(`/proc/${child.pid}/status`, 'utf8');
-      return Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? NaN) / 1024;
-    },
-    async stop() {
-      child.kill('SIGTERM');
-      const { code } = await exited;
-      if (code !== 0) throw new Error(`ferry-agent run exited ${code} on SIGTERM: ${stderr.slice(-2000)}`);
-    },
-  };
-}
-
-async function postPushWebhook(webhookUrl, secret, repoUrl, after) {
-  const body = JSON.stringify({ ref: 'refs/heads/main', after, repository: { clone_url: repoUrl, html_url: repoUrl } });
-  const res = await fetch(`${webhookUrl}/hook/github`, {
-    method: 'POST', body,
-    headers: {
-      'content-type': 'application/json', 'x-github-event': 'push', 'x-github-delivery': randomUUID(),
-      'x-hub-signature-256': `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`,
-    },
-  });
-  const text = await res.text();
-  if (res.status !== 202 || !text.includes(`${ns}/hook`)) throw new Error(`webhook answered ${res.status}: ${text}`);
-}
-
 /** ctx: { git, cp, kube, scratch, runs, pollIntervalSeconds, progress }. Returns report rows. */
 export async function runLatencyScenario({ git, cp, kube, scratch, runs, pollIntervalSeconds, progress }) {
   const label = 'latency';
   progress.step(label, 'installing the Sync CRD, repositories and Syncs');
-  await kubectl(cp.kubeconfigPath, ['apply', '--server-side', '--force-conflicts', '-f', crdDir]);
-  await kubectl(cp.kubeconfigPath, ['wait', '--for=condition=Established', 'crd/syncs.ferry.dev', '--timeout=60s']);
+  await installSyncCrd(cp.kubeconfigPath);
   await createNamespace(kube, cp.kubeconfigPath, ns);
   await createNamespace(kube, cp.kubeconfigPath, `${ns}-kubectl`);
   const sources = {};
@@ -108,11 +47,9 @@ export async function runLatencyScenario({ git, cp, kube, scratch, runs, pollInt
   const secretFile = join(scratch, 'webhook-secret');
   await writeFile(secretFile, secret, { mode: 0o600 });
   progress.step(label, 'starting ferry-agent run, first sync of both Syncs');
-  const agent = await startAgentProcess({ kubeconfig: cp.kubeconfigPath, cacheDir: join(scratch, 'latency-cache'), secretFile, progress });
-  const readyAt = async (name, revision) => {
-    const sync = await kube.getJson(`/apis/ferry.dev/v1alpha1/namespaces/${ns}/syncs/${name}`);
-    return sync?.status?.lastAppliedRevision === revision && sync.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True');
-  };
+  const agent = await startAgentProcess(['--kubeconfig', cp.kubeconfigPath, '--namespace', ns, '--leader-elect', 'false', '--metrics-addr', 'off',
+    '--webhook-addr', '127.0.0.1:0', '--webhook-secret-file', secretFile, '--cache-dir', join(scratch, 'latency-cache')], { progress });
+  const readyAt = (name, revision) => syncAppliedAt(kube, ns, name, revision);
   const m = { hook: [], poll: [], kubectl: [] };
   try {
     await waitFor('both Syncs applied', 120_000, async () => (await readyAt('hook', sources.hook.first)) && (await readyAt('poll', sources.poll.first)));
@@ -132,7 +69,7 @@ export async function runLatencyScenario({ git, cp, kube, scratch, runs, pollInt
     };
     for (let i = 1; i <= runs; i++) {
       progress.step(label, 'webhook: push, POST signed push event, wait for the change', i, runs);
-      m.hook.push(await measure('hook', i, (repo, commit) => postPushWebhook(agent.webhookUrl, secret, repo.url, commit)));
+      m.hook.push(await measure('hook', i, (repo, commit) => postPushWebhook({ webhookUrl: agent.started.webhook, secret, repoUrl: repo.url, after: commit, expectSync: `${ns}/hook` })));
       progress.step(label, 'baseline: kubectl apply --server-side after the push', i, runs);
       m.kubectl.push((await timedOk(kubectlPath(), ['--kubeconfig', cp.kubeconfigPath, 'apply', '--server-side', '--field-manager=bench-kubectl', '-n', `${ns}-kubectl`, '-f', sources.hook.work.dir])).seconds);
     }
