@@ -53,19 +53,30 @@ async function freePort() {
 
 async function startController(dir, name, args, { kubeconfig, namespace, logFile }) {
   const log = createWriteStream(logFile);
-  const child = spawn(join(dir, name), ['--enable-leader-election=false', '--watch-all-namespaces=true', '--log-level=info', ...args], {
+  // FERRY_BENCH_FLUX_ARGS: extra flags for both controllers (e.g. --kube-api-qps=500 --kube-api-burst=1000), to see
+  // how much of a figure Flux's shipped client defaults decide.
+  const extra = (process.env.FERRY_BENCH_FLUX_ARGS ?? '').split(/\s+/).filter(Boolean);
+  const child = spawn(join(dir, name), ['--enable-leader-election=false', '--watch-all-namespaces=true', '--log-level=info', ...args, ...extra], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { PATH: process.env.PATH, HOME: process.env.HOME, TMPDIR: process.env.TMPDIR ?? '/tmp', KUBECONFIG: kubeconfig, RUNTIME_NAMESPACE: namespace },
   });
-  child.stdout.pipe(log);
-  child.stderr.pipe(log);
+  let recent = '';
+  for (const stream of [child.stdout, child.stderr]) {
+    stream.pipe(log, { end: false });
+    stream.on('data', (d) => (recent = (recent + d).slice(-4000)));
+  }
   let exitedEarly;
-  const exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+  const exited = new Promise((resolve) => {
+    child.on('exit', (code, signal) => resolve({ code, signal }));
+    child.on('error', (error) => resolve({ error: error.message }));
+  });
   exited.then((r) => (exitedEarly = r));
   return {
     name,
     pid: child.pid,
     exited: () => exitedEarly,
+    /** Its last lines of output, for an error message. */
+    tail: () => recent.trim().split('\n').slice(-3).join(' / ').slice(-1500) || '(no output)',
     async peakMb() {
       const status = await readFile(`/proc/${child.pid}/status`, 'utf8');
       return Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? NaN) / 1024;
@@ -73,7 +84,7 @@ async function startController(dir, name, args, { kubeconfig, namespace, logFile
     async stop() {
       if (!exitedEarly) child.kill('SIGTERM');
       await exited;
-      log.end();
+      await new Promise((resolve) => log.end(resolve));
     },
   };
 }
@@ -95,9 +106,15 @@ export async function startFlux({ dir, kubeconfig, namespace, scratch }) {
   const deadline = Date.now() + 60_000;
   for (;;) {
     const dead = controllers.find((c) => c.exited());
-    if (dead) throw new Error(`${dead.name} exited ${JSON.stringify(dead.exited())}; its log: ${join(scratch, `${dead.name}.log`)}`);
+    if (dead) {
+      await Promise.all(controllers.map((c) => c.stop()));
+      throw new Error(`${dead.name} exited ${JSON.stringify(dead.exited())}: ${dead.tail()}`);
+    }
     if ((await ready(h1)) && (await ready(h2))) break;
-    if (Date.now() > deadline) throw new Error(`Flux controllers not ready within 60 s; logs in ${scratch}`);
+    if (Date.now() > deadline) {
+      await Promise.all(controllers.map((c) => c.stop()));
+      throw new Error(`Flux controllers not ready within 60 s: ${(await Promise.all(controllers.map(async (c) => `${c.name}: ${c.tail()}`))).join('; ')}`);
+    }
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
   return {

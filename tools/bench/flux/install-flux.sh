@@ -36,7 +36,12 @@ build() { # name, extra go mod edit arguments...
   local start mod src
   start=$(date +%s)
   log "downloading github.com/fluxcd/$name@v$VERSION"
-  mod="$(go mod download -json "github.com/fluxcd/$name@v$VERSION" | sed -n 's/^\s*"Dir": "\(.*\)",\?$/\1/p')"
+  local json why
+  if ! json="$(go mod download -json "github.com/fluxcd/$name@v$VERSION" 2>&1)"; then
+    why="$(sed -n 's/^\s*"Error": "\(.*\)",\?$/\1/p' <<<"$json" | head -1)"
+    fail "go mod download github.com/fluxcd/$name@v$VERSION failed: ${why:-$(tail -1 <<<"$json")}"
+  fi
+  mod="$(sed -n 's/^\s*"Dir": "\(.*\)",\?$/\1/p' <<<"$json")"
   [[ -n "$mod" && -d "$mod" ]] || fail "go mod download github.com/fluxcd/$name@v$VERSION gave no module directory"
   # The module cache is read-only, and its go.mod replaces ./api, which the module zip lacks: build a
   # writable copy that takes the api module the proxy serves at the required version.
@@ -45,8 +50,10 @@ build() { # name, extra go mod edit arguments...
   chmod -R u+w "$src"
   (cd "$src" && go mod edit -dropreplace "github.com/fluxcd/$name/api" "$@")
   log "building $name v$VERSION"
-  (cd "$src" && GOFLAGS=-mod=mod go build -p "${FERRY_BUILD_PARALLELISM:-2}" -trimpath -buildvcs=false \
-    -ldflags "-s -w" -o "$work/out/$name" .) || fail "go build of $name v$VERSION failed (see above)"
+  if ! (cd "$src" && GOFLAGS=-mod=mod go build -p "${FERRY_BUILD_PARALLELISM:-2}" -trimpath -buildvcs=false \
+    -ldflags "-s -w" -o "$work/out/$name" . 2>&1 | tee "$work/$name-build.log" >&2; exit "${PIPESTATUS[0]}"); then
+    fail "go build of $name v$VERSION failed: $(grep -v '^go: downloading' "$work/$name-build.log" | tail -3 | tr '\n' ' ')"
+  fi
   cp "$src"/config/crd/bases/*.yaml "$work/out/crds/"
   log "$name built in $(( $(date +%s) - start ))s"
 }

@@ -156,7 +156,7 @@ export async function runFluxScenario({ git, cp, kube, scratch, runs, n, pollInt
     await deleteNamespace(kube, kubeconfig, ferryNs).catch(() => {});
     return notRun(error.message, n);
   }
-  const m = { ferry: { first: [], drift: [], driftWrites: [], change: [], changeWrites: [], poll: [] }, flux: { first: [], drift: [], driftWrites: [], change: [], changeWrites: [], poll: [] } };
+  const m = { ferry: { first: [], drift: [], driftWrites: [], driftDryRuns: [], change: [], changeWrites: [], poll: [] }, flux: { first: [], drift: [], driftWrites: [], driftDryRuns: [], change: [], changeWrites: [], poll: [] } };
   const fluxRevision = () => `main@sha1:${head}`;
   const ksApplied = (o) => o?.status?.lastAppliedRevision === fluxRevision() && ready(o) && o.status.observedGeneration === o.metadata.generation;
   const syncApplied = (o) => o?.status?.lastAppliedRevision === head && ready(o);
@@ -196,7 +196,8 @@ export async function runFluxScenario({ git, cp, kube, scratch, runs, n, pollInt
     const withWrites = async (fn) => {
       const before = await kube.requestCounts();
       const s = await fn();
-      return { s, writes: diffCounts(await kube.requestCounts(), before).writes };
+      const d = diffCounts(await kube.requestCounts(), before);
+      return { s, writes: d.writes, dryRuns: d.dryRuns };
     };
     for (let i = 1; i <= runs; i++) {
       progress.step(label, 'drift check: reconcile request, nothing changed (Ferry, then Flux)', i, runs);
@@ -211,6 +212,7 @@ export async function runFluxScenario({ git, cp, kube, scratch, runs, n, pollInt
       });
       m.ferry.drift.push(f.s);
       m.ferry.driftWrites.push(f.writes);
+      m.ferry.driftDryRuns.push(f.dryRuns);
       const x = await withWrites(async () => {
         const watch = await kube.watchObject(kustomizations(fluxNs), 'bench');
         try {
@@ -223,6 +225,7 @@ export async function runFluxScenario({ git, cp, kube, scratch, runs, n, pollInt
       });
       m.flux.drift.push(x.s);
       m.flux.driftWrites.push(x.writes);
+      m.flux.driftDryRuns.push(x.dryRuns);
     }
 
     const versions = new Map();
@@ -305,7 +308,7 @@ export async function runFluxScenario({ git, cp, kube, scratch, runs, n, pollInt
     const size = `${n.toLocaleString('en')} objects`;
     const fluxName = `Flux v${fluxVersion} (source- + kustomize-controller)`;
     const fmt = (list) => list.map((x) => x.toFixed(2)).join(', ');
-    progress.log(`${label}: first sync ${fmt(m.ferry.first)} vs ${fmt(m.flux.first)} s; drift ${fmt(m.ferry.drift)} vs ${fmt(m.flux.drift)} s; change ${fmt(m.ferry.change)} vs ${fmt(m.flux.change)} s; polling ${fmt(m.ferry.poll)} vs ${fmt(m.flux.poll)} s; writes drift ${m.ferry.driftWrites} vs ${m.flux.driftWrites}, change ${m.ferry.changeWrites} vs ${m.flux.changeWrites}; peak ${ferryPeak.toFixed(0)} vs ${fluxPeaks.map((x) => x.toFixed(0)).join(' + ')} MB`);
+    progress.log(`${label}: first sync ${fmt(m.ferry.first)} vs ${fmt(m.flux.first)} s; drift ${fmt(m.ferry.drift)} vs ${fmt(m.flux.drift)} s; change ${fmt(m.ferry.change)} vs ${fmt(m.flux.change)} s; polling ${fmt(m.ferry.poll)} vs ${fmt(m.flux.poll)} s; writes drift ${m.ferry.driftWrites} vs ${m.flux.driftWrites} (dry-runs ${m.ferry.driftDryRuns} vs ${m.flux.driftDryRuns}), change ${m.ferry.changeWrites} vs ${m.flux.changeWrites}; peak ${ferryPeak.toFixed(0)} vs ${fluxPeaks.map((x) => x.toFixed(0)).join(' + ')} MB`);
     return [
       { scenario: 'vs Flux: first sync (create to Ready at the revision)', size, metric: 'wall time', unit: 's', ferry: m.ferry.first, baselineName: fluxName, baseline: m.flux.first },
       { scenario: 'vs Flux: drift check (reconcile request, nothing changed)', size, metric: 'wall time', unit: 's', ferry: m.ferry.drift, baselineName: fluxName, baseline: m.flux.drift },
