@@ -1,30 +1,12 @@
 // The demo's flow as an end-to-end test: `node tools/demo/run-demo.mjs` as a user runs it (its own
 // control plane with simulated nodes, git server, GitHub stand-in, `ferry-agent run`, the `ferry`
 // CLI), checked on its timeline, its exit code and that it leaves no process behind.
-import { execFile } from 'node:child_process';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-
-const run = promisify(execFile);
-const root = join(import.meta.dirname, '..', '..', '..');
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
+import { alive, runDemoScript } from './run-demo-script.js';
 
 describe('npm run demo', () => {
   it('promotes with --auto-merge --wait-live, shows the rollout, rolls back, holds, and stops everything', async () => {
-    // The demo runs the built CLIs; build incrementally (a no-op when dist is current).
-    await run(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-b', join(root, 'tsconfig.json'), join(root, 'tools/testenv')], { cwd: root });
-    // bin/ferry.js runs the CLI's bundle: rebuild it as `npm run build` does (a new build only when the sources changed).
-    await run(process.execPath, [join(root, 'apps/cli/build-bundle.mjs')], { cwd: root });
-    const { stdout } = await run(process.execPath, [join(root, 'tools/demo/run-demo.mjs')], { cwd: root, timeout: 240_000, maxBuffer: 16 * 1024 * 1024 });
+    const stdout = await runDemoScript();
 
     const merge = /merge sha: ([0-9a-f]{40})/.exec(stdout)?.[1];
     expect(merge, stdout).toBeDefined();

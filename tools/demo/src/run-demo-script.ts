@@ -1,0 +1,26 @@
+// What the demo end-to-end tests share: run `node tools/demo/run-demo.mjs ARGS` as a user runs it,
+// after building what it runs, and tell whether a process it started is still alive.
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+const root = join(import.meta.dirname, '..', '..', '..');
+
+/** Builds the CLIs (tsc -b, a no-op when dist is current) and the CLI bundle, then runs the demo; resolves with its stdout (rejects on a non-zero exit). */
+export async function runDemoScript(args: string[] = []): Promise<string> {
+  await run(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-b', join(root, 'tsconfig.json'), join(root, 'tools/testenv')], { cwd: root });
+  // bin/ferry.js runs the CLI's bundle: rebuild it as `npm run build` does (a new build only when the sources changed).
+  await run(process.execPath, [join(root, 'apps/cli/build-bundle.mjs')], { cwd: root });
+  const { stdout } = await run(process.execPath, [join(root, 'tools/demo/run-demo.mjs'), ...args], { cwd: root, timeout: 240_000, maxBuffer: 16 * 1024 * 1024 });
+  return stdout;
+}
+
+export function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
