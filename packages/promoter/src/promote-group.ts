@@ -12,7 +12,7 @@ import { closeAndDelete } from './close-pointless-pull-request.js';
 import type { ConfigRepository } from './ports.js';
 import { enforceGate, type GateOutcome } from './promotion-gate.js';
 import {
-  applyGoverningApps, backoff, DEFAULT_RETRY, exhausted, isTransient, undoBranch, union,
+  applyGoverningApps, createRetries, undoBranch, union,
   type PendingBranch, type PromoteOptions, type PromoteOutcome, type PromoteResult,
 } from './promote.js';
 import { readRecordedBuildTimes, withBuildTime } from './read-build-times.js';
@@ -89,12 +89,8 @@ type GroupAttempt = { kind: 'done'; result: Omit<PromoteGroupResult, 'attempts'>
  * pushes nothing. An app already at (or past) its version is left out of the commit; the others land.
  */
 export async function promoteGroup(options: PromoteGroupOptions): Promise<PromoteGroupResult> {
-  const retry = { ...DEFAULT_RETRY, ...options.retry };
-  const random = options.random ?? Math.random;
   const progress = options.onProgress ?? (() => {});
-  let conflicts = 0;
-  let transient = 0;
-  let attempts = 0;
+  const { withTransientRetry, untilPushed } = createRetries(options, progress);
 
   progress('fetching ferry.yaml from the default branch');
   const first = await withTransientRetry(() => resolveGroup(options.repo, options));
@@ -113,40 +109,15 @@ export async function promoteGroup(options: PromoteGroupOptions): Promise<Promot
 
   const pending: PendingBranch<Omit<PromoteGroupResult, 'attempts'>> = { current: undefined };
   try {
-    for (;;) {
-      const result = await withTransientRetry(async () => {
-        attempts++;
-        const current = resolved ?? await resolveGroup(options.repo, options, versions);
-        resolved = undefined;
-        return attemptGroup(options, current, progress, pending);
-      });
-      if (result.kind === 'done') {
-        return { ...result.result, attempts, apps: result.result.apps.map((a) => (verified.has(a.app) ? { ...a, verified: verified.get(a.app) } : a)) };
-      }
-      conflicts++;
-      if (conflicts >= retry.conflicts) {
-        throw new FerryError('git.conflict', `gave up after ${conflicts} rejected pushes to ${result.branch}: the branch keeps moving`, { hint: 'run again; nothing was changed by this run' });
-      }
-      progress(`push to ${result.branch} was rejected (moved meanwhile); re-reading ferry.yaml and re-applying the group on the new head`);
-      await options.clock.sleep(backoff(conflicts, retry, random));
-    }
+    const { result, attempts } = await untilPushed(async () => {
+      const current = resolved ?? await resolveGroup(options.repo, options, versions);
+      resolved = undefined;
+      return attemptGroup(options, current, progress, pending);
+    }, 're-reading ferry.yaml and re-applying the group on the new head');
+    return { ...result, attempts, apps: result.apps.map((a) => (verified.has(a.app) ? { ...a, verified: verified.get(a.app) } : a)) };
   } catch (err) {
     if (pending.current) await undoBranch(options.repo, pending.current, progress);
     throw err;
-  }
-
-  async function withTransientRetry<T>(run: () => Promise<T>): Promise<T> {
-    for (;;) {
-      try {
-        return await run();
-      } catch (err) {
-        if (!isTransient(err)) throw err;
-        transient++;
-        if (transient >= retry.transient) throw exhausted(err, transient);
-        progress(`${(err as Error).message}; retrying`);
-        await options.clock.sleep(backoff(transient, retry, random));
-      }
-    }
   }
 }
 

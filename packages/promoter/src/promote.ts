@@ -129,12 +129,8 @@ export interface PromoteResult {
  * of another app is kept and an older build never overwrites a newer one.
  */
 export async function promote(options: PromoteOptions): Promise<PromoteResult> {
-  const retry = { ...DEFAULT_RETRY, ...options.retry };
-  const random = options.random ?? Math.random;
   const progress = options.onProgress ?? (() => {});
-  let conflicts = 0;
-  let transient = 0;
-  let attempts = 0;
+  const { withTransientRetry, untilPushed } = createRetries(options, progress);
 
   // Flags and the version are checked once; every attempt resolves ferry.yaml again (resolveAttempt).
   progress('fetching ferry.yaml from the default branch');
@@ -159,22 +155,13 @@ export async function promote(options: PromoteOptions): Promise<PromoteResult> {
   }
 
   async function loop(): Promise<PromoteResult> {
-    for (;;) {
-      const result = await withTransientRetry(async () => {
-        attempts++;
-        // The first attempt builds on the head its resolution just read; every later one reads again.
-        const current = resolved ?? await resolveAttempt(options, version, progress);
-        resolved = undefined;
-        return attempt(options, current, progress, pending);
-      });
-      if (result.kind === 'done') return withRemovedAppsClosed({ ...result.result, attempts, ...(checked ? { verified: checked.verified } : {}) });
-      conflicts++;
-      if (conflicts >= retry.conflicts) {
-        throw new FerryError('git.conflict', `gave up after ${conflicts} rejected pushes to ${result.branch}: the branch keeps moving`, { hint: 'run again; nothing was changed by this run' });
-      }
-      progress(`push to ${result.branch} was rejected (moved meanwhile); re-reading ferry.yaml and re-applying on the new head`);
-      await options.clock.sleep(backoff(conflicts, retry, random));
-    }
+    const { result, attempts } = await untilPushed(async () => {
+      // The first attempt builds on the head its resolution just read; every later one reads again.
+      const current = resolved ?? await resolveAttempt(options, version, progress);
+      resolved = undefined;
+      return attempt(options, current, progress, pending);
+    }, 're-reading ferry.yaml and re-applying on the new head');
+    return withRemovedAppsClosed({ ...result, attempts, ...(checked ? { verified: checked.verified } : {}) });
   }
 
   /** A pull request run also closes the open promotion PRs of apps removed from the environment. */
@@ -188,8 +175,23 @@ export async function promote(options: PromoteOptions): Promise<PromoteResult> {
     if (!removed.length) return result;
     return { ...result, closedPullRequests: [...(result.closedPullRequests ?? []), ...removed], message: [result.message, ...removed.map((c) => c.message)].join('; ') };
   }
+}
 
-  /** Transient failures (5xx, cut connections) share one budget across the whole promotion. */
+/** One attempt of a promotion: done, or its compare-and-swap push was refused because `branch` moved meanwhile. */
+export type Attempt<R> = { kind: 'done'; result: R } | { kind: 'conflict'; branch: string };
+
+/**
+ * The retries of one promotion, of one app or a group: transient failures (5xx, cut connections)
+ * share one budget across the whole run (withTransientRetry); untilPushed runs attempts, each under
+ * that budget, backing off after a rejected push until one is done or the conflict budget is spent.
+ */
+export function createRetries(options: Pick<PromoteOptions, 'retry' | 'random' | 'clock'>, progress: (m: string) => void) {
+  const retry = { ...DEFAULT_RETRY, ...options.retry };
+  const random = options.random ?? Math.random;
+  let conflicts = 0;
+  let transient = 0;
+  let attempts = 0;
+
   async function withTransientRetry<T>(run: () => Promise<T>): Promise<T> {
     for (;;) {
       try {
@@ -203,6 +205,25 @@ export async function promote(options: PromoteOptions): Promise<PromoteResult> {
       }
     }
   }
+
+  /** `reapplying` says what the next attempt does after a rejected push. Returns the result and the attempts made (transient retries included). */
+  async function untilPushed<R>(attempt: () => Promise<Attempt<R>>, reapplying: string): Promise<{ result: R; attempts: number }> {
+    for (;;) {
+      const result = await withTransientRetry(async () => {
+        attempts++;
+        return attempt();
+      });
+      if (result.kind === 'done') return { result: result.result, attempts };
+      conflicts++;
+      if (conflicts >= retry.conflicts) {
+        throw new FerryError('git.conflict', `gave up after ${conflicts} rejected pushes to ${result.branch}: the branch keeps moving`, { hint: 'run again; nothing was changed by this run' });
+      }
+      progress(`push to ${result.branch} was rejected (moved meanwhile); ${reapplying}`);
+      await options.clock.sleep(backoff(conflicts, retry, random));
+    }
+  }
+
+  return { withTransientRetry, untilPushed };
 }
 
 /**
