@@ -32,3 +32,9 @@ export class UsageError extends FerryError {
     super('input.usage', message, hint ? { hint } : {});
   }
 }
+
+/** `ferry COMMAND: what went wrong`, naming the command once (usage errors already start with it). */
+export function commandErrorLine(command: string, err: FerryError): string {
+  const said = err.describe();
+  return `ferry ${command}: ${said.startsWith(`${command}: `) ? said.slice(command.length + 2) : said}\n`;
+}

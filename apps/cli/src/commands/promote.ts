@@ -2,7 +2,7 @@ import { appendFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { explainInvalidOrderPattern, FerryError, isDuration, ORDER_KINDS, parseDuration as parseDurationMs, parseImageReference, type OrderKind, type VersionOrder } from '@ferry/manifest-model';
 import { checkBuildTime, checkBuildUrl, checkGateOverrideReason, checkPromotionName, checkPromotionText, checkSourceCommit, markdownCode, markdownText, createGateEvidenceReader, openGitHistory, openGitWorkspace, promote, promoteGroup, type GroupImage, type PromoteGroupResult, type PromoteResult, type PullRequestSettings, type WaitLiveResult } from '@ferry/promoter';
-import { ExitCode, UsageError, type CliIo, type Command } from '../command.js';
+import { commandErrorLine, ExitCode, UsageError, type CliIo, type Command } from '../command.js';
 import { connectRepo, needsGitHubRepo, parseForgeFlag, resolveTarget, statusReaderFor, type Forge, type RepoTarget } from './connect-repo.js';
 import { exitCodeOfMember, formatGroupHuman, formatGroupSummary, parseGroupImages } from './promote-group-flags.js';
 import { openImageRegistry } from './registry-access.js';
@@ -131,7 +131,7 @@ export const promoteCommand: Command = {
       if (!(err instanceof FerryError)) throw err;
       const code = exitCodeOfError(err);
       if (json) io.stdout.write(`${JSON.stringify({ outcome: 'error', error: { code: err.code, message: err.message, file: err.file, line: err.line, hint: err.hint }, exitCode: code }, null, 2)}\n`);
-      io.stderr.write(`ferry promote: ${err.describe()}\n`);
+      io.stderr.write(commandErrorLine('promote', err));
       return code;
     }
   },

@@ -1,6 +1,6 @@
 import { FerryError } from '@ferry/manifest-model';
 import { checkPromotionText, describeVersion, openGitHistory, openGitWorkspace, releaseHold, rollback, type RollbackResult } from '@ferry/promoter';
-import { ExitCode, UsageError, type Command } from '../command.js';
+import { commandErrorLine, ExitCode, UsageError, type Command } from '../command.js';
 import { booleanFlag, parseFlags, stringFlag } from '../parse-flags.js';
 import { connectRepo, needsGitHubRepo, parseForgeFlag, resolveTarget, statusReaderFor } from './connect-repo.js';
 import { PromoteExit, checkPromotionInputs, exitCodeOfError, parseDuration } from './promote.js';
@@ -122,7 +122,7 @@ export const rollbackCommand: Command = {
       if (!(err instanceof FerryError)) throw err;
       const code = exitCodeOfError(err);
       if (json) io.stdout.write(`${JSON.stringify({ outcome: 'error', error: { code: err.code, message: err.message, hint: err.hint }, exitCode: code }, null, 2)}\n`);
-      io.stderr.write(`ferry rollback: ${err.describe()}\n`);
+      io.stderr.write(commandErrorLine('rollback', err));
       return code;
     }
   },

@@ -1,6 +1,6 @@
 import { FerryError } from '@ferry/manifest-model';
 import { describeVersion, openGitHistory, openGitWorkspace, readEnvironmentStatus, type EnvironmentStatus } from '@ferry/promoter';
-import { ExitCode, UsageError, type Command } from '../command.js';
+import { commandErrorLine, ExitCode, UsageError, type Command } from '../command.js';
 import { parseFlags, stringFlag, booleanFlag } from '../parse-flags.js';
 import { connectRepo, parseForgeFlag, resolveTarget, statusReaderFor } from './connect-repo.js';
 import { exitCodeOfError } from './promote.js';
@@ -54,7 +54,7 @@ export const statusCommand: Command = {
       if (!(err instanceof FerryError)) throw err;
       const code = exitCodeOfError(err);
       if (json) io.stdout.write(`${JSON.stringify({ error: { code: err.code, message: err.message, hint: err.hint }, exitCode: code }, null, 2)}\n`);
-      io.stderr.write(`ferry status: ${err.describe()}\n`);
+      io.stderr.write(commandErrorLine('status', err));
       return code;
     }
   },
