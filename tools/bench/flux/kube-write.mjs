@@ -1,18 +1,10 @@
 // The few writes the flux scenario times itself (creating the objects, a reconcile request), sent
 // straight to the API server so the clock starts at the request, not at a kubectl start-up.
-import { readFile } from 'node:fs/promises';
 import { request } from 'node:https';
+import { readAdminKubeconfig } from '../lib/kube-api.mjs';
 
 export async function connectWriter(kubeconfigPath) {
-  const config = JSON.parse(await readFile(kubeconfigPath, 'utf8'));
-  const cluster = config.clusters[0].cluster;
-  const user = config.users[0].user;
-  const base = new URL(cluster.server);
-  const tls = {
-    ca: Buffer.from(cluster['certificate-authority-data'], 'base64'),
-    cert: Buffer.from(user['client-certificate-data'], 'base64'),
-    key: Buffer.from(user['client-key-data'], 'base64'),
-  };
+  const { base, tls } = await readAdminKubeconfig(kubeconfigPath);
   const send = (method, path, contentType, body) => new Promise((resolve, reject) => {
     const req = request({ host: base.hostname, port: base.port, path, method, ...tls, headers: { 'content-type': contentType } }, (res) => {
       let text = '';

@@ -4,16 +4,23 @@
 import { readFile } from 'node:fs/promises';
 import { request } from 'node:https';
 
-export async function connectKube(kubeconfigPath) {
+/** The API server's URL and the admin client certificate of the test control plane's kubeconfig. */
+export async function readAdminKubeconfig(kubeconfigPath) {
   const config = JSON.parse(await readFile(kubeconfigPath, 'utf8'));
   const cluster = config.clusters[0].cluster;
   const user = config.users[0].user;
-  const base = new URL(cluster.server);
-  const tls = {
-    ca: Buffer.from(cluster['certificate-authority-data'], 'base64'),
-    cert: Buffer.from(user['client-certificate-data'], 'base64'),
-    key: Buffer.from(user['client-key-data'], 'base64'),
+  return {
+    base: new URL(cluster.server),
+    tls: {
+      ca: Buffer.from(cluster['certificate-authority-data'], 'base64'),
+      cert: Buffer.from(user['client-certificate-data'], 'base64'),
+      key: Buffer.from(user['client-key-data'], 'base64'),
+    },
   };
+}
+
+export async function connectKube(kubeconfigPath) {
+  const { base, tls } = await readAdminKubeconfig(kubeconfigPath);
   const open = (method, path, onResponse, body) => {
     const req = request({ host: base.hostname, port: base.port, path, method, ...tls, headers: body ? { 'content-type': 'application/json' } : {} }, onResponse);
     return req;
