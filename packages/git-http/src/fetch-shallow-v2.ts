@@ -5,6 +5,7 @@ import * as zlib from 'node:zlib';
 import type { HttpClient } from 'isomorphic-git';
 import { FerryError } from '@ferry/manifest-model';
 import { endsWithFlush, FLUSH_PKT, parsePktLines, pktLine } from './pkt-line.js';
+import { buildPack } from './git-objects.js';
 import { excerptResponse } from './response-excerpt.js';
 
 /**
@@ -26,35 +27,57 @@ export async function fetchShallowV2(
      * parallel with the ref listing.
      */
     filterBlobs?: boolean | Promise<boolean> | undefined;
+    /**
+     * With filterBlobs (the server filters): leave the trees out too but the root one (`filter
+     * tree:1`, a treeless clone's first fetch): the commit and its root tree, whatever the size of the
+     * repository. The trees on the paths a caller reads come later by id (fetchObjectsV2 `exact`).
+     */
+    treeless?: boolean | undefined;
+    /**
+     * Treeless only: the commit and its root tree when the caller already holds them (another
+     * fetch of this repository in the same process brought them). They are stored as a local pack
+     * and nothing is downloaded: the ref listing alone says the branch still points there.
+     */
+    known?: ((commit: string) => PackObjects | undefined) | undefined;
   },
-): Promise<{ head: string; branch: string; filtered: boolean } | null | 'unsupported'> {
+): Promise<{ head: string; branch: string; filtered: boolean; treeless: boolean; objects: PackObjects } | null | 'unsupported'> {
   const [refs, filtered] = await Promise.all([lsRefs(http, options), options.filterBlobs ?? false]);
   if (refs === 'unsupported') return 'unsupported';
   const wanted = options.ref === 'HEAD' ? refs.find((r) => r.name === 'HEAD') : refs.find((r) => r.name === `refs/heads/${options.ref}`);
   if (!wanted) return null;
   const branch = options.ref === 'HEAD' ? wanted.symref?.replace(/^refs\/heads\//, '') : options.ref;
   if (!branch) return 'unsupported';
+  const treeless = filtered && options.treeless === true;
 
   const body = Buffer.concat([
     pktLine('command=fetch\n'), pktLine('agent=ferry\n'), Buffer.from('0001'),
-    pktLine(`want ${wanted.oid}\n`), pktLine('deepen 1\n'), ...(filtered ? [pktLine('filter blob:none\n')] : []),
+    pktLine(`want ${wanted.oid}\n`), pktLine('deepen 1\n'), ...(filtered ? [pktLine(`filter ${treeless ? 'tree:1' : 'blob:none'}\n`)] : []),
     pktLine('ofs-delta\n'), pktLine('no-progress\n'), pktLine('done\n'), Buffer.from(FLUSH_PKT),
   ]);
-  await writePack(options.gitdir, demuxPackfile(await post(http, options, body)));
+  const known = treeless ? options.known?.(wanted.oid) : undefined;
+  const objects = await writePack(options.gitdir, known ? buildPack([...known.values()]) : demuxPackfile(await post(http, options, body)));
   await appendFile(join(options.gitdir, 'shallow'), `${wanted.oid}\n`);
   const refPath = join(options.gitdir, 'refs', 'remotes', 'origin', ...branch.split('/'));
   await mkdir(join(refPath, '..'), { recursive: true });
   await writeFile(refPath, `${wanted.oid}\n`);
-  return { head: wanted.oid, branch, filtered };
+  return { head: wanted.oid, branch, filtered, treeless, objects };
 }
 
-/** Indexes a pack (Node's zlib and SHA-1) and stores it with its .idx where isomorphic-git reads packs. */
-export async function writePack(gitdir: string, pack: Buffer): Promise<void> {
-  const { packName, idx } = indexPack(pack);
+/** The objects of a pack by id, inflated (deltas resolved): what indexPack read anyway. */
+export type PackObjects = ReadonlyMap<string, { type: string; data: Buffer }>;
+
+/**
+ * Indexes a pack (Node's zlib and SHA-1) and stores it with its .idx where isomorphic-git reads
+ * packs. Returns its objects, inflated; a caller that keeps them reads them without isomorphic-git
+ * (which would inflate them again, in JavaScript).
+ */
+export async function writePack(gitdir: string, pack: Buffer): Promise<PackObjects> {
+  const { packName, idx, objects } = indexPack(pack);
   const packDir = join(gitdir, 'objects', 'pack');
   await mkdir(packDir, { recursive: true });
   await writeFile(join(packDir, `pack-${packName}.pack`), pack);
   await writeFile(join(packDir, `pack-${packName}.idx`), idx);
+  return objects;
 }
 
 async function lsRefs(http: HttpClient, options: { url: string; headers: Record<string, string>; ref: string }) {
@@ -132,7 +155,7 @@ export function demuxPackfile(answer: Buffer): Buffer {
 const TYPES: Record<number, string> = { 1: 'commit', 2: 'tree', 3: 'blob', 4: 'tag' };
 
 /** Reads every object of a pack (resolving deltas) and builds its v2 .idx. */
-export function indexPack(pack: Buffer): { packName: string; idx: Buffer } {
+export function indexPack(pack: Buffer): { packName: string; idx: Buffer; objects: PackObjects } {
   if (pack.length < 32 || pack.subarray(0, 4).toString('latin1') !== 'PACK') throw new FerryError('git.network', 'invalid pack received');
   const trailer = pack.subarray(pack.length - 20);
   if (!createHash('sha1').update(pack.subarray(0, pack.length - 20)).digest().equals(trailer)) {
@@ -198,7 +221,7 @@ export function indexPack(pack: Buffer): { packName: string; idx: Buffer } {
     offsets.writeUInt32BE(e.offset, i * 4);
   });
   const body = Buffer.concat([Buffer.from([0xff, 0x74, 0x4f, 0x63, 0, 0, 0, 2]), fanout, ...entries.map((e) => e.oid), crcs, offsets, trailer]);
-  return { packName: trailer.toString('hex'), idx: Buffer.concat([body, createHash('sha1').update(body).digest()]) };
+  return { packName: trailer.toString('hex'), idx: Buffer.concat([body, createHash('sha1').update(body).digest()]), objects: byOid };
 }
 
 function applyDelta(base: Buffer, delta: Buffer): Buffer {

@@ -1,6 +1,6 @@
 import type { HttpClient } from 'isomorphic-git';
 import { FLUSH_PKT, parsePktLines, pktLine } from './pkt-line.js';
-import { demuxPackfile, post, writePack } from './fetch-shallow-v2.js';
+import { demuxPackfile, post, writePack, type PackObjects } from './fetch-shallow-v2.js';
 
 /**
  * Whether the server's upload-pack filters objects (`fetch=... filter` in its protocol v2
@@ -28,14 +28,25 @@ export async function uploadPackSupportsFilter(http: HttpClient, options: { url:
 /**
  * Fetches objects by id over protocol v2 (`want <oid>` of any object the server holds, as a
  * partial clone's lazy fetch does) and stores them as one pack. The blobs a promotion reads after
- * a `filter blob:none` fetch come this way: a handful of objects instead of every file.
+ * a `filter blob:none` fetch come this way: a handful of objects instead of every file. Returns
+ * them, inflated.
  */
-export async function fetchObjectsV2(http: HttpClient, options: { url: string; headers: Record<string, string>; gitdir: string; oids: readonly string[] }): Promise<void> {
-  if (options.oids.length === 0) return;
+export async function fetchObjectsV2(
+  http: HttpClient,
+  options: {
+    url: string; headers: Record<string, string>; gitdir: string; oids: readonly string[];
+    /**
+     * Exactly the objects named (`filter tree:0`: a wanted tree comes without its subtrees and
+     * blobs, which it would otherwise bring all of). Only for a server that filters.
+     */
+    exact?: boolean | undefined;
+  },
+): Promise<PackObjects> {
+  if (options.oids.length === 0) return new Map();
   const body = Buffer.concat([
     pktLine('command=fetch\n'), pktLine('agent=ferry\n'), Buffer.from('0001'),
-    ...[...new Set(options.oids)].map((oid) => pktLine(`want ${oid}\n`)),
+    ...[...new Set(options.oids)].map((oid) => pktLine(`want ${oid}\n`)), ...(options.exact ? [pktLine('filter tree:0\n')] : []),
     pktLine('ofs-delta\n'), pktLine('no-progress\n'), pktLine('done\n'), Buffer.from(FLUSH_PKT),
   ]);
-  await writePack(options.gitdir, demuxPackfile(await post(http, options, body)));
+  return writePack(options.gitdir, demuxPackfile(await post(http, options, body)));
 }

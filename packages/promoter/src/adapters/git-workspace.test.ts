@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -147,7 +147,8 @@ describe('openGitWorkspace against git http-backend', () => {
   });
 
   // Partial clone: a server that filters (GitHub, GitLab, Gitea; http-backend with
-  // uploadpack.allowFilter) sends the commit and its trees, and the blobs read come by id.
+  // uploadpack.allowFilter) sends the commit and its root tree, and the trees and blobs read come by
+  // id; one that filters blobs but not trees sends every tree and no blob.
   it('fetches no blobs but those it reads from a server that filters, and commits and pushes the same', async () => {
     // Files of 1 KB that neither compress nor delta well, as real values files mostly do not either.
     const noise = (i: number) => Array.from({ length: 16 }, (_, k) => createHash('sha256').update(`${i}/${k}`).digest('hex')).join('\n');
@@ -160,9 +161,10 @@ describe('openGitWorkspace against git http-backend', () => {
       }
       return total;
     };
-    const session = async (name: string, filter: boolean) => {
+    const session = async (name: string, filter: 'none' | 'blob' | 'tree') => {
       const repo = await server.createRepo(name, { seed });
-      if (filter) await nativeGit(repo.path, 'config', 'uploadpack.allowFilter', 'true');
+      if (filter !== 'none') await nativeGit(repo.path, 'config', 'uploadpack.allowFilter', 'true');
+      if (filter === 'blob') await nativeGit(repo.path, 'config', 'uploadpackfilter.tree.allow', 'false');
       const ws = await openGitWorkspace({ url: repo.url, auth, tmpDir: scratch });
       try {
         const head = (await ws.fetchDefaultBranch())!.head;
@@ -180,18 +182,126 @@ describe('openGitWorkspace against git http-backend', () => {
         await ws.close();
       }
     };
-    const full = await session('acme/no-filter', false);
-    const partial = await session('acme/filter', true);
-    // Without a filter every blob came with the first fetch; with one, the two read blobs came in one request.
+    const full = await session('acme/no-filter', 'none');
+    const blobless = await session('acme/filter-blobs', 'blob');
+    const treeless = await session('acme/filter', 'tree');
+    // Without a filter every blob came with the first fetch; without blobs, the two read blobs came
+    // in one request; without trees, one request per level: envs, then app7 and app9, then the blobs.
     expect(full.readRequests).toEqual([]);
-    expect(partial.readRequests).toEqual(['POST rpc']);
-    expect(partial.bytes).toBeLessThan(full.bytes / 4);
+    expect(blobless.readRequests).toEqual(['POST rpc']);
+    expect(treeless.readRequests).toEqual(['POST rpc', 'POST rpc', 'POST rpc']);
+    expect(blobless.bytes).toBeLessThan(full.bytes / 4);
+    expect(treeless.bytes).toBeLessThan(blobless.bytes / 2);
     expect(full.bytes).toBeGreaterThan(200_000);
-    const clone = join(scratch, 'verify-filter');
-    await run('git', ['clone', '-q', `http://ci:s3cret-pass@${new URL(partial.repo.url).host}${new URL(partial.repo.url).pathname}`, clone], { env: gitEnv });
-    expect(await nativeGit(clone, 'show', 'HEAD:envs/app7/values.yaml')).toBe('image: web:700\n');
-    expect(await nativeGit(clone, 'show', 'HEAD:envs/app8/values.yaml')).toBe(seed['envs/app8/values.yaml']);
-    expect((await nativeGit(clone, 'ls-files')).trim().split('\n')).toHaveLength(400);
+    for (const { repo } of [blobless, treeless]) {
+      const clone = join(scratch, `verify-${repo.path.split('/').pop()}`);
+      await run('git', ['clone', '-q', `http://ci:s3cret-pass@${new URL(repo.url).host}${new URL(repo.url).pathname}`, clone], { env: gitEnv });
+      expect(await nativeGit(clone, 'show', 'HEAD:envs/app7/values.yaml')).toBe('image: web:700\n');
+      expect(await nativeGit(clone, 'show', 'HEAD:envs/app8/values.yaml')).toBe(seed['envs/app8/values.yaml']);
+      expect((await nativeGit(clone, 'ls-files')).trim().split('\n')).toHaveLength(400);
+      await nativeGit(clone, 'fsck', '--strict');
+    }
+  });
+
+  // `ferry promote` opens a workspace to read ferry.yaml (the forge), then another to promote.
+  it('reuses the objects another workspace of the process fetched while the branch has not moved, never past a ref listing', async () => {
+    const repo = await server.createRepo('acme/reuse', { seed: { 'ferry.yaml': 'apps: {}\n', 'envs/dev/a.yaml': 'v: 1\n' } });
+    await nativeGit(repo.path, 'config', 'uploadpack.allowFilter', 'true');
+    const session = async (credentials = auth) => {
+      const ws = await openGitWorkspace({ url: repo.url, auth: credentials, tmpDir: scratch });
+      const before = server.requests.length;
+      try {
+        const head = (await ws.fetchDefaultBranch())!.head;
+        const text = (await ws.readFiles(head, ['ferry.yaml'])).get('ferry.yaml');
+        // What isomorphic-git reads from the store is there too.
+        expect(await ws.readCommitMessage(head)).toMatch(/\S/);
+        return { head, text, requests: server.requests.slice(before).map((r) => `${r.method} ${r.stage}`) };
+      } finally {
+        await ws.close();
+      }
+    };
+    const first = await session();
+    expect(first.requests.sort()).toEqual(['GET advertise', 'POST rpc', 'POST rpc', 'POST rpc']);
+    // The same head: the ref listing only (filter support and the objects are known).
+    const second = await session();
+    expect(second).toEqual({ head: first.head, text: 'apps: {}\n', requests: ['POST rpc'] });
+    // Other (wrong) credentials get nothing from what the first two fetched.
+    const wrong = await session({ username: 'ci', password: 'not-the-password' }).catch((e: unknown) => e);
+    expect((wrong as FerryError).code).toBe('git.auth');
+    // The branch moved: the new commit and root tree are fetched; ferry.yaml did not change, so its blob is known.
+    const other = join(scratch, 'reuse-other');
+    await run('git', ['clone', '-q', `http://ci:s3cret-pass@${new URL(repo.url).host}${new URL(repo.url).pathname}`, other], { env: gitEnv });
+    await run('sh', ['-c', 'echo "v: 2" > envs/dev/a.yaml && git add -A && git -c user.name=o -c user.email=o@o commit -qm moved && git push -q origin HEAD:main'], { cwd: other, env: gitEnv });
+    const third = await session();
+    expect(third.head).not.toBe(first.head);
+    expect(third.text).toBe('apps: {}\n');
+    expect(third.requests).toEqual(['POST rpc', 'POST rpc']);
+  });
+
+  // Issue 14: what a promotion holds must not grow with the repository. From a server that
+  // filters, the objects fetched are exactly the commit, the trees on the paths read and written,
+  // and the blobs read, counted in the packs it stored (the answer of the real git http-backend).
+  it('fetches exactly the trees on the paths it touches and the blobs it reads, also after a rejected push', async () => {
+    const seed: Record<string, string> = { 'ferry.yaml': 'apps: {}\n', 'README.md': 'hi\n' };
+    for (const env of ['dev', 'staging', 'prod']) {
+      for (let app = 0; app < 60; app++) for (const f of ['deployment.yaml', 'values.yaml']) seed[`envs/${env}/app${app}/${f}`] = `image: app${app}:1 # ${env} ${f}\n`;
+    }
+    const repo = await server.createRepo('acme/treeless', { seed });
+    await nativeGit(repo.path, 'config', 'uploadpack.allowFilter', 'true');
+    const tmpDir = await mkdtemp(join(scratch, 'treeless-'));
+    /** The ids of every object in the packs the workspace stored (from their .idx files). */
+    const fetched = async (): Promise<string[]> => {
+      const oids: string[] = [];
+      for (const dir of await readdir(tmpDir)) {
+        const packs = join(tmpDir, dir, '.git/objects/pack');
+        for (const f of (await readdir(packs)).filter((n) => n.endsWith('.idx'))) {
+          const idx = await readFile(join(packs, f));
+          const count = idx.readUInt32BE(8 + 255 * 4);
+          for (let i = 0; i < count; i++) oids.push(idx.subarray(8 + 1024 + i * 20, 8 + 1024 + (i + 1) * 20).toString('hex'));
+        }
+      }
+      return [...new Set(oids)].sort();
+    };
+    const idsAt = async (rev: string, ...paths: string[]): Promise<string[]> =>
+      Promise.all(paths.map(async (p) => (await nativeGit(repo.path, 'rev-parse', `${rev}${p}`)).trim()));
+    const ws = await openGitWorkspace({ url: repo.url, auth, tmpDir });
+    try {
+      const head = (await ws.fetchDefaultBranch())!.head;
+      expect(await fetched()).toEqual((await idsAt(head, '', '^{tree}')).sort());
+      const before = server.requests.length;
+      expect((await ws.readFiles(head, ['ferry.yaml'])).get('ferry.yaml')).toBe('apps: {}\n');
+      const file = 'envs/dev/app7/deployment.yaml';
+      expect((await ws.readFiles(head, [file, 'envs/dev/app7/missing.yaml', 'envs/nope/x.yaml'])).get(file)).toBe(seed[file]);
+      // ferry.yaml: its blob. The deep file: envs, envs/dev, envs/dev/app7, then its blob.
+      expect(server.requests.slice(before).map((r) => `${r.method} ${r.service} ${r.stage}`)).toEqual(Array(5).fill('POST upload-pack rpc'));
+      const touched = await idsAt(head, '', '^{tree}', ':ferry.yaml', ':envs', ':envs/dev', ':envs/dev/app7', `:${file}`);
+      expect(await fetched()).toEqual([...touched].sort());
+
+      // Someone else moves main (another file in another directory) before our push.
+      const other = join(scratch, 'treeless-other');
+      await run('git', ['clone', '-q', `http://ci:s3cret-pass@${new URL(repo.url).host}${new URL(repo.url).pathname}`, other], { env: gitEnv });
+      await run('git', ['-c', 'user.name=o', '-c', 'user.email=o@o', 'commit', '-qm', 'other', '--allow-empty'], { cwd: other, env: gitEnv });
+      await run('sh', ['-c', 'echo "image: other:2" > envs/prod/app3/values.yaml && git add -A && git -c user.name=o -c user.email=o@o commit -qm prod && git push -q origin HEAD:main'], { cwd: other, env: gitEnv });
+      const ours = await ws.writeCommit({ parent: head, files: [{ path: file, content: 'image: app7:2\n' }], message: 'promote' });
+      expect(await fetched()).toEqual([...touched].sort());
+      expect(await ws.pushBranch({ branch: 'main', commit: ours, expected: head })).toBe('rejected');
+      const moved = (await ws.fetchBranch('main'))!;
+      expect(moved).not.toBe(head);
+      expect((await ws.readFiles(moved, [file])).get(file)).toBe(seed[file]);
+      const again = await ws.writeCommit({ parent: moved, files: [{ path: file, content: 'image: app7:2\n' }], message: 'promote' });
+      expect(await ws.pushBranch({ branch: 'main', commit: again, expected: moved })).toBe('pushed');
+      // The new commit and root tree; the trees on the path at the new commit are the old ones
+      // (the other change was in envs/prod, so envs is new and envs/dev is not), and no new blob.
+      const second = await idsAt(moved, '', '^{tree}', ':envs', ':envs/dev', ':envs/dev/app7', `:${file}`);
+      expect(await fetched()).toEqual([...new Set([...touched, ...second])].sort());
+    } finally {
+      await ws.close();
+    }
+    const clone = join(scratch, 'verify-treeless');
+    await run('git', ['clone', '-q', `http://ci:s3cret-pass@${new URL(repo.url).host}${new URL(repo.url).pathname}`, clone], { env: gitEnv });
+    expect(await nativeGit(clone, 'show', `HEAD:envs/dev/app7/deployment.yaml`)).toBe('image: app7:2\n');
+    expect(await nativeGit(clone, 'show', 'HEAD:envs/prod/app3/values.yaml')).toBe('image: other:2\n');
+    expect((await nativeGit(clone, 'ls-files')).trim().split('\n')).toHaveLength(2 + 3 * 60 * 2);
     await nativeGit(clone, 'fsck', '--strict');
   });
 });

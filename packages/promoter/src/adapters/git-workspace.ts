@@ -1,11 +1,13 @@
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import git, { type TreeEntry } from 'isomorphic-git';
 import {
-  classifyGitError, createGitHttpClient, emptyPack, excerptResponse, fetchObjectsV2, fetchShallowV2, gitAuthHeaders, readFileAtCommit,
-  redactUrl, requireCompleteRefListing, resolveRemoteRef, sendReceivePack, uploadPackSupportsFilter, ZERO_OID,
+  buildPack, classifyGitError, commitTree, createGitHttpClient, emptyPack, excerptResponse, fetchObjectsV2, fetchShallowV2, gitAuthHeaders,
+  type PackObjects, parseTree, readFileAtCommit, redactUrl, requireCompleteRefListing, resolveRemoteRef, sendReceivePack, serializeCommit,
+  serializeTree, uploadPackSupportsFilter, writeLooseObject, ZERO_OID,
 } from '@ferry/git-http';
 import { FerryError } from '@ferry/manifest-model';
 import type { ConfigRepository } from '../ports.js';
@@ -24,15 +26,43 @@ export interface GitWorkspaceOptions {
    */
   requestTimeoutMs?: number | undefined;
   /**
-   * Fetch without blobs when the server allows it (partial clone, `filter blob:none`): the commit
-   * and its trees, then only the blobs read (ferry.yaml, the edited files), fetched by id. Costs
-   * one capability request beside the ref listing. Default true.
+   * Fetch only what is read when the server allows it (partial clone): the commit and its root
+   * tree (`filter tree:1`), then the trees on the paths read or written and the blobs read
+   * (ferry.yaml, the edited files), fetched by id one directory level per request, so a promotion
+   * costs the same in a repository of 30,000 files as in one of 30. A server that refuses tree
+   * filters gets `filter blob:none` (every tree, no blob). Costs one capability request beside the
+   * ref listing. Default true.
    */
   partialFetch?: boolean | undefined;
   now?: () => Date;
 }
 
 const DEFAULT_AUTHOR = { name: 'ferry', email: 'ferry@users.noreply.github.com' };
+
+/**
+ * Objects of treeless fetches and of commits written, shared by the workspaces of one process that
+ * use the same repository and credentials: `ferry promote` reads ferry.yaml once to learn the forge
+ * and again to promote, and a later workspace finds the commit, its root tree and ferry.yaml here
+ * (used only for an id a ref listing of its own just gave, so only while the branch has not moved).
+ * An id names one content forever. Oldest first out past SHARED_LIMIT bytes.
+ */
+const SHARED_LIMIT = 8 * 1024 * 1024;
+const shared = new Map<string, { type: string; data: Buffer }>();
+let sharedBytes = 0;
+/** Whether a repository's server filters, by the same key (asked once per process). */
+const sharedFilterSupport = new Map<string, Promise<boolean>>();
+
+function share(repoKey: string, oid: string, object: { type: string; data: Buffer }): void {
+  const key = `${repoKey}\0${oid}`;
+  if (shared.has(key)) return;
+  shared.set(key, object);
+  sharedBytes += object.data.length;
+  for (const [old, { data }] of shared) {
+    if (sharedBytes <= SHARED_LIMIT) break;
+    shared.delete(old);
+    sharedBytes -= data.length;
+  }
+}
 
 /**
  * A ConfigRepository over isomorphic-git: a bare scratch repository fetched shallow and single
@@ -47,6 +77,9 @@ export async function openGitWorkspace(options: GitWorkspaceOptions): Promise<Co
   const cache = {};
   const http = requireCompleteRefListing(createGitHttpClient({ idleTimeoutMs: options.requestTimeoutMs ?? 60_000 }));
   const author = options.author ?? DEFAULT_AUTHOR;
+  // Credentials are part of the key (hashed): a workspace never reads what another's token fetched.
+  const repoKey = `${url}\0${createHash('sha256').update(headers['authorization'] ?? '').digest('hex')}`;
+  const sharedGet = (oid: string) => shared.get(`${repoKey}\0${oid}`);
   const now = options.now ?? (() => new Date());
   await git.init({ fs, dir, bare: false, defaultBranch: 'ferry-scratch' });
   await git.addRemote({ fs, dir, remote: 'origin', url });
@@ -56,8 +89,33 @@ export async function openGitWorkspace(options: GitWorkspaceOptions): Promise<Co
   const written = new Map<string, string[]>();
   /** Asked once, on the first fetch, in parallel with its ref listing. */
   let filterSupport: Promise<boolean> | undefined;
-  /** Set once a fetch left blobs out: a blob missing from the store is then fetched by id. */
-  let partial = false;
+  /**
+   * What the fetches left out: `blobs` (filter blob:none) or `trees` (filter tree:1: blobs and all
+   * trees but the root one). An object on a path read or written is then fetched by id.
+   */
+  let omitted: 'nothing' | 'blobs' | 'trees' = 'nothing';
+  /** False once the server refused a tree filter: fall back to blob:none for the rest of the session. */
+  let treeFilter = true;
+  /**
+   * Objects held inflated, by id: those a treeless fetch brought (the commit, the trees on the
+   * paths, the blobs read: a few, whatever the repository's size) and those we wrote. Read from
+   * here, not through isomorphic-git, and packed from here for a push.
+   */
+  const held = new Map<string, { type: string; data: Buffer }>();
+  const hold = (objects: PackObjects): void => {
+    if (omitted !== 'trees') return;
+    for (const [oid, object] of objects) {
+      held.set(oid, object);
+      share(repoKey, oid, object);
+    }
+  };
+  /** The commit and its root tree, when another workspace of this process brought them. */
+  const knownCommit = (commit: string): PackObjects | undefined => {
+    const object = sharedGet(commit);
+    const tree = object?.type === 'commit' ? commitTree(object.data) : undefined;
+    const root = tree ? sharedGet(tree) : undefined;
+    return object && tree && root?.type === 'tree' ? new Map([[commit, object], [tree, root]]) : undefined;
+  };
 
   /**
    * A fetch whose ref moved between the ref advertisement and the pack request gets no pack (the
@@ -77,6 +135,8 @@ export async function openGitWorkspace(options: GitWorkspaceOptions): Promise<Co
   };
 
   const hasTree = async (oid: string): Promise<boolean> => {
+    const commit = held.get(oid);
+    if (commit?.type === 'commit' && held.get(commitTree(commit.data))?.type === 'tree') return true;
     try {
       const { commit } = await git.readCommit({ fs, gitdir, oid, cache });
       await git.readTree({ fs, gitdir, oid: commit.tree, cache });
@@ -87,10 +147,32 @@ export async function openGitWorkspace(options: GitWorkspaceOptions): Promise<Co
   };
 
   const fetchShallow = async (ref: string): Promise<{ head: string | null; defaultBranch: string | null }> => {
-    if (options.partialFetch !== false) filterSupport ??= uploadPackSupportsFilter(http, { url, headers });
-    const fast = await edge(`fetch ${ref} from ${url}`, () => fetchShallowV2(http, { url, headers, gitdir, ref, filterBlobs: filterSupport }));
+    if (options.partialFetch !== false && !filterSupport) {
+      filterSupport = sharedFilterSupport.get(repoKey);
+      if (!filterSupport) {
+        const asked = uploadPackSupportsFilter(http, { url, headers });
+        sharedFilterSupport.set(repoKey, asked);
+        // A failed question answers false: ask again next time rather than remember it.
+        void asked.then((yes) => {
+          if (!yes) sharedFilterSupport.delete(repoKey);
+        });
+        filterSupport = asked;
+      }
+    }
+    const shallow = (treeless: boolean) => edge(`fetch ${ref} from ${url}`, () => fetchShallowV2(http, { url, headers, gitdir, ref, filterBlobs: filterSupport, treeless, known: knownCommit }));
+    let fast;
+    try {
+      fast = await shallow(treeFilter);
+    } catch (err) {
+      // A server may allow blob filters but not tree ones (uploadpackfilter.tree.allow=false): it
+      // answers the request with an error. Ask again without.
+      if (!(treeFilter && err instanceof FerryError && err.code === 'git.failed' && /filter/i.test(err.message))) throw err;
+      treeFilter = false;
+      fast = await shallow(false);
+    }
     if (fast === null) return { head: null, defaultBranch: null };
-    if (fast !== 'unsupported' && fast.filtered) partial = true;
+    if (fast !== 'unsupported' && fast.filtered && omitted !== 'trees') omitted = fast.treeless ? 'trees' : 'blobs';
+    if (fast !== 'unsupported') hold(fast.objects);
     if (fast !== 'unsupported' && (await hasTree(fast.head))) return { head: fast.head, defaultBranch: fast.branch };
     try {
       return await fetchVerified(ref, 1);
@@ -109,37 +191,134 @@ export async function openGitWorkspace(options: GitWorkspaceOptions): Promise<Co
   const resolveBranch = (branch: string): Promise<string | null> =>
     edge(`list refs of ${url}`, () => resolveRemoteRef({ http, url, headers, ref: `refs/heads/${branch}` }));
 
-  /** The tree entry at `path` in `commit` (trees are always in the store, blobs maybe not). */
-  const entryAt = async (commit: string, path: string): Promise<TreeEntry | undefined> => {
+  /**
+   * Trees read, by id (an id names one content forever). A promotion reads the trees on its paths
+   * several times (fetch, read, link check, write); a directory of thousands of entries was
+   * inflated and parsed each time, which cost more CPU and memory than the rest of the edit.
+   */
+  const trees = new Map<string, TreeEntry[]>();
+  const readTreeOf = async (oid: string): Promise<TreeEntry[]> => {
+    let entries = trees.get(oid);
+    if (!entries) {
+      const object = held.get(oid);
+      entries = object?.type === 'tree' ? parseTree(object.data) : (await git.readTree({ fs, gitdir, oid, cache })).tree;
+      trees.set(oid, entries);
+    }
+    return entries;
+  };
+
+  const rootTree = async (commit: string): Promise<string> => {
+    const object = held.get(commit);
+    return object?.type === 'commit' ? commitTree(object.data) : (await git.readCommit({ fs, gitdir, oid: commit, cache })).commit.tree;
+  };
+
+  const readBlobBytes = async (oid: string): Promise<Uint8Array> => {
+    const object = held.get(oid);
+    return object?.type === 'blob' ? object.data : (await git.readBlob({ fs, gitdir, oid, cache })).blob;
+  };
+
+  /** Writes an object as a loose one and holds it for the push. */
+  const writeObject = async (type: string, data: Buffer): Promise<string> => {
+    const oid = await writeLooseObject(gitdir, type, data);
+    held.set(oid, { type, data });
+    share(repoKey, oid, { type, data });
+    return oid;
+  };
+
+  /**
+   * The tree entry at `path` in `commit`: undefined when there is no such path, `through-file` when
+   * a directory on the path is something else (a file, a submodule). An object missing from the
+   * store throws (it is not "no such file").
+   */
+  const entryAt = async (commit: string, path: string): Promise<TreeEntry | undefined | 'through-file'> => {
     const segments = normalizePath(path).split('/');
-    const name = segments.pop();
+    let entries = await readTreeOf(await rootTree(commit));
+    for (let i = 0; ; i++) {
+      const entry = entries.find((e) => e.path === segments[i]);
+      if (entry === undefined || i === segments.length - 1) return entry;
+      if (entry.type !== 'tree') return 'through-file';
+      entries = await readTreeOf(entry.oid);
+    }
+  };
+
+  /** The entries of tree `oid`, or null when the store lacks it (a partial fetch left it out). */
+  const treeIfPresent = async (oid: string): Promise<TreeEntry[] | null> => {
     try {
-      const { tree } = await git.readTree({ fs, gitdir, oid: commit, ...(segments.length ? { filepath: segments.join('/') } : {}), cache });
-      return tree.find((entry) => entry.path === name);
+      return await readTreeOf(oid);
     } catch (err) {
-      if ((err as { code?: string }).code === 'NotFoundError') return undefined;
+      if ((err as { code?: string }).code === 'NotFoundError') return null;
       throw err;
     }
   };
 
+  const hasObject = async (oid: string): Promise<boolean> => {
+    if (held.has(oid)) return true;
+    try {
+      await git.readObject({ fs, gitdir, oid, format: 'deflated', cache });
+      return true;
+    } catch {
+      return false;
+    }
+  };
+
   /**
-   * After a partial fetch: the blobs of `paths` at `commit` that the store lacks, fetched by id in
-   * one request (a path that is no file, or whose blob is there, asks for nothing).
+   * After a partial fetch: the trees on `paths` at `commit` and (with `blobs`) the blobs at their
+   * ends that the store lacks, fetched by id, exactly those objects, one request per directory
+   * level (the paths walk down together; a blob found on one level comes with the next level's
+   * trees). A path that does not resolve asks for nothing: the read that follows reports it.
    */
-  const fetchMissingBlobs = async (commit: string, paths: readonly string[]): Promise<void> => {
-    if (!partial) return;
-    const missing: string[] = [];
+  const ensurePaths = async (commit: string, paths: readonly string[], blobs: boolean): Promise<void> => {
+    if (omitted === 'nothing') return;
+    const root = await rootTree(commit);
+    let frontier: { tree: string; rest: string[] }[] = [];
     for (const path of paths) {
-      // A path that does not resolve is reported by the read that follows, as without a partial fetch.
-      const entry = await entryAt(commit, path).catch(() => undefined);
-      if (entry?.type !== 'blob') continue;
       try {
-        await git.readObject({ fs, gitdir, oid: entry.oid, format: 'deflated', cache });
+        frontier.push({ tree: root, rest: normalizePath(path).split('/') });
       } catch {
-        missing.push(entry.oid);
+        // An invalid path is reported by the read or write that follows.
       }
     }
-    if (missing.length) await edge(`fetch ${missing.length} file(s) from ${url}`, () => fetchObjectsV2(http, { url, headers, gitdir, oids: missing }));
+    let wantedBlobs = new Set<string>();
+    const fetchExact = async (oids: string[]): Promise<void> => {
+      const fetch: string[] = [];
+      for (const oid of oids) {
+        const known = sharedGet(oid);
+        if (known) await writeObject(known.type, known.data);
+        else fetch.push(oid);
+      }
+      if (fetch.length) hold(await edge(`fetch ${fetch.length} object(s) from ${url}`, () => fetchObjectsV2(http, { url, headers, gitdir, oids: fetch, exact: omitted === 'trees' })));
+    };
+    while (frontier.length) {
+      const next: typeof frontier = [];
+      const missing = new Set<string>();
+      for (const item of frontier) {
+        const entries = await treeIfPresent(item.tree);
+        if (entries === null) {
+          missing.add(item.tree);
+          next.push(item);
+          continue;
+        }
+        const [name, ...rest] = item.rest;
+        const entry = entries.find((e) => e.path === name);
+        if (!entry) continue;
+        if (rest.length === 0) {
+          if (blobs && entry.type === 'blob' && !(await hasObject(entry.oid))) wantedBlobs.add(entry.oid);
+        } else if (entry.type === 'tree') {
+          next.push({ tree: entry.oid, rest });
+        }
+      }
+      if (missing.size) {
+        await fetchExact([...missing, ...wantedBlobs]);
+        wantedBlobs = new Set();
+        // A tree the server did not send would be asked for forever.
+        for (const oid of missing) {
+          if ((await treeIfPresent(oid)) === null) throw new FerryError('git.network', `fetch from ${url}: tree ${oid.slice(0, 12)} missing from the answer`);
+        }
+      }
+      // Items whose tree was missing are read again, now present; the rest moved one level down.
+      frontier = dedupe(next);
+    }
+    if (wantedBlobs.size) await fetchExact([...wantedBlobs]);
   };
 
   return {
@@ -159,19 +338,26 @@ export async function openGitWorkspace(options: GitWorkspaceOptions): Promise<Co
         if (head !== null) fetched.add(branch);
         return head;
       }
-      // Later (after a rejected push, usually): fetch incrementally straight away; isomorphic-git's
-      // own ref discovery tells whether anything is new. Never pass depth on an incremental fetch
-      // (isomorphic-git would re-download the whole tree).
+      // Later (after a rejected push, usually). From a server that filters: the new head and its
+      // root tree again, as the first time (the trees read after come by id, as they did).
+      if (omitted === 'trees') return (await fetchShallow(branch)).head;
+      // Otherwise fetch incrementally straight away; isomorphic-git's own ref discovery tells
+      // whether anything is new. Never pass depth on an incremental fetch (isomorphic-git would
+      // re-download the whole tree).
       return (await fetchVerified(branch, undefined)).head;
     },
     async readFiles(commit, paths) {
       const files = new Map<string, string | null>();
-      await fetchMissingBlobs(commit, paths);
+      await ensurePaths(commit, paths, true);
       for (const path of paths) {
         try {
-          const blob = await readFileAtCommit({ gitdir, commit, path: normalizePath(path), cache });
+          const entry = await entryAt(commit, path);
+          // A directory, or a path through a file: isomorphic-git's own walk says what is wrong.
+          const blob = entry === undefined ? null
+            : entry !== 'through-file' && entry.type === 'blob' ? await readBlobBytes(entry.oid)
+              : await readFileAtCommit({ gitdir, commit, path: normalizePath(path), cache });
           // A link's blob is the path it names: editing it would replace the link with a file.
-          if (blob !== null && (await entryAt(commit, path))?.mode === '120000') {
+          if (blob !== null && entry !== 'through-file' && entry?.mode === '120000') {
             throw new FerryError('input.symlink', `${path} is a symbolic link in the repository; Ferry edits regular files only`, {
               file: path, hint: 'point ferry.yaml (or --file) at the file the link names',
             });
@@ -205,25 +391,26 @@ export async function openGitWorkspace(options: GitWorkspaceOptions): Promise<Co
       }
     },
     async writeCommit({ parent, files, message }) {
-      const { commit } = await git.readCommit({ fs, gitdir, oid: parent, cache });
+      // The trees the new one replaces (the files' blobs are not needed: they are replaced whole).
+      await ensurePaths(parent, files.map((f) => f.path), false);
       const objects: string[] = [];
-      let tree = commit.tree;
+      let tree = await rootTree(parent);
       for (const file of files) {
-        const blob = await git.writeBlob({ fs, gitdir, blob: Buffer.from(file.content, 'utf8') });
+        const blob = await writeObject('blob', Buffer.from(file.content, 'utf8'));
         objects.push(blob);
-        tree = await replaceInTree(gitdir, cache, tree, normalizePath(file.path).split('/'), blob, objects);
+        tree = await replaceInTree(readTreeOf, writeObject, tree, normalizePath(file.path).split('/'), blob, objects);
       }
       const when = now();
       const signature = { ...author, timestamp: Math.floor(when.getTime() / 1000), timezoneOffset: 0 };
-      const oid = await git.writeCommit({ fs, gitdir, commit: { message, tree, parent: [parent], author: signature, committer: signature } });
+      const oid = await writeObject('commit', serializeCommit({ message, tree, parent: [parent], author: signature, committer: signature }));
       written.set(oid, [...new Set([...objects, oid])]);
       return oid;
     },
     async pushBranch({ branch, commit, expected }) {
       // A commit we wrote carries exactly its new objects; an existing one (undo) needs none.
       const objects = written.get(commit);
-      const pack = objects ? (await git.packObjects({ fs, gitdir, oids: objects, cache })).packfile ?? null : null;
-      return (await push(branch, { old: expected ?? ZERO_OID, new: commit }, pack ?? emptyPack())) ? 'pushed' : 'rejected';
+      const pack = objects ? buildPack(objects.map((oid) => held.get(oid)!)) : emptyPack();
+      return (await push(branch, { old: expected ?? ZERO_OID, new: commit }, pack)) ? 'pushed' : 'rejected';
     },
     async deleteBranch({ branch, expected }) {
       return (await push(branch, { old: expected, new: ZERO_OID }, null)) ? 'deleted' : 'rejected';
@@ -234,22 +421,32 @@ export async function openGitWorkspace(options: GitWorkspaceOptions): Promise<Co
   };
 }
 
-async function replaceInTree(gitdir: string, cache: object, treeOid: string | null, segments: string[], blob: string, objects: string[]): Promise<string> {
+async function replaceInTree(
+  readTree: (oid: string) => Promise<TreeEntry[]>, write: (type: string, data: Buffer) => Promise<string>,
+  treeOid: string | null, segments: string[], blob: string, objects: string[],
+): Promise<string> {
   const [name, ...rest] = segments;
-  const entries: TreeEntry[] = treeOid ? (await git.readTree({ fs, gitdir, oid: treeOid, cache })).tree : [];
+  const entries: TreeEntry[] = treeOid ? await readTree(treeOid) : [];
   const existing = entries.find((e) => e.path === name);
   let entry: TreeEntry;
   if (rest.length === 0) {
     // Keep an executable bit if the file had one.
     entry = { path: name!, mode: existing?.mode === '100755' ? '100755' : '100644', oid: blob, type: 'blob' };
   } else {
-    const sub = await replaceInTree(gitdir, cache, existing?.type === 'tree' ? existing.oid : null, rest, blob, objects);
+    const sub = await replaceInTree(readTree, write, existing?.type === 'tree' ? existing.oid : null, rest, blob, objects);
     entry = { path: name!, mode: '040000', oid: sub, type: 'tree' };
   }
   const next = entries.filter((e) => e.path !== name).concat(entry);
-  const oid = await git.writeTree({ fs, gitdir, tree: next });
+  const oid = await write('tree', serializeTree(next));
   objects.push(oid);
   return oid;
+}
+
+/** One walk per (tree, remaining path): two paths through the same directory share its reads. */
+function dedupe(items: { tree: string; rest: string[] }[]): { tree: string; rest: string[] }[] {
+  const seen = new Map<string, { tree: string; rest: string[] }>();
+  for (const item of items) seen.set(`${item.tree}:${item.rest.join('/')}`, item);
+  return [...seen.values()];
 }
 
 function normalizePath(path: string): string {
