@@ -33,8 +33,10 @@ export class UsageError extends FerryError {
   }
 }
 
-/** `ferry COMMAND: what went wrong`, naming the command once (usage errors already start with it). */
+/**
+ * `ferry COMMAND: what went wrong`: this line names the command, so no message does (a message is
+ * also the `--json` error and the Action's annotation, which name the command themselves).
+ */
 export function commandErrorLine(command: string, err: FerryError): string {
-  const said = err.describe();
-  return `ferry ${command}: ${said.startsWith(`${command}: `) ? said.slice(command.length + 2) : said}\n`;
+  return `ferry ${command}: ${err.describe()}\n`;
 }

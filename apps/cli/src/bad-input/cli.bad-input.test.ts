@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { commitFiles, readRefs, startGitServer, type GitServer, type RepoEntry } from '@ferry/testenv';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { COMMANDS } from '../command-list.js';
 import { PROMOTE_CLI_CASES, SET_IMAGE_CLI_CASES, STATUS_ROLLBACK_CLI_CASES, type CliCase, type RepoName } from './cli.corpus.js';
 
 const repoRoot = fileURLToPath(new URL('../../../../', import.meta.url));
@@ -119,6 +120,8 @@ async function allRefs(): Promise<string> {
   return parts.join('\n');
 }
 
+const COMMAND_NAMES = COMMANDS.map((command) => command.name);
+
 function checkMessage(c: CliCase, result: { code: number; stdout: string; stderr: string }): void {
   expect({ code: result.code, stderr: result.stderr }).toMatchObject({ code: c.exit });
   expect(result.stderr).toContain(c.says);
@@ -126,6 +129,12 @@ function checkMessage(c: CliCase, result: { code: number; stdout: string; stderr
   // A refusal is an explained FerryError, never a crash, and never echoes a credential.
   expect(result.stderr).not.toMatch(/unexpected error|a bug in Ferry|\n\s+at .*\.js:\d+/);
   expect(`${result.stdout}${result.stderr}`).not.toContain('hunter2secret');
+  // The line names the command once ("ferry promote: --image x has no tag or digest"): no message
+  // starts with a command's name, so neither the line nor the --json error (the Action's annotation
+  // and job summary) says "promote: " again.
+  if (COMMAND_NAMES.includes(c.args[0]!)) expect(result.stderr).toMatch(new RegExp(`^ferry ${c.args[0]}: `, 'm'));
+  expect(result.stderr).not.toMatch(new RegExp(`^ferry [a-z-]+: (?:${COMMAND_NAMES.join('|')}): `, 'm'));
+  if (c.args.includes('--json')) expect((JSON.parse(result.stdout) as { error: { message: string } }).error.message).not.toMatch(new RegExp(`^(?:${COMMAND_NAMES.join('|')}): `));
 }
 
 // Concurrent: each case is a separate process (node start-up dominates); a case that wrongly wrote

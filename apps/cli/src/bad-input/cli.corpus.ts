@@ -59,7 +59,8 @@ export const PROMOTE_CLI_CASES: CliCase[] = [
   { name: '--timeout in words', args: promote('--app', 'web', '--image', 'ghcr.io/acme/web:2', '--wait-merged', '--timeout', '5 minutes'), exit: 2, says: 'is not a duration' },
   { name: '--clusters with a space in a name', args: promote('--app', 'web', '--image', 'ghcr.io/acme/web:2', '--wait-live', '--clusters', 'eu west'), exit: 2, says: 'comma-separated list' },
   { name: '--wait-live with --dry-run', args: promote('--app', 'web', '--image', 'ghcr.io/acme/web:2', '--wait-live', '--dry-run'), exit: 2, says: 'cannot be combined with --dry-run' },
-  { name: '--image without tag or digest', args: promote('--app', 'web', '--image', 'ghcr.io/acme/web'), exit: 2, says: 'has no tag or digest' },
+  { name: '--image without tag or digest', args: promote('--app', 'web', '--image', 'ghcr.io/acme/web'), exit: 2, says: 'ferry promote: --image ghcr.io/acme/web has no tag or digest\n' },
+  { name: 'a usage error with --json', args: promote('--json', '--app', 'web', '--image', 'ghcr.io/acme/web:2', '--push', 'merge'), exit: 2, says: 'ferry promote: --push must be "pr" or "direct", not "merge"' },
   { name: 'upper-case --image', args: promote('--app', 'web', '--image', 'ghcr.io/ACME/web:2'), exit: 2, says: 'must be lower-case' },
   { name: 'invalid --tag', args: promote('--app', 'web', '--image', 'ghcr.io/acme/web', '--tag', '1.0+rc1'), exit: 2, says: 'invalid tag in image reference' },
   { name: 'invalid --digest', args: promote('--app', 'web', '--image', 'ghcr.io/acme/web', '--digest', `sha256:${HEX.toUpperCase()}`), exit: 2, says: 'lower-case hex' },
@@ -94,7 +95,8 @@ export const PROMOTE_CLI_CASES: CliCase[] = [
 ];
 
 export const STATUS_ROLLBACK_CLI_CASES: CliCase[] = [
-  { name: 'status without --env', args: ['status', '--repo', '$REPO'], exit: 2, says: '--env is required' },
+  { name: 'status without --env', args: ['status', '--repo', '$REPO'], exit: 2, says: 'ferry status: --env is required\n' },
+  { name: 'status --forge gitlab with --json', args: ['status', '--repo', '$REPO', '--env', 'dev', '--forge', 'gitlab', '--json'], exit: 2, says: 'ferry status: --forge must be github or gitea, not "gitlab"' },
   { name: 'status with a positional argument', args: ['status', '--repo', '$REPO', '--env', 'dev', 'web'], exit: 2, says: 'unexpected argument web' },
   { name: 'status with a misspelt flag', args: ['status', '--repo', '$REPO', '--environment', 'dev'], exit: 2, says: "Unknown option '--environment'" },
   { name: 'status of an undeclared environment', args: ['status', '--repo', '$REPO', '--env', 'qa'], exit: 3, says: 'qa' },
@@ -104,7 +106,9 @@ export const STATUS_ROLLBACK_CLI_CASES: CliCase[] = [
   { name: 'rollback --push sideways', args: ['rollback', '--repo', '$REPO', '--env', 'dev', '--app', 'web', '--push', 'sideways'], exit: 2, says: '--push must be "pr" or "direct"' },
   { name: 'rollback --release with --to', args: ['rollback', '--repo', '$REPO', '--env', 'dev', '--app', 'web', '--release', '--to', '1.0.0'], exit: 2, says: '--release does not take --to' },
   { name: 'rollback --timeout without a wait', args: ['rollback', '--repo', '$REPO', '--env', 'dev', '--app', 'web', '--timeout', '5m'], exit: 2, says: '--timeout only applies' },
-  { name: 'rollback --timeout in words', args: ['rollback', '--repo', '$REPO', '--env', 'dev', '--app', 'web', '--wait-merged', '--timeout', 'soon'], exit: 2, says: 'is not a duration' },
+  { name: 'rollback --timeout in words', args: ['rollback', '--repo', '$REPO', '--env', 'dev', '--app', 'web', '--wait-merged', '--timeout', 'soon'], exit: 2, says: 'ferry rollback: --timeout "soon" is not a duration' },
+  { name: 'rollback --clusters with a space in a name', args: ['rollback', '--repo', '$REPO', '--env', 'dev', '--app', 'web', '--wait-live', '--clusters', 'eu west'], exit: 2, says: 'ferry rollback: --clusters "eu west" must be a comma-separated list of cluster names' },
+  { name: 'rollback --push sideways with --json', args: ['rollback', '--repo', '$REPO', '--env', 'dev', '--app', 'web', '--push', 'sideways', '--json'], exit: 2, says: 'ferry rollback: --push must be "pr" or "direct", not "sideways"' },
   { name: 'rollback with a broken ferry.yaml', repo: 'dup-config', args: ['rollback', '--repo', '$REPO', '--env', 'dev', '--app', 'web', '--push', 'direct'], exit: 2, says: 'duplicate key "image"', where: 'ferry.yaml:7:5' },
   { name: 'rollback of an undeclared app', args: ['rollback', '--repo', '$REPO', '--env', 'dev', '--app', 'api', '--push', 'direct'], exit: 3, says: 'api' },
   { name: 'rollback --release of an undeclared app', args: ['rollback', '--repo', '$REPO', '--env', 'dev', '--app', 'api', '--release', '--push', 'direct'], exit: 3, says: 'api' },

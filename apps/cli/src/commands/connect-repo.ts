@@ -62,14 +62,14 @@ async function connectGitea(target: RepoTarget, env: CliIo['env'], progress: (m:
 export type Forge = 'github' | 'gitea';
 
 /** `--forge github|gitea` (default github). */
-export function parseForge(value: string | undefined, command: string): Forge {
-  return parseForgeFlag(value, command) ?? 'github';
+export function parseForge(value: string | undefined): Forge {
+  return parseForgeFlag(value) ?? 'github';
 }
 
 /** `--forge github|gitea`, undefined when not given (ferry.yaml may name the forge). */
-export function parseForgeFlag(value: string | undefined, command: string): Forge | undefined {
+export function parseForgeFlag(value: string | undefined): Forge | undefined {
   if (value === undefined || value === 'github' || value === 'gitea') return value;
-  throw new UsageError(`${command}: --forge must be github or gitea, not "${value}"`, 'Forgejo speaks Gitea\'s API: use --forge gitea');
+  throw new UsageError(`--forge must be github or gitea, not "${value}"`, 'Forgejo speaks Gitea\'s API: use --forge gitea');
 }
 
 export interface TargetFlags {

@@ -11,7 +11,7 @@ type GroupConflicts = { app?: string | undefined; file: boolean; 'from-env'?: st
 export function parseGroupImages(images: string[], conflicts: GroupConflicts): GroupImage[] {
   const given = Object.entries(conflicts).filter(([, value]) => value !== undefined && value !== false).map(([name]) => `--${name}`);
   if (given.length) {
-    throw new UsageError(`promote: several --image make a group promotion, which takes no ${given.join(', ')}`, 'name each image\'s app with --image APP=NAME:TAG (or let ferry.yaml find it by the image); files, policy and order come from ferry.yaml');
+    throw new UsageError(`several --image make a group promotion, which takes no ${given.join(', ')}`, 'name each image\'s app with --image APP=NAME:TAG (or let ferry.yaml find it by the image); files, policy and order come from ferry.yaml');
   }
   const group: GroupImage[] = [];
   for (const text of images) {
@@ -20,8 +20,8 @@ export function parseGroupImages(images: string[], conflicts: GroupConflicts): G
     const reference = at >= 0 ? text.slice(at + 1) : text;
     if (app !== undefined) checkPromotionName(app, `--image ${text}: the app`);
     const ref = parseImageReference(reference);
-    if (ref.tag === undefined && ref.digest === undefined) throw new UsageError(`promote: --image ${text} has no tag or digest`, 'each image of a group carries its :TAG and/or @DIGEST');
-    if (app !== undefined && group.some((g) => g.app === app)) throw new UsageError(`promote: app ${app} is given twice (--image ${text})`, 'pass one --image per app');
+    if (ref.tag === undefined && ref.digest === undefined) throw new UsageError(`--image ${text} has no tag or digest`, 'each image of a group carries its :TAG and/or @DIGEST');
+    if (app !== undefined && group.some((g) => g.app === app)) throw new UsageError(`app ${app} is given twice (--image ${text})`, 'pass one --image per app');
     group.push({ ...(app !== undefined ? { app } : {}), image: { name: ref.name, tag: ref.tag, digest: ref.digest } });
   }
   return group;

@@ -173,11 +173,11 @@ export function parsePromoteFlags(args: string[]): PromoteFlags {
   try {
     parsed = parseArgs({ args, options: OPTIONS, strict: true, allowPositionals: false, tokens: true });
   } catch (err) {
-    throw new UsageError(`promote: ${err instanceof Error ? err.message.replace(/\. To specify a positional argument.*$/s, '') : String(err)}`, 'run "ferry promote --help" for usage');
+    throw new UsageError(err instanceof Error ? err.message.replace(/\. To specify a positional argument.*$/s, '') : String(err), 'run "ferry promote --help" for usage');
   }
   const v = parsed.values;
   const need = (name: string, value: string | undefined): string => {
-    if (!value) throw new UsageError(`promote: --${name} is required`, 'run "ferry promote --help" for usage');
+    if (!value) throw new UsageError(`--${name} is required`, 'run "ferry promote --help" for usage');
     return value;
   };
   // --key belongs to the --file before it, so walk the tokens in order.
@@ -187,30 +187,30 @@ export function parsePromoteFlags(args: string[]): PromoteFlags {
     if (token.name === 'file') files.push({ path: token.value! });
     if (token.name === 'key') {
       const last = files[files.length - 1];
-      if (!last) throw new UsageError('promote: --key must follow the --file it applies to');
-      if (last.key !== undefined) throw new UsageError(`promote: --file ${last.path} has two --key flags`);
+      if (!last) throw new UsageError('--key must follow the --file it applies to');
+      if (last.key !== undefined) throw new UsageError(`--file ${last.path} has two --key flags`);
       last.key = token.value!;
     }
   }
   const images = v.image ?? [];
   for (const text of images) checkPromotionText(text, '--image');
   const group = images.length > 1 ? parseGroupImages(images, { app: v.app, file: files.length > 0, 'from-env': v['from-env'], tag: v.tag, digest: v.digest, order: v.order }) : undefined;
-  if (images.length === 1 && images[0]!.includes('=')) throw new UsageError(`promote: --image ${images[0]}: APP=IMAGE names the app of one image in a group (several --image)`, 'with one image use --app APP --image NAME:TAG');
+  if (images.length === 1 && images[0]!.includes('=')) throw new UsageError(`--image ${images[0]}: APP=IMAGE names the app of one image in a group (several --image)`, 'with one image use --app APP --image NAME:TAG');
   const single = group ? undefined : images[0];
   checkPromotionInputs({ env: v.env, app: v.app, 'from-env': v['from-env'], 'source-commit': v['source-commit'], 'build-url': v['build-url'], image: single, tag: v.tag, digest: v.digest }, files);
-  if (v.app && files.length) throw new UsageError('promote: give either --app or --file, not both');
-  if (!v.app && !files.length && !group) throw new UsageError('promote: give --app APP (from ferry.yaml) or --file PATH');
-  if (v['from-env'] && (single || v.tag || v.digest)) throw new UsageError('promote: --from-env takes the version from that environment; drop --image/--tag/--digest');
-  if (!v['from-env'] && !single && !group) throw new UsageError('promote: give --image NAME[:TAG][@DIGEST] or --from-env ENV');
-  if (v.push !== undefined && v.push !== 'pr' && v.push !== 'direct') throw new UsageError(`promote: --push must be "pr" or "direct", not "${v.push}"`);
-  if (v.timeout !== undefined && !v['wait-merged'] && !v['wait-live']) throw new UsageError('promote: --timeout only applies with --wait-merged or --wait-live');
-  if (v.clusters !== undefined && !v['wait-live']) throw new UsageError('promote: --clusters only applies with --wait-live');
-  if (v['wait-live'] && v['dry-run']) throw new UsageError('promote: --wait-live cannot be combined with --dry-run');
+  if (v.app && files.length) throw new UsageError('give either --app or --file, not both');
+  if (!v.app && !files.length && !group) throw new UsageError('give --app APP (from ferry.yaml) or --file PATH');
+  if (v['from-env'] && (single || v.tag || v.digest)) throw new UsageError('--from-env takes the version from that environment; drop --image/--tag/--digest');
+  if (!v['from-env'] && !single && !group) throw new UsageError('give --image NAME[:TAG][@DIGEST] or --from-env ENV');
+  if (v.push !== undefined && v.push !== 'pr' && v.push !== 'direct') throw new UsageError(`--push must be "pr" or "direct", not "${v.push}"`);
+  if (v.timeout !== undefined && !v['wait-merged'] && !v['wait-live']) throw new UsageError('--timeout only applies with --wait-merged or --wait-live');
+  if (v.clusters !== undefined && !v['wait-live']) throw new UsageError('--clusters only applies with --wait-live');
+  if (v['wait-live'] && v['dry-run']) throw new UsageError('--wait-live cannot be combined with --dry-run');
   const pullRequest = parsePullRequestSettings(v.label, v.reviewer, v['merge-method'], v.draft);
-  if (pullRequest?.draft && v['auto-merge']) throw new UsageError('promote: --draft cannot be combined with --auto-merge', 'a draft waits for a human to mark it ready; drop one of them');
-  if (pullRequest && v.push === 'direct') throw new UsageError('promote: --label, --reviewer, --merge-method and --draft apply to pull requests, not --push direct');
+  if (pullRequest?.draft && v['auto-merge']) throw new UsageError('--draft cannot be combined with --auto-merge', 'a draft waits for a human to mark it ready; drop one of them');
+  if (pullRequest && v.push === 'direct') throw new UsageError('--label, --reviewer, --merge-method and --draft apply to pull requests, not --push direct');
   if (v['override-gate'] !== undefined) checkGateOverrideReason(v['override-gate'], '--override-gate');
-  const forge = parseForgeFlag(v.forge, 'promote');
+  const forge = parseForgeFlag(v.forge);
   const order = parseOrderFlags(v.order, v['order-pattern'], v.app !== undefined);
   if (v['build-time'] !== undefined) checkBuildTime(v['build-time'], '--build-time');
   let image: PromoteFlags['image'];
@@ -219,7 +219,7 @@ export function parsePromoteFlags(args: string[]): PromoteFlags {
     image = { name: ref.name, tag: v.tag ?? ref.tag, digest: v.digest ?? ref.digest };
     if (image.tag !== undefined) parseImageReference(`${ref.name}:${image.tag}`);
     if (image.digest !== undefined) parseImageReference(`${ref.name}@${image.digest}`);
-    if (image.tag === undefined && image.digest === undefined) throw new UsageError(`promote: --image ${single} has no tag or digest`, 'add :TAG or @DIGEST, or pass --tag / --digest');
+    if (image.tag === undefined && image.digest === undefined) throw new UsageError(`--image ${single} has no tag or digest`, 'add :TAG or @DIGEST, or pass --tag / --digest');
   }
   return {
     repo: need('repo', v.repo), env: need('env', v.env), app: v.app, files, image, group, fromEnv: v['from-env'], overrideGate: v['override-gate'],
@@ -241,15 +241,15 @@ export function parsePromoteFlags(args: string[]): PromoteFlags {
 /** `--order` and `--order-pattern` (`--file` only), checked like ferry.yaml's `order` and `orderPattern`. */
 function parseOrderFlags(order: string | undefined, pattern: string | undefined, withApp: boolean): VersionOrder | undefined {
   if (order === undefined) {
-    if (pattern !== undefined) throw new UsageError('promote: --order-pattern needs --order numeric');
+    if (pattern !== undefined) throw new UsageError('--order-pattern needs --order numeric');
     return undefined;
   }
-  if (withApp) throw new UsageError('promote: --order applies to --file; with --app the order is the app\'s order in ferry.yaml', 'set order (and orderPattern) for the app in ferry.yaml, or drop --order');
-  if (!(ORDER_KINDS as readonly string[]).includes(order)) throw new UsageError(`promote: --order must be ${ORDER_KINDS.join(', ')}, not "${order}"`);
+  if (withApp) throw new UsageError('--order applies to --file; with --app the order is the app\'s order in ferry.yaml', 'set order (and orderPattern) for the app in ferry.yaml, or drop --order');
+  if (!(ORDER_KINDS as readonly string[]).includes(order)) throw new UsageError(`--order must be ${ORDER_KINDS.join(', ')}, not "${order}"`);
   if (pattern === undefined) return { by: order as OrderKind };
-  if (order !== 'numeric') throw new UsageError(`promote: --order-pattern only applies with --order numeric, not --order ${order}`);
+  if (order !== 'numeric') throw new UsageError(`--order-pattern only applies with --order numeric, not --order ${order}`);
   const why = explainInvalidOrderPattern(pattern);
-  if (why) throw new UsageError(`promote: --order-pattern '${pattern.slice(0, 80)}' is not usable: ${why}`, "e.g. --order-pattern '^main-[0-9a-f]+-(?<run>[0-9]+)$'");
+  if (why) throw new UsageError(`--order-pattern '${pattern.slice(0, 80)}' is not usable: ${why}`, "e.g. --order-pattern '^main-[0-9a-f]+-(?<run>[0-9]+)$'");
   return { by: 'numeric', pattern };
 }
 
@@ -275,11 +275,11 @@ function parsePullRequestSettings(labels: string[] | undefined, reviewers: strin
   const teams: string[] = [];
   for (const reviewer of reviewers ?? []) {
     const match = /^(?:([A-Za-z0-9][A-Za-z0-9-]*)\/)?([A-Za-z0-9][A-Za-z0-9._-]*)$/.exec(reviewer);
-    if (!match) throw new UsageError(`promote: --reviewer "${reviewer}" is not a GitHub user or ORG/TEAM`, 'e.g. --reviewer octocat or --reviewer acme/platform');
+    if (!match) throw new UsageError(`--reviewer "${reviewer}" is not a GitHub user or ORG/TEAM`, 'e.g. --reviewer octocat or --reviewer acme/platform');
     (match[1] ? teams : users).push(match[2]!);
   }
   if (mergeMethod !== undefined && mergeMethod !== 'merge' && mergeMethod !== 'squash' && mergeMethod !== 'rebase') {
-    throw new UsageError(`promote: --merge-method must be merge, squash or rebase, not "${mergeMethod}"`);
+    throw new UsageError(`--merge-method must be merge, squash or rebase, not "${mergeMethod}"`);
   }
   return {
     ...(labels?.length ? { labels } : {}), ...(users.length ? { reviewers: users } : {}), ...(teams.length ? { teamReviewers: teams } : {}),
@@ -293,7 +293,7 @@ function parsePullRequestSettings(labels: string[] | undefined, reviewers: strin
  */
 export function parseDuration(text: string): number {
   if (/^\d+$/.test(text)) return Number(text) * 1000;
-  if (!isDuration(text)) throw new UsageError(`promote: --timeout "${text}" is not a duration`, 'use e.g. 90s, 10m or 1h30m');
+  if (!isDuration(text)) throw new UsageError(`--timeout "${text}" is not a duration`, 'use e.g. 90s, 10m or 1h30m');
   return parseDurationMs(text);
 }
 

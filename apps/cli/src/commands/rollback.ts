@@ -42,20 +42,20 @@ export const rollbackCommand: Command = {
         'github-api-url': { type: 'string' }, 'github-repo': { type: 'string' }, forge: { type: 'string' }, 'api-url': { type: 'string' }, 'dry-run': { type: 'boolean' }, json: { type: 'boolean' }, release: { type: 'boolean' },
       });
       json = booleanFlag(flags, 'json');
-      if (flags.positionals.length) throw new UsageError(`rollback: unexpected argument ${flags.positionals[0]}`);
+      if (flags.positionals.length) throw new UsageError(`unexpected argument ${flags.positionals[0]}`);
       const [repoFlag, env, app] = ['repo', 'env', 'app'].map((n) => {
         const v = stringFlag(flags, n);
-        if (!v) throw new UsageError(`rollback: --${n} is required`, 'run "ferry rollback --help" for usage');
+        if (!v) throw new UsageError(`--${n} is required`, 'run "ferry rollback --help" for usage');
         return v;
       }) as [string, string, string];
       checkPromotionInputs({ env, app, to: stringFlag(flags, 'to'), reason: stringFlag(flags, 'reason'), by: stringFlag(flags, 'by') });
       const by = stringFlag(flags, 'by') ?? defaultAuthor(io.env);
       const push = stringFlag(flags, 'push');
-      if (push !== undefined && push !== 'pr' && push !== 'direct') throw new UsageError(`rollback: --push must be "pr" or "direct", not "${push}"`);
+      if (push !== undefined && push !== 'pr' && push !== 'direct') throw new UsageError(`--push must be "pr" or "direct", not "${push}"`);
       const waitLive = booleanFlag(flags, 'wait-live');
       const waits = booleanFlag(flags, 'wait-merged') || waitLive;
-      if (stringFlag(flags, 'timeout') !== undefined && !waits) throw new UsageError('rollback: --timeout only applies with --wait-merged or --wait-live');
-      if (stringFlag(flags, 'clusters') !== undefined && !waitLive) throw new UsageError('rollback: --clusters only applies with --wait-live');
+      if (stringFlag(flags, 'timeout') !== undefined && !waits) throw new UsageError('--timeout only applies with --wait-merged or --wait-live');
+      if (stringFlag(flags, 'clusters') !== undefined && !waitLive) throw new UsageError('--clusters only applies with --wait-live');
       const clusters = parseClusters(stringFlag(flags, 'clusters'));
       const waitMs = waits ? parseDuration(stringFlag(flags, 'timeout') ?? '30m') : undefined;
       const deadline = Date.now() + (waitMs ?? 0);
@@ -65,9 +65,9 @@ export const rollbackCommand: Command = {
       const release = booleanFlag(flags, 'release');
       if (release) {
         const extra = ['to', 'reason', 'clusters', 'timeout'].find((n) => stringFlag(flags, n) !== undefined) ?? ['wait-live', 'wait-merged', 'dry-run'].find((n) => booleanFlag(flags, n));
-        if (extra) throw new UsageError(`rollback: --release does not take --${extra}`);
+        if (extra) throw new UsageError(`--release does not take --${extra}`);
       }
-      const repo = await connectRepo(await resolveTarget({ repo: repoFlag, forge: parseForgeFlag(stringFlag(flags, 'forge'), 'rollback'), apiUrl: stringFlag(flags, 'api-url'), githubApiUrl: stringFlag(flags, 'github-api-url'), githubRepo: stringFlag(flags, 'github-repo') }, io.env, progress), io.env, progress);
+      const repo = await connectRepo(await resolveTarget({ repo: repoFlag, forge: parseForgeFlag(stringFlag(flags, 'forge')), apiUrl: stringFlag(flags, 'api-url'), githubApiUrl: stringFlag(flags, 'github-api-url'), githubRepo: stringFlag(flags, 'github-repo') }, io.env, progress), io.env, progress);
       if (waitLive && !repo.named) throw needsGitHubRepo(repo.gitUrl, '--wait-live reads commit statuses from the GitHub API');
       if (release) {
         const workspace = await openGitWorkspace({ url: repo.gitUrl, auth: repo.gitAuth });

@@ -31,11 +31,11 @@ export const statusCommand: Command = {
     const json = args.includes('--json');
     try {
       const flags = parseFlags('status', args, { repo: { type: 'string' }, env: { type: 'string' }, app: { type: 'string' }, 'github-api-url': { type: 'string' }, 'github-repo': { type: 'string' }, forge: { type: 'string' }, 'api-url': { type: 'string' }, json: { type: 'boolean' } });
-      if (flags.positionals.length) throw new UsageError(`status: unexpected argument ${flags.positionals[0]}`);
+      if (flags.positionals.length) throw new UsageError(`unexpected argument ${flags.positionals[0]}`);
       const repoFlag = stringFlag(flags, 'repo');
       const env = stringFlag(flags, 'env');
-      if (!repoFlag || !env) throw new UsageError(`status: --${repoFlag ? 'env' : 'repo'} is required`, 'run "ferry status --help" for usage');
-      const repo = await connectRepo(await resolveTarget({ repo: repoFlag, forge: parseForgeFlag(stringFlag(flags, 'forge'), 'status'), apiUrl: stringFlag(flags, 'api-url'), githubApiUrl: stringFlag(flags, 'github-api-url'), githubRepo: stringFlag(flags, 'github-repo') }, io.env, () => {}), io.env, () => {});
+      if (!repoFlag || !env) throw new UsageError(`--${repoFlag ? 'env' : 'repo'} is required`, 'run "ferry status --help" for usage');
+      const repo = await connectRepo(await resolveTarget({ repo: repoFlag, forge: parseForgeFlag(stringFlag(flags, 'forge')), apiUrl: stringFlag(flags, 'api-url'), githubApiUrl: stringFlag(flags, 'github-api-url'), githubRepo: stringFlag(flags, 'github-repo') }, io.env, () => {}), io.env, () => {});
       const workspace = await openGitWorkspace({ url: repo.gitUrl, auth: repo.gitAuth });
       const history = await openGitHistory({ url: repo.gitUrl, auth: repo.gitAuth });
       try {

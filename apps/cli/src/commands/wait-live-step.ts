@@ -30,7 +30,7 @@ export function parseClusters(text: string | undefined): string[] {
   if (text === undefined) return [];
   const names = text.split(',').map((s) => s.trim()).filter(Boolean);
   const bad = names.find((n) => !/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/.test(n));
-  if (!names.length || bad !== undefined) throw new UsageError(`promote: --clusters "${text}" must be a comma-separated list of cluster names`, 'e.g. --clusters prod-eu,prod-us');
+  if (!names.length || bad !== undefined) throw new UsageError(`--clusters "${text}" must be a comma-separated list of cluster names`, 'e.g. --clusters prod-eu,prod-us');
   return [...new Set(names)];
 }
 
