@@ -8,17 +8,12 @@ import { rename, writeFile } from 'node:fs/promises';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { configMap, ensureNamespace, uniqueName, type AgentHarness } from '../../../packages/agent/src/test/agent-harness.js';
-import { createSync, eventually, getSync, readyRevision, startDaemonCluster } from '../../../packages/agent/src/daemon/test/daemon-harness.js';
+import { createSync, eventually, getSync, readyRevision, useDaemonCluster } from '../../../packages/agent/src/daemon/test/daemon-harness.js';
 import { runCommand } from './commands/run.js';
 
 let h: AgentHarness;
 let kubeconfig: string;
-beforeAll(async () => {
-  ({ h, kubeconfig } = await startDaemonCluster());
-});
-afterAll(async () => {
-  await h?.close();
-});
+useDaemonCluster((cluster) => ({ h, kubeconfig } = cluster));
 
 interface RunningCommand {
   logs: () => string;

@@ -1,7 +1,7 @@
 // Issue 17, bugs 4, 7 and 11b: who owns an inventory. The real `ferry-agent` bin (bundled from the
 // current sources, tools as shipped) in a child process, against the run's real kube-apiserver and a
 // real git http-backend. Every case checks what the cluster holds afterwards, not only the exit code.
-import { expectNoSecrets, kubectl } from '@ferry/testenv';
+import { expectNoSecrets, kubectl, waitForCrd } from '@ferry/testenv';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 // Test support from the agent package (test-only files, not part of its public API).
@@ -17,7 +17,7 @@ beforeAll(async () => {
   kubeconfig = inject('kubeconfigPath');
   h = await startAgentHarness(kubeconfig);
   await kubectl(kubeconfig, ['apply', '--server-side', '-f', crdDir]);
-  await kubectl(kubeconfig, ['wait', '--for=condition=Established', 'crd/syncs.ferry.dev', '--timeout=60s']);
+  await waitForCrd(kubeconfig, 'syncs.ferry.dev');
   bin = await buildAgentBin();
 }, 180_000);
 afterAll(async () => {

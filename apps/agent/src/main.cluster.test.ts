@@ -1,4 +1,4 @@
-import { createServiceAccountIdentity, expectNoSecrets, helmPath, kubectl, kubectlPath } from '@ferry/testenv';
+import { createServiceAccountIdentity, expectNoSecrets, helmPath, kubectl, kubectlPath, waitForCrd } from '@ferry/testenv';
 import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -18,7 +18,7 @@ beforeAll(async () => {
   kubeconfig = inject('kubeconfigPath');
   h = await startAgentHarness(kubeconfig, {}, { auth: { basic: [gitUser] } });
   await kubectl(kubeconfig, ['apply', '--server-side', '-f', crdDir]);
-  await kubectl(kubeconfig, ['wait', '--for=condition=Established', 'crd/syncs.ferry.dev', '--timeout=60s']);
+  await waitForCrd(kubeconfig, 'syncs.ferry.dev');
 });
 afterAll(async () => {
   // Events of every namespace the run's tests used: none may carry the git password or a token.

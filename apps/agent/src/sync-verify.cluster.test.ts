@@ -1,4 +1,4 @@
-import { kubectl } from '@ferry/testenv';
+import { kubectl, waitForCrd } from '@ferry/testenv';
 import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -22,7 +22,7 @@ beforeAll(async () => {
   kubeconfig = inject('kubeconfigPath');
   h = await startAgentHarness(kubeconfig);
   await kubectl(kubeconfig, ['apply', '--server-side', '--force-conflicts', '-f', crdDir]);
-  await kubectl(kubeconfig, ['wait', '--for=condition=Established', 'crd/syncs.ferry.dev', '--timeout=60s']);
+  await waitForCrd(kubeconfig, 'syncs.ferry.dev');
   keyDir = await mkdtemp(join(tmpdir(), 'ferry-verify-keys-'));
   await promisify(execFile)('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'trusted', '-f', join(keyDir, 'trusted')]);
 });

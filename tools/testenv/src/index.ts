@@ -49,7 +49,7 @@ export type { ControlPlane, ControlPlaneOptions } from './kube/control-plane.js'
 export type { ClientIdentity } from './kube/certificates.js';
 export { createServiceAccountIdentity } from './kube/restricted-identity.js';
 export type { ServiceAccountIdentity, ServiceAccountIdentityOptions } from './kube/restricted-identity.js';
-export { kubectl, runKubectl } from './kube/run-kubectl.js';
+export { kubectl, runKubectl, waitForCrd } from './kube/run-kubectl.js';
 export type { KubectlResult, RunKubectlOptions } from './kube/run-kubectl.js';
 export { buildKubeBinaries, etcdVersion, findKubeBinaries, findNodeSimulationBinaries, kubernetesVersion, kwokVersion } from './kube/kube-binaries.js';
 export type { KubeBinaries, KubeBinariesOptions, NodeSimulationBinaries } from './kube/kube-binaries.js';

@@ -3,10 +3,10 @@ import { execFile } from 'node:child_process';
 import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 // Test support from the agent package (test-only files, not part of its public API).
 import { configMap, createSource, ensureNamespace, uniqueName, type AgentHarness } from '../../../../packages/agent/src/test/agent-harness.js';
-import { createSync, startDaemonCluster, eventually, getSync, readyRevision } from '../../../../packages/agent/src/daemon/test/daemon-harness.js';
+import { createSync, useDaemonCluster, eventually, getSync, readyRevision } from '../../../../packages/agent/src/daemon/test/daemon-harness.js';
 import { runCommand } from './run.js';
 
 // The shipped install (kustomize base, namespaced variant, Helm chart rendered by the real helm)
@@ -16,12 +16,7 @@ const deploy = fileURLToPath(new URL('../../../../deploy/', import.meta.url));
 const exec = promisify(execFile);
 let h: AgentHarness;
 let kubeconfig: string;
-beforeAll(async () => {
-  ({ h, kubeconfig } = await startDaemonCluster());
-});
-afterAll(async () => {
-  await h?.close();
-});
+useDaemonCluster((cluster) => ({ h, kubeconfig } = cluster));
 
 const kustomize = async (dir: string) => kubectl(kubeconfig, ['kustomize', `${deploy}${dir}`]);
 const helmTemplate = async (ns: string, ...set: string[]) =>

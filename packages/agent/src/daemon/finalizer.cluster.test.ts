@@ -1,18 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { KubeObject } from '../plan/kube-object.js';
 import { configMap, createSource, ensureNamespace, getConfigMap, uniqueName, type AgentHarness } from '../test/agent-harness.js';
 import { SyncFinalizer } from './finalize-sync.js';
-import { createSync, eventually, getSync, startDaemonCluster, startTestAgent } from './test/daemon-harness.js';
+import { createSync, eventually, getSync, useDaemonCluster, startTestAgent } from './test/daemon-harness.js';
 
 // Deleting a Sync (the finalizer ferry.dev/finalizer), on the run's real kube-apiserver.
 let h: AgentHarness;
 let kubeconfig: string;
-beforeAll(async () => {
-  ({ h, kubeconfig } = await startDaemonCluster());
-});
-afterAll(async () => {
-  await h?.close();
-});
+useDaemonCluster((cluster) => ({ h, kubeconfig } = cluster));
 
 const claim = (name: string) => JSON.stringify({
   apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name },

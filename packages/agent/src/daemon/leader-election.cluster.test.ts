@@ -1,18 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { configMap, createSource, ensureNamespace, uniqueName, type AgentHarness } from '../test/agent-harness.js';
-import { createSync, startDaemonCluster, eventually, getSync, readyRevision, startTestAgent, type TestAgent } from './test/daemon-harness.js';
+import { createSync, useDaemonCluster, eventually, getSync, readyRevision, startTestAgent, type TestAgent } from './test/daemon-harness.js';
 import { killableWatch, killableKube } from './test/killable.js';
 
 // Two agents against the real kube-apiserver, one Lease: one writes, the other takes over when the
 // first stops (released Lease: at once) or dies (held Lease: after the lease duration).
 let h: AgentHarness;
 let kubeconfig: string;
-beforeAll(async () => {
-  ({ h, kubeconfig } = await startDaemonCluster());
-});
-afterAll(async () => {
-  await h?.close();
-});
+useDaemonCluster((cluster) => ({ h, kubeconfig } = cluster));
 
 const leaseMs = 3_000;
 

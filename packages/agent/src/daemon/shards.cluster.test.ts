@@ -1,19 +1,14 @@
 import { kubectl } from '@ferry/testenv';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { configMap, createSource, ensureNamespace, uniqueName, type AgentHarness } from '../test/agent-harness.js';
-import { eventually, getSync, readyRevision, startDaemonCluster, startTestAgent, type TestAgent } from './test/daemon-harness.js';
+import { eventually, getSync, readyRevision, useDaemonCluster, startTestAgent, type TestAgent } from './test/daemon-harness.js';
 
 // Beyond one agent (issue 14): `--sync-selector` splits a cluster's Syncs between agents, each
 // shard with a Lease of its own. Two agents in-process, both leading at once, against the run's
 // kube-apiserver and a real git http-backend.
 let h: AgentHarness;
 let kubeconfig: string;
-beforeAll(async () => {
-  ({ h, kubeconfig } = await startDaemonCluster());
-});
-afterAll(async () => {
-  await h?.close();
-});
+useDaemonCluster((cluster) => ({ h, kubeconfig } = cluster));
 
 async function labelledSync(ns: string, name: string, shard: string | undefined, spec: Record<string, unknown>): Promise<void> {
   const labels = shard ? { 'ferry.dev/shard': shard } : {};

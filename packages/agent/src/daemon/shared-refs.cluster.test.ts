@@ -1,19 +1,14 @@
 import { kubectl } from '@ferry/testenv';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { configMap, createSource, ensureNamespace, uniqueName, type AgentHarness } from '../test/agent-harness.js';
-import { createSync, eventually, getSync, readyRevision, startDaemonCluster, startTestAgent } from './test/daemon-harness.js';
+import { createSync, eventually, getSync, readyRevision, useDaemonCluster, startTestAgent } from './test/daemon-harness.js';
 
 // Many Syncs of one repository in one agent (issue 14): they share one ref listing per interval and
 // one pack download per new commit. The daemon in-process against the run's kube-apiserver and the
 // real git http-backend, whose request log counts what the agent asked.
 let h: AgentHarness;
 let kubeconfig: string;
-beforeAll(async () => {
-  ({ h, kubeconfig } = await startDaemonCluster());
-});
-afterAll(async () => {
-  await h?.close();
-});
+useDaemonCluster((cluster) => ({ h, kubeconfig } = cluster));
 
 const syncs = 6;
 const files = (v: string) => Object.fromEntries(Array.from({ length: syncs }, (_, i) => [`app-${i}/cm.yaml`, configMap(`cm-${i}`, { v })]));

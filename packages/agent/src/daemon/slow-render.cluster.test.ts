@@ -7,18 +7,13 @@
 import { kubectlPath } from '@ferry/testenv';
 import { chmod, mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { configMap, createSource, ensureNamespace, uniqueName, type AgentHarness } from '../test/agent-harness.js';
-import { createSync, eventually, getSync, readyRevision, startDaemonCluster, startTestAgent } from './test/daemon-harness.js';
+import { createSync, eventually, getSync, readyRevision, useDaemonCluster, startTestAgent } from './test/daemon-harness.js';
 
 let h: AgentHarness;
 let kubeconfig: string;
-beforeAll(async () => {
-  ({ h, kubeconfig } = await startDaemonCluster());
-});
-afterAll(async () => {
-  await h?.close();
-});
+useDaemonCluster((cluster) => ({ h, kubeconfig } = cluster));
 
 const chart = {
   'chart/Chart.yaml': 'apiVersion: v2\nname: c\nversion: 0.1.0\n',

@@ -1,22 +1,17 @@
 import { kubectl, kubectlPath } from '@ferry/testenv';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { KubeObject } from '../plan/kube-object.js';
 import { configMap, createSource, ensureNamespace, getConfigMap, uniqueName, type AgentHarness } from '../test/agent-harness.js';
-import { createSync, startDaemonCluster, eventually, getSync, readyRevision, startTestAgent } from './test/daemon-harness.js';
+import { createSync, useDaemonCluster, eventually, getSync, readyRevision, startTestAgent } from './test/daemon-harness.js';
 import { killableKube } from './test/killable.js';
 
 // `ferry-agent run`'s daemon in-process, against the run's real kube-apiserver and a real git
 // http-backend. No kubelet: Deployments are kept at 0 replicas so they can become available.
 let h: AgentHarness;
 let kubeconfig: string;
-beforeAll(async () => {
-  ({ h, kubeconfig } = await startDaemonCluster());
-});
-afterAll(async () => {
-  await h?.close();
-});
+useDaemonCluster((cluster) => ({ h, kubeconfig } = cluster));
 
 const deployment = (name: string) => JSON.stringify({
   apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name },

@@ -1,18 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { SyncReport } from '../ports.js';
 import { configMap, createSource, ensureNamespace, getConfigMap, uniqueName, type AgentHarness } from '../test/agent-harness.js';
-import { createSync, eventually, getSync, readyRevision, startDaemonCluster, startTestAgent } from './test/daemon-harness.js';
+import { createSync, eventually, getSync, readyRevision, useDaemonCluster, startTestAgent } from './test/daemon-harness.js';
 
 // Tenants on the run's real kube-apiserver (RBAC on): a Sync's objects are read, dry-run, written and
 // pruned as its ServiceAccount (impersonation), its inventory and status written by the agent.
 let h: AgentHarness;
 let kubeconfig: string;
-beforeAll(async () => {
-  ({ h, kubeconfig } = await startDaemonCluster());
-});
-afterAll(async () => {
-  await h?.close();
-});
+useDaemonCluster((cluster) => ({ h, kubeconfig } = cluster));
 
 /** A ServiceAccount with the built-in `edit` ClusterRole in its own namespace only. */
 async function tenantAccount(namespace: string, name: string): Promise<void> {

@@ -1,19 +1,14 @@
 import { createHmac } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { expectNoSecrets, TEST_WEBHOOK_SECRET } from '@ferry/testenv';
 import { configMap, createSource, ensureNamespace, getConfigMap, uniqueName, type AgentHarness } from '../test/agent-harness.js';
-import { createSync, startDaemonCluster, eventually, getSync, readyRevision, startTestAgent } from '../daemon/test/daemon-harness.js';
+import { createSync, useDaemonCluster, eventually, getSync, readyRevision, startTestAgent } from '../daemon/test/daemon-harness.js';
 
 // The /hook/gitea endpoint of a running agent (real HTTP) beside /hook/github, the real
 // kube-apiserver and git server; deliveries signed as Gitea signs them (hex HMAC-SHA256, no prefix).
 let h: AgentHarness;
 let kubeconfig: string;
-beforeAll(async () => {
-  ({ h, kubeconfig } = await startDaemonCluster());
-});
-afterAll(async () => {
-  await h?.close();
-});
+useDaemonCluster((cluster) => ({ h, kubeconfig } = cluster));
 
 const secret = TEST_WEBHOOK_SECRET;
 const hex = (body: string, key: string) => createHmac('sha256', key).update(body).digest('hex');

@@ -1,8 +1,8 @@
 import { createHmac } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { expectNoSecrets, TEST_WEBHOOK_SECRET } from '@ferry/testenv';
 import { configMap, createSource, ensureNamespace, getConfigMap, uniqueName, type AgentHarness } from '../test/agent-harness.js';
-import { createSync, startDaemonCluster, eventually, getSync, readyRevision, startTestAgent } from '../daemon/test/daemon-harness.js';
+import { createSync, useDaemonCluster, eventually, getSync, readyRevision, startTestAgent } from '../daemon/test/daemon-harness.js';
 import { defaultLeaderElection } from '../daemon/leader-election.js';
 import { replayKey } from './github-webhook.js';
 import { ReplayRecordLabel, SharedReplayGuard } from './shared-replay-guard.js';
@@ -10,12 +10,7 @@ import { ReplayRecordLabel, SharedReplayGuard } from './shared-replay-guard.js';
 // The webhook endpoint of a running agent (real HTTP), the real kube-apiserver and git server.
 let h: AgentHarness;
 let kubeconfig: string;
-beforeAll(async () => {
-  ({ h, kubeconfig } = await startDaemonCluster());
-});
-afterAll(async () => {
-  await h?.close();
-});
+useDaemonCluster((cluster) => ({ h, kubeconfig } = cluster));
 
 const secret = TEST_WEBHOOK_SECRET;
 

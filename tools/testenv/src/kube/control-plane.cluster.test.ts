@@ -1,7 +1,7 @@
 // Against the run's shared control plane (global setup): server-side apply, controllers, RBAC.
 import { describe, expect, inject, it } from 'vitest';
 import { createServiceAccountIdentity } from './restricted-identity.js';
-import { kubectl, runKubectl } from './run-kubectl.js';
+import { kubectl, runKubectl, waitForCrd } from './run-kubectl.js';
 
 const kubeconfigPath = inject('kubeconfigPath');
 
@@ -71,7 +71,7 @@ describe('control plane', () => {
       },
     };
     await kubectl(kubeconfigPath, ['apply', '--server-side', '-f', '-'], { input: JSON.stringify(crd) });
-    await kubectl(kubeconfigPath, ['wait', '--for=condition=Established', 'crd/widgets.ferry.example', '--timeout=30s']);
+    await waitForCrd(kubeconfigPath, 'widgets.ferry.example', 30_000);
     await kubectl(kubeconfigPath, ['create', 'namespace', 'cp-crd']);
     const widget = { apiVersion: 'ferry.example/v1', kind: 'Widget', metadata: { name: 'w1', namespace: 'cp-crd' }, spec: { size: 3 } };
     // Discovery of the new group can lag Established by a moment; retry until kubectl maps the kind.

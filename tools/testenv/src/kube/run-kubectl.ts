@@ -27,6 +27,8 @@ export function runKubectl(kubeconfigPath: string, args: string[], options: RunK
         resolve({ stdout, stderr, exitCode: error ? Number(error.code) : 0 });
       },
     );
+    // kubectl may exit before reading its stdin; that EPIPE is no failure (its exit code tells).
+    child.stdin?.on('error', () => {});
     child.stdin?.end(options.input ?? '');
   });
 }
@@ -38,4 +40,19 @@ export async function kubectl(kubeconfigPath: string, args: string[], options: R
     throw new Error(`kubectl ${args.join(' ')} exited ${result.exitCode}: ${result.stderr.trim()}`);
   }
   return result.stdout;
+}
+
+/**
+ * Waits until the CustomResourceDefinition `name` is Established. Not `kubectl wait
+ * --for=condition=Established`: a CRD read right after its creation has `status.conditions: null`,
+ * and kubectl fails at once on that ("conditions accessor error") instead of waiting.
+ */
+export async function waitForCrd(kubeconfigPath: string, name: string, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const result = await runKubectl(kubeconfigPath, ['get', 'crd', name, '-o', 'jsonpath={.status.conditions[?(@.type=="Established")].status}']);
+    if (result.exitCode === 0 && result.stdout.trim() === 'True') return;
+    if (Date.now() > deadline) throw new Error(`CRD ${name} was not Established within ${timeoutMs / 1000} s: ${result.stderr.trim() || result.stdout.trim() || 'no condition yet'}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
 }

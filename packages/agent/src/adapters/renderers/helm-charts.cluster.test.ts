@@ -3,7 +3,7 @@
 // that need them (and never pruned), `.Capabilities` from the live server, inline values over a
 // values file, kustomize helmCharts of a chart in the repository (with a component), and the
 // refusals that keep a render inside the revision.
-import { commitFiles, helmPath, kubectl, kubectlPath } from '@ferry/testenv';
+import { commitFiles, helmPath, kubectl, kubectlPath, waitForCrd } from '@ferry/testenv';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isInvalidSync, loadSyncTargets } from '../sync-store.js';
 import { createSync, startDaemonCluster } from '../../daemon/test/daemon-harness.js';
@@ -131,7 +131,7 @@ describe('.Capabilities are the live server\'s', () => {
   it('a chart that fails unless .Capabilities.APIVersions.Has a CRD the server serves renders, and sees the server\'s version', async () => {
     const group = `${uniqueName('cap')}.ferry.test`;
     await kubectl(kubeconfig, ['apply', '--server-side', '-f', '-'], { input: widgetCrd(group) });
-    await kubectl(kubeconfig, ['wait', '--for=condition=Established', `crd/widgets.${group}`, '--timeout=60s']);
+    await waitForCrd(kubeconfig, `widgets.${group}`);
     const version = await h.kube.serverCapabilities();
     const { report, ns } = await syncOnce({
       'chart/Chart.yaml': chartYaml('needs-widgets'),

@@ -1,8 +1,8 @@
 // Test support for daemon cluster tests: the Sync CRD, Sync objects, polling with a deadline, and an
 // agent started in-process against the real API server.
-import { expectNoSecrets, kubectl } from '@ferry/testenv';
+import { expectNoSecrets, kubectl, waitForCrd } from '@ferry/testenv';
 import { fileURLToPath } from 'node:url';
-import { inject } from 'vitest';
+import { afterAll, beforeAll, inject } from 'vitest';
 import type { KubeObject } from '../../plan/kube-object.js';
 import { startAgentHarness, type AgentHarness } from '../../test/agent-harness.js';
 import { startAgent, type AgentConfig, type AgentOverrides, type RunningAgent } from '../start-agent.js';
@@ -11,7 +11,7 @@ export const crdDir = fileURLToPath(new URL('../../../crds/', import.meta.url));
 
 export async function installCrd(kubeconfig: string): Promise<void> {
   await kubectl(kubeconfig, ['apply', '--server-side', '--force-conflicts', '-f', crdDir]);
-  await kubectl(kubeconfig, ['wait', '--for=condition=Established', 'crd/syncs.ferry.dev', '--timeout=60s']);
+  await waitForCrd(kubeconfig, 'syncs.ferry.dev');
 }
 
 /** The run's control plane (from the cluster project's global setup), a harness on it, the Sync CRD. */
@@ -20,6 +20,22 @@ export async function startDaemonCluster(): Promise<{ h: AgentHarness; kubeconfi
   const h = await startAgentHarness(kubeconfig);
   await installCrd(kubeconfig);
   return { h, kubeconfig };
+}
+
+/**
+ * For a test file: the run's control plane and a harness on it (startDaemonCluster) before its
+ * tests, handed to `use`, and the harness closed after them.
+ */
+export function useDaemonCluster(use: (cluster: { h: AgentHarness; kubeconfig: string }) => void): void {
+  let h: AgentHarness | undefined;
+  beforeAll(async () => {
+    const cluster = await startDaemonCluster();
+    h = cluster.h;
+    use(cluster);
+  });
+  afterAll(async () => {
+    await h?.close();
+  });
 }
 
 export async function createSync(kubeconfig: string, namespace: string, name: string, spec: Record<string, unknown>): Promise<void> {
