@@ -14,6 +14,20 @@ describe('BlobCache', () => {
     expect(cache.get('oid-b')).toBeUndefined();
   });
 
+  it('holds no more memory than its blobs: a kept blob does not pin a chunk of the shared buffer pool', () => {
+    const cache = new BlobCache();
+    let content = 0;
+    for (let i = 0; i < 1_000; i++) {
+      // As in a render: small blobs between other short-lived allocations from the same pool.
+      const blob = Buffer.from(`key-${i}: ${'x'.repeat(300)}\n`);
+      Buffer.from('y'.repeat(1_000));
+      cache.set(`oid-${i}`, blob);
+      content += blob.byteLength;
+    }
+    expect(cache.retainedBytes).toBe(content);
+    expect(cache.get('oid-7')?.toString()).toBe(`key-7: ${'x'.repeat(300)}\n`);
+  });
+
   it('stays within its bytes, dropping the least recently used, and keeps no blob bigger than 1/64 of them', () => {
     const cache = new BlobCache(64 * 10);
     for (const id of ['1', '2', '3']) cache.set(id, Buffer.alloc(10, id));

@@ -1,6 +1,6 @@
 import { startGitServer, type GitServer } from '@ferry/testenv';
 import { FerryError } from '@ferry/manifest-model';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -46,6 +46,31 @@ describe('IsomorphicGitSource', () => {
     const settled = server.requests.length;
     await source.fetchCommit(repo.url, ref, second, credentials);
     expect(server.requests.length).toBe(settled);
+  });
+
+  it('forgets the packs of a store it re-clones (maxPacks): its parsed-object cache names only packs on disk', async () => {
+    const repo = await server.createRepo('acme/reclone');
+    const dir = await mkdtemp(join(tmpdir(), 'ferry-git-reclone-'));
+    try {
+      const source = new IsomorphicGitSource({ cacheDir: dir, maxPacks: 1 });
+      const ref = { branch: 'main' };
+      let recloned = 0;
+      let packs = 0;
+      for (let i = 0; i < 6; i++) {
+        await commitTree(repo.path, { 'a.yaml': `a: ${i}\n` });
+        const commit = await source.resolveRemote(repo.url, ref, credentials);
+        await source.fetchCommit(repo.url, ref, commit, credentials);
+        expect(text(await source.readFiles(repo.url, commit, ''))).toMatchObject({ 'a.yaml': `a: ${i}\n` });
+        const [store] = (await readdir(dir)).filter((name) => name.endsWith('.git'));
+        const onDisk = (await readdir(join(dir, store as string, 'objects', 'pack'))).filter((name) => name.endsWith('.pack')).length;
+        if (onDisk < packs) recloned++;
+        packs = onDisk;
+        expect(source.cachedPackfiles).toBeLessThanOrEqual(onDisk);
+      }
+      expect(recloned).toBeGreaterThanOrEqual(2);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('resolves an annotated tag to its commit', async () => {

@@ -51,8 +51,13 @@ const defaultAccessProofTtlMs = 30_000;
 const listedPrefixes = ['HEAD', 'refs/heads/', 'refs/tags/'];
 
 export class IsomorphicGitSource implements GitSource {
-  /** One parsed-object cache shared by every read of a run (isomorphic-git's advice for speed). */
-  private readonly cache: object = {};
+  /**
+   * isomorphic-git's parsed-object cache (its advice for speed), one per repository store: it keeps
+   * every pack index it opened, by file name, and the pack itself once read. A store re-cloned
+   * after `maxPacks` gets a new one; a single shared cache kept the deleted packs of every earlier
+   * clone for the life of the process.
+   */
+  private readonly caches = new Map<string, object>();
   /** Blob contents by id (blob-cache.ts): a new revision inflates only the blobs it changed. */
   private readonly blobs = new BlobCache();
   private readonly maxRepoBytes: number;
@@ -106,11 +111,11 @@ export class IsomorphicGitSource implements GitSource {
 
   async fetchCommit(url: string, ref: GitRef, commit: string, credentials?: GitCredentials, freshness?: RefFreshness): Promise<void> {
     const gitdir = this.gitdirOf(url);
-    const present = await this.stores.read(gitdir, () => hasCommit(gitdir, commit, this.cache));
+    const present = await this.stores.read(gitdir, () => hasCommit(gitdir, commit, this.cacheOf(gitdir)));
     const downloaded = !present && await this.stores.write(gitdir, async () => {
       await this.prepare(url);
       // Another Sync may have fetched it while this one waited.
-      if (await hasCommit(gitdir, commit, this.cache)) return false;
+      if (await hasCommit(gitdir, commit, this.cacheOf(gitdir))) return false;
       await this.download(url, ref, commit, credentials, gitdir);
       return true;
     });
@@ -132,10 +137,10 @@ export class IsomorphicGitSource implements GitSource {
         ...(first && remoteRef ? { depth: 1 } : {}),
         tags: false,
         headers,
-        cache: this.cache,
+        cache: this.cacheOf(gitdir),
       }),
     );
-    if (!(await hasCommit(gitdir, commit, this.cache))) {
+    if (!(await hasCommit(gitdir, commit, this.cacheOf(gitdir)))) {
       // A branch or tag that moved between listing and fetching is retried soon (Transient), not
       // left until the next interval; a commit ref that no branch reaches needs a fix.
       if (!ref.commit) {
@@ -159,14 +164,14 @@ export class IsomorphicGitSource implements GitSource {
     const readFs = createGitReadFs(gitdir);
     const files: SourceFile[] = [];
     const walk = async (treePath: string): Promise<void> => {
-      const { tree } = await git.readTree({ fs: readFs, gitdir, oid: commit, ...(treePath ? { filepath: treePath } : {}), cache: this.cache });
+      const { tree } = await git.readTree({ fs: readFs, gitdir, oid: commit, ...(treePath ? { filepath: treePath } : {}), cache: this.cacheOf(gitdir) });
       for (const entry of tree) {
         const child = treePath ? `${treePath}/${entry.path}` : entry.path;
         if (entry.type === 'tree') await walk(child);
         else if (entry.type === 'blob' && accept(child)) {
           let content = this.blobs.get(entry.oid);
           if (!content) {
-            content = Buffer.from((await git.readBlob({ fs: readFs, gitdir, oid: entry.oid, cache: this.cache })).blob);
+            content = Buffer.from((await git.readBlob({ fs: readFs, gitdir, oid: entry.oid, cache: this.cacheOf(gitdir) })).blob);
             this.blobs.set(entry.oid, content);
           }
           files.push({ path: child, content });
@@ -241,6 +246,24 @@ export class IsomorphicGitSource implements GitSource {
     }
   }
 
+  private cacheOf(gitdir: string): object {
+    let cache = this.caches.get(gitdir);
+    if (!cache) this.caches.set(gitdir, (cache = {}));
+    return cache;
+  }
+
+  /** Pack files whose index the parsed-object caches hold, over every repository store (tests). */
+  get cachedPackfiles(): number {
+    let count = 0;
+    for (const cache of this.caches.values()) {
+      for (const key of Object.getOwnPropertySymbols(cache)) {
+        const value = (cache as Record<symbol, unknown>)[key];
+        if (key.description === 'PackfileCache' && value instanceof Map) count += value.size;
+      }
+    }
+    return count;
+  }
+
   private gitdirOf(url: string): string {
     return cachedRepositoryDir(this.options.cacheDir, url);
   }
@@ -249,7 +272,10 @@ export class IsomorphicGitSource implements GitSource {
     const gitdir = this.gitdirOf(url);
     const packDir = join(gitdir, 'objects', 'pack');
     const packs = await readdir(packDir).catch(() => [] as string[]);
-    if (packs.filter((p) => p.endsWith('.pack')).length > this.maxPacks) await rm(gitdir, { recursive: true, force: true });
+    if (packs.filter((p) => p.endsWith('.pack')).length > this.maxPacks) {
+      await rm(gitdir, { recursive: true, force: true });
+      this.caches.delete(gitdir);
+    }
     if (!(await stat(join(gitdir, 'HEAD')).catch(() => undefined))) {
       await mkdir(dirname(gitdir), { recursive: true });
       await git.init({ fs, gitdir, bare: true });

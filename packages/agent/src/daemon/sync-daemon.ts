@@ -21,6 +21,7 @@ import type { AgentMetrics } from '../observability/metrics.js';
 import { decideEvent, recordSyncEvent, type LastReported } from '../observability/sync-events.js';
 import { abortableDelay } from './abortable-delay.js';
 import { findDrift } from './find-drift.js';
+import { listOnce } from './list-once.js';
 import { LeaderElector, type LeaderElectionOptions } from './leader-election.js';
 import { defaultScheduleSettings, findSlowRuns, finishSync, nextSlowCheckAt, nextWakeAt, observeSync, pickDue, startSync, triggerSync, type RunningReconcile, type ScheduleSettings, type SyncSchedule } from './schedule.js';
 import { takeOwnershipOfForeignEdits } from './take-ownership.js';
@@ -288,7 +289,8 @@ export class SyncDaemon {
         // Syncs of one repository and credentials share one ref listing per interval; a webhook or a
         // spec change asks for a listing newer than itself (adapters/ref-cache.ts).
         const freshness = { maxAgeMs: this.schedules.get(key)?.intervalMs, notBefore: this.listRefsAfter.get(key) };
-        const tenant = { ...runner, source: withRefFreshness(runner.source, freshness) };
+        // The ownership takeover and the apply step list the same objects: one LIST (list-once.ts).
+        const tenant = { ...runner, kube: listOnce(runner.kube), source: withRefFreshness(runner.source, freshness) };
         const before = await loadSyncState(this.deps.kube, identity);
         let taken: ObjectRef[] = [];
         // Not in an inventory recorded for another source: the reconcile refuses it (InventoryConflict).
@@ -305,7 +307,8 @@ export class SyncDaemon {
         const verifier = this.deps.verifyCommit;
         const deps = verify && verifier ? { ...tenant, verifyCommit: (t: typeof loaded, commit: string) => verifier(t, commit, verify) } : tenant;
         report = await reconcileSync({ ...loaded, status }, deps, {
-          force: true, concurrency: this.options.concurrency,
+          // The inventory just read for findDrift: not read a second time.
+          force: true, concurrency: this.options.concurrency, state: before,
           ...(this.options.healthTimeoutMs !== undefined ? { healthTimeoutMs: this.options.healthTimeoutMs } : {}),
         });
         drifted = findDrift(before, report, hashSpec(loaded.spec), taken);

@@ -31,8 +31,9 @@ export interface ApplyOptions {
   /** The Sync applying: an object another Sync owns is a conflict, and nothing is applied. */
   sync: SyncIdentity;
   /**
-   * Label selector of objects any Sync owns: live objects are then read with one LIST per kind and
-   * namespace instead of one GET per object (1,000 objects: 2 requests instead of 1,000).
+   * Label selector of this Sync's own objects: live objects are then read with one LIST per kind and
+   * namespace instead of one GET per object (1,000 objects: 2 requests instead of 1,000). Another
+   * Sync's objects are not in it: they are dry-run like new ones, found to exist, read, and refused.
    */
   ownerSelector?: string;
   /**
@@ -96,9 +97,10 @@ async function checkAll(kube: KubeApi, items: readonly PreparedObject[], options
   const listed = options.ownerSelector ? await listOwned(kube, items, options.ownerSelector, options.concurrency, options.records) : { objects: new Map<string, LiveDigest>(), groups: new Set<string>() };
   const conflicts: Array<{ index: number; ref: ObjectRef; owner: Partial<SyncIdentity>; source?: { file: string; line: number } }> = [];
   const settled = await settleLimit(items, options.concurrency, async (prepared): Promise<Checked | undefined> => {
-    // Listed objects are current as of the list, which holds every object any Sync owns. An object
-    // missing from its kind's list is new or carries no owner labels: the dry-run tells which (a
-    // dry-run create has no resourceVersion), so a first sync of 1,000 new objects reads none of them.
+    // Listed objects are current as of the list, which holds this Sync's objects. An object missing
+    // from its kind's list is new, unowned, or another Sync's: the dry-run tells whether it exists (a
+    // dry-run create has no resourceVersion), and only then a GET decides between adopting it and a
+    // conflict, so a first sync of 1,000 new objects reads none of them.
     const inListedGroup = listed.groups.has(groupKey(prepared.ref));
     const digest = listed.objects.get(formatObjectKey(prepared.ref));
     let live: KubeObject | undefined;

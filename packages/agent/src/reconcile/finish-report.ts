@@ -1,3 +1,4 @@
+import { canonicalJson } from '../plan/compare-objects.js';
 import { stateKubeOf, type ReconcileDeps, type ReconcileOptions } from './reconcile-run.js';
 import { SyncApiVersion, SyncKind } from '../sync/sync-spec.js';
 import { classifyError } from './classify-error.js';
@@ -16,7 +17,9 @@ export async function finishReport(target: FinishedTarget, deps: ReconcileDeps, 
   report.message = summary.message;
   const now = (deps.now?.() ?? new Date()).toISOString().replace(/\.\d{3}Z$/, 'Z');
   report.status = summarizeStatus(target.status, summary, target.generation, now);
-  if (target.fromObject && !options.dryRun && JSON.stringify(report.status) !== JSON.stringify(target.status ?? {})) {
+  // Compared key order aside: the API server returns status with its keys sorted, this builds them
+  // in its own order, and a plain JSON.stringify made every drift check a status write.
+  if (target.fromObject && !options.dryRun && canonicalJson(report.status) !== canonicalJson(target.status ?? {})) {
     try {
       await stateKubeOf(deps).mergePatch(
         { apiVersion: SyncApiVersion, kind: SyncKind, namespace: target.identity.namespace, name: target.identity.name },

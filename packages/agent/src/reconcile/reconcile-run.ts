@@ -3,6 +3,7 @@ import type { AppliedRecord, InventorySource } from '../plan/inventory.js';
 import type { ObjectRef, RenderedObject } from '../plan/kube-object.js';
 import type { GitSource, KubeApi, ObjectChange, Renderer, RenderTools, SyncReporter } from '../ports.js';
 import type { ClassifiedError } from './classify-error.js';
+import type { SyncState } from './inventory-store.js';
 import type { InventoryWriter } from './inventory-writer.js';
 import type { PreparedObject } from './prepare-objects.js';
 import type { PruneResult, SyncReport, SyncTarget } from './sync-report.js';
@@ -38,6 +39,11 @@ export interface ReconcileOptions {
   concurrency?: number;
   /** Overrides spec.timeout for the health wait. */
   healthTimeoutMs?: number;
+  /**
+   * The inventory as the caller read it right before this reconcile (the daemon reads it to tell
+   * drift): used instead of reading it again. Only this reconcile writes it meanwhile.
+   */
+  state?: SyncState;
 }
 
 /** What the plan step decided: the objects to apply and what to prune. */

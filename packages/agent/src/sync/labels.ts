@@ -65,9 +65,6 @@ export function ownerSelector(sync: SyncIdentity): string {
   return `${OwnerNameLabel}=${sync.name},${OwnerNamespaceLabel}=${sync.namespace},${kind}`;
 }
 
-/** Selects objects that any Sync owns (the name label exists). */
-export const AnyOwnerSelector = OwnerNameLabel;
-
 /** The owner an object's labels name (as far as they do), or undefined when it carries no owner label. */
 export function ownerOf(labels: Record<string, string> | undefined): Partial<SyncIdentity> | undefined {
   const name = labels?.[OwnerNameLabel];

@@ -1,5 +1,5 @@
 // Test support: `ferry-agent` as a real child process, so a test can SIGKILL it. The shipped bin
-// file (apps/agent/bin/ferry-agent.js) runs unchanged; the dist/main.js it imports is bundled from
+// file (apps/agent/bin/ferry-agent.js) runs unchanged; the bundle/main.js it imports is bundled from
 // the current sources with esbuild (third-party packages stay external and resolve from the repo's
 // node_modules), so the test never runs a stale `npm run build` output.
 import { build } from 'esbuild';
@@ -22,7 +22,7 @@ export async function buildAgentBin(): Promise<AgentBin> {
   await mkdir(join(dir, 'bin'), { recursive: true });
   await build({
     entryPoints: [join(repoRoot, 'apps/agent/src/main.ts')],
-    outfile: join(dir, 'dist', 'main.js'),
+    outfile: join(dir, 'bundle', 'main.js'),
     bundle: true,
     platform: 'node',
     format: 'esm',

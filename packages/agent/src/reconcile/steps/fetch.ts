@@ -36,7 +36,7 @@ async function claimInventory(run: ReconcileRun): Promise<void> {
   const { target, deps } = run;
   const { identity } = target;
   const kube = stateKubeOf(deps);
-  const state = await loadSyncState(kube, identity);
+  const state = run.options.state ?? await loadSyncState(kube, identity);
   checkInventoryOwner({
     exists: state.exists ?? true, recorded: state.source, current: run.source, inventory: describeInventory(identity), adopt: target.adoptInventory,
     // Applied, not attempted: a refusal records an attempt, and must not turn into consent next time.
