@@ -22,7 +22,8 @@ COPY packages/manifest-model packages/manifest-model
 COPY packages/git-http packages/git-http
 COPY packages/agent packages/agent
 COPY apps/agent apps/agent
-RUN npx tsc -b apps/agent
+COPY tools/build tools/build
+RUN npx tsc -b apps/agent && node apps/agent/build-bundle.mjs
 
 # 2. Production dependencies of the agent only.
 FROM node:${NODE_VERSION}-bookworm-slim AS deps
@@ -69,6 +70,7 @@ COPY --from=build /src/packages/agent/crds ./packages/agent/crds
 COPY --from=build /src/apps/agent/package.json ./apps/agent/
 COPY --from=build /src/apps/agent/bin ./apps/agent/bin
 COPY --from=build /src/apps/agent/dist ./apps/agent/dist
+COPY --from=build /src/apps/agent/bundle ./apps/agent/bundle
 COPY --from=tools /tools/kubectl /tools/helm /usr/local/bin/
 ENV NODE_ENV=production FERRY_KUBECTL=/usr/local/bin/kubectl FERRY_HELM=/usr/local/bin/helm HOME=/tmp
 USER 65532:65532

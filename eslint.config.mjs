@@ -14,7 +14,7 @@ const ioModules = [
 const impureFolders = ['**/adapters/**', '**/adapters', '**/daemon/**', '**/reconcile/**', '**/reporting/**', '**/webhook/**', '**/signatures/**', '**/observability/**', '**/live/**', '**/history/**'];
 
 export default [
-  { ignores: ['**/dist/**', '**/node_modules/**', '**/__fixtures__/**', '**/.nx/**', '**/.cache/**', 'apps/action/bundle/**', 'apps/cli/bundle/**'] },
+  { ignores: ['**/dist/**', '**/node_modules/**', '**/__fixtures__/**', '**/.nx/**', '**/.cache/**', 'apps/action/bundle/**', 'apps/cli/bundle/**', 'apps/agent/bundle/**'] },
   ...tseslint.configs.recommended,
   {
     files: ['**/*.ts', '**/*.js', '**/*.mjs'],

@@ -1,6 +1,6 @@
-// The licence notice of an esbuild bundle, shared by the two bundles Ferry builds: the CLI's
-// (apps/cli/build-bundle.mjs) and the Action's (apps/action/build.mjs). It lives here because an
-// app may not import another app's files; it runs at build time only, never at runtime.
+// The licence notice of an esbuild bundle, shared by the bundles Ferry builds: the CLI's and the
+// agent's (tools/build/build-bundle.mjs) and the Action's (apps/action/build.mjs). It lives here
+// because an app may not import another app's files; it runs at build time only, never at runtime.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 

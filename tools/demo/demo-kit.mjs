@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { readFile, readdir } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { kubectlPath, startControlPlane } from '../testenv/dist/index.js';
+import { kubectlPath, startControlPlane, waitForCrd } from '../testenv/dist/index.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const ferryBin = join(root, 'apps/cli/bin/ferry.js');
@@ -90,7 +90,7 @@ export async function startCluster() {
  */
 export async function startAgent(cluster, { repoUrl, agentArgs, env }) {
   await cluster.kubectl(['apply', '--server-side', '-f', join(root, 'packages/agent/crds/syncs.ferry.dev.yaml')]);
-  await cluster.kubectl(['wait', '--for=condition=Established', 'crd/syncs.ferry.dev', '--timeout=60s']);
+  await waitForCrd(cluster.kubeconfigPath, 'syncs.ferry.dev');
   await cluster.kubectl(['create', 'namespace', 'demo']);
   const sync = { apiVersion: 'ferry.dev/v1alpha1', kind: 'Sync', metadata: { name: 'web', namespace: 'demo' }, spec: { url: repoUrl, path: 'examples/kustomize-app/overlays/staging', namespace: 'demo', interval: '3s', timeout: '90s' } };
   await cluster.kubectl(['apply', '--server-side', '-f', '-'], { input: JSON.stringify(sync) });

@@ -273,7 +273,8 @@ describe('the bundle, as the runner starts it', () => {
     const result = await runBundle({ repo: url, env: 'prod', app: 'web', image: 'ghcr.io/acme/web:1.1.0', token: TOKEN, 'merge-method': 'fast-forward' });
     expect(result.code).toBe(2);
     expect(result.outputs).toEqual({ outcome: 'error', changed: 'false', 'pr-number': '', 'pr-url': '', 'head-sha': '', 'merge-sha': '', live: '', apps: '' });
-    expect(result.stderr).toContain('::error title=ferry promote::promote: --merge-method must be merge, squash or rebase, not "fast-forward"');
-    expect(result.summary).toContain('### ferry promote failed');
+    // Named once, by the annotation's title and the summary's heading: the message does not start with "promote: ".
+    expect(result.stderr).toContain('::error title=ferry promote::--merge-method must be merge, squash or rebase, not "fast-forward"');
+    expect(result.summary).toContain('### ferry promote failed\n\n--merge-method must be merge, squash or rebase, not "fast-forward"\n');
   });
 });

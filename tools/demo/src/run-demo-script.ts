@@ -7,11 +7,11 @@ import { promisify } from 'node:util';
 const run = promisify(execFile);
 const root = join(import.meta.dirname, '..', '..', '..');
 
-/** Builds the CLIs (tsc -b, a no-op when dist is current) and the CLI bundle, then runs the demo; resolves with its stdout (rejects on a non-zero exit). */
+/** Builds the CLIs (tsc -b, a no-op when dist is current) and their bundles, then runs the demo; resolves with its stdout (rejects on a non-zero exit). */
 export async function runDemoScript(args: string[] = []): Promise<string> {
   await run(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-b', join(root, 'tsconfig.json'), join(root, 'tools/testenv')], { cwd: root });
-  // bin/ferry.js runs the CLI's bundle: rebuild it as `npm run build` does (a new build only when the sources changed).
-  await run(process.execPath, [join(root, 'apps/cli/build-bundle.mjs')], { cwd: root });
+  // bin/ferry.js and bin/ferry-agent.js run bundles: rebuild them as `npm run build` does (a new build only when the sources changed).
+  for (const app of ['cli', 'agent']) await run(process.execPath, [join(root, `apps/${app}/build-bundle.mjs`)], { cwd: root });
   const { stdout } = await run(process.execPath, [join(root, 'tools/demo/run-demo.mjs'), ...args], { cwd: root, timeout: 240_000, maxBuffer: 16 * 1024 * 1024 });
   return stdout;
 }

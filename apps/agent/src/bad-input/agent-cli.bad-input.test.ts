@@ -1,4 +1,4 @@
-// The real `ferry-agent` bin (compiled dist/) in a child process for every row of
+// The real `ferry-agent` bin (its bundle, brought up to date as `npm ci` builds it) in a child process for every row of
 // agent-cli.corpus.ts: the documented exit code and message, and nothing reached: the kubeconfig
 // names a local port where this test listens and counts connections, which must stay at zero.
 import { execFile, execFileSync } from 'node:child_process';
@@ -18,7 +18,7 @@ let apiServer: Server;
 let connections = 0;
 
 beforeAll(async () => {
-  execFileSync(process.execPath, [join(repoRoot, 'node_modules/typescript/bin/tsc'), '-b', join(repoRoot, 'apps/agent')], { cwd: repoRoot, stdio: 'pipe', timeout: 240_000 });
+  execFileSync(process.execPath, [join(repoRoot, 'apps/agent/build-bundle.mjs')], { cwd: repoRoot, stdio: 'pipe', timeout: 240_000 });
   apiServer = createServer((socket) => {
     connections++;
     socket.destroy();
