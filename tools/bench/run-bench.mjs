@@ -2,7 +2,8 @@
 // `npm run bench`: Ferry against native git and kubectl, in one run, one report. Not a test.
 // Scenarios: promote (ferry promote --push direct vs native git), agent (ferry-agent sync vs kubectl
 // apply --server-side and git ls-remote), latency (commit-to-applied with webhook and polling),
-// flux (Flux's controllers, built from Go modules here, beside ferry-agent run).
+// fleet (many Syncs in one agent), flux (Flux's controllers, built from Go modules here, beside
+// ferry-agent run; with fleet also selected, Flux on the fleet's shape too).
 // Progress goes to stderr; the Markdown report is written to bench-results/report.md and printed.
 // Flags: see `--help` and docs/benchmarks.md.
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -33,7 +34,8 @@ const usage = `Usage: npm run bench -- [flags]
   --poll-interval SEC    the polling Sync's spec.interval in the latency scenario, and Ferry's and Flux's
                          in the flux scenario (default 10; --quick: 3)
   --fleet-syncs N        Syncs of 20 objects in one agent, 20 per repository (default 500; --quick: 40);
-                         their interval is 30 s (--quick: 5 s)
+                         their interval is 30 s (--quick: 5 s). With flux also selected, Flux syncs the
+                         same repositories (a Kustomization per Sync) as the fleet's baseline
   --out FILE             where the report goes (default bench-results/report.md)
   -h, --help
 `;
@@ -113,7 +115,7 @@ async function main(argv) {
     }
     if (flags.only.includes('latency')) rows.push(...(await runLatencyScenario({ ...ctx, pollIntervalSeconds: flags.pollIntervalSeconds })));
     if (flags.only.includes('fleet')) {
-      rows.push(...(await runFleetScenario({ ...ctx, syncs: flags.fleetSyncs, objects: 20, perRepo: 20, intervalSeconds: flags.quick ? 5 : 30 })));
+      rows.push(...(await runFleetScenario({ ...ctx, syncs: flags.fleetSyncs, objects: 20, perRepo: 20, intervalSeconds: flags.quick ? 5 : 30, flux: flags.only.includes('flux') })));
     }
     // Flux is built here (tools/bench/flux/install-flux.sh, cached), never by npm test or npm ci.
     if (flags.only.includes('flux')) rows.push(...(await runFluxScenario({ ...ctx, n: flags.agentSizes[0], pollIntervalSeconds: flags.pollIntervalSeconds })));

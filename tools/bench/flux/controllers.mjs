@@ -4,11 +4,14 @@
 // --kubeconfig flag), leader election off, every namespace watched, loopback ports only.
 import { spawn } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { waitForCrd } from '@ferry/testenv';
+import { kubectl } from '../lib/cluster-helpers.mjs';
+import { peakMbOf } from '../lib/processes.mjs';
 
 export const fluxVersion = process.env.FERRY_FLUX_VERSION ?? '1.9.6';
 const installScript = fileURLToPath(new URL('./install-flux.sh', import.meta.url));
@@ -37,6 +40,12 @@ export function installFlux(progress) {
       resolve({ error: `install-flux.sh exited ${code}: ${reason || tail.trim().split('\n').pop()}` });
     });
   });
+}
+
+/** Flux's CRDs (GitRepository, Kustomization and the rest the build ships), applied and Established. */
+export async function applyFluxCrds(kubeconfig, dir) {
+  await kubectl(kubeconfig, ['apply', '--server-side', '--force-conflicts', '-f', join(dir, 'crds')]);
+  for (const name of ['gitrepositories.source.toolkit.fluxcd.io', 'kustomizations.kustomize.toolkit.fluxcd.io']) await waitForCrd(kubeconfig, name);
 }
 
 export function fluxCacheDir() {
@@ -77,10 +86,7 @@ async function startController(dir, name, args, { kubeconfig, namespace, logFile
     exited: () => exitedEarly,
     /** Its last lines of output, for an error message. */
     tail: () => recent.trim().split('\n').slice(-3).join(' / ').slice(-1500) || '(no output)',
-    async peakMb() {
-      const status = await readFile(`/proc/${child.pid}/status`, 'utf8');
-      return Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? NaN) / 1024;
-    },
+    peakMb: () => peakMbOf(child.pid),
     async stop() {
       if (!exitedEarly) child.kill('SIGTERM');
       await exited;

@@ -3,17 +3,20 @@
 // signed push webhook). Shared by the daemon, latency and fleet scenarios.
 import { spawn } from 'node:child_process';
 import { createHmac, randomUUID } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
+import { waitForCrd } from '@ferry/testenv';
 import { kubectl, waitFor } from './cluster-helpers.mjs';
+import { cpuSecondsOf, onLines, peakMbOf } from './processes.mjs';
 
-const agentBin = fileURLToPath(new URL('../../../apps/agent/bin/ferry-agent.js', import.meta.url));
+// FERRY_BENCH_AGENT_BIN: another launcher of the agent (e.g. one that runs dist/ instead of the
+// bundle, to compare the two); the shipped bin otherwise.
+const agentBin = process.env.FERRY_BENCH_AGENT_BIN || fileURLToPath(new URL('../../../apps/agent/bin/ferry-agent.js', import.meta.url));
 const crdDir = fileURLToPath(new URL('../../../packages/agent/crds/', import.meta.url));
 
 /** Installs the Sync CRD and waits until the API server serves it. */
 export async function installSyncCrd(kubeconfig) {
   await kubectl(kubeconfig, ['apply', '--server-side', '--force-conflicts', '-f', crdDir]);
-  await kubectl(kubeconfig, ['wait', '--for=condition=Established', 'crd/syncs.ferry.dev', '--timeout=60s']);
+  await waitForCrd(kubeconfig, 'syncs.ferry.dev');
 }
 
 /** Whether Sync `namespace/name` is Ready with `revision` applied. */
@@ -31,25 +34,16 @@ export async function syncAppliedAt(kube, namespace, name, revision) {
 export async function startAgentProcess(args, { progress, onEntry = () => {} }) {
   const child = spawn(agentBin, ['run', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let started;
-  let buffer = '';
-  child.stdout.setEncoding('utf8');
-  child.stdout.on('data', (chunk) => {
-    const at = process.hrtime.bigint();
-    buffer += chunk;
-    let nl;
-    while ((nl = buffer.indexOf('\n')) >= 0) {
-      const line = buffer.slice(0, nl);
-      buffer = buffer.slice(nl + 1);
-      let entry;
-      try {
-        entry = JSON.parse(line);
-      } catch {
-        continue; // not a log entry
-      }
-      if (entry.msg === 'agent started') started = entry;
-      if (entry.level === 'error' || entry.level === 'warn') progress.log(`agent: ${line.slice(0, 300)}`);
-      onEntry(entry, at);
+  onLines(child.stdout, (line, at) => {
+    let entry;
+    try {
+      entry = JSON.parse(line);
+    } catch {
+      return; // not a log entry
     }
+    if (entry.msg === 'agent started') started = entry;
+    if (entry.level === 'error' || entry.level === 'warn') progress.log(`agent: ${line.slice(0, 300)}`);
+    onEntry(entry, at);
   });
   let stderr = '';
   child.stderr.on('data', (d) => (stderr += d));
@@ -65,11 +59,10 @@ export async function startAgentProcess(args, { progress, onEntry = () => {} }) 
   }
   return {
     started,
-    /** VmHWM: the process's peak resident set so far, in MB. */
-    async peakMb() {
-      const status = await readFile(`/proc/${child.pid}/status`, 'utf8');
-      return Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? NaN) / 1024;
-    },
+    /** User + system CPU seconds the agent process used so far. */
+    cpuSeconds: () => cpuSecondsOf(child.pid),
+    /** The agent process's peak resident set so far, in MB. */
+    peakMb: () => peakMbOf(child.pid),
     async stop() {
       child.kill('SIGTERM');
       const code = await exited;

@@ -3,6 +3,7 @@
 // that timestamps when a change lands. Kept out of the measured processes' way: one connection.
 import { readFile } from 'node:fs/promises';
 import { request } from 'node:https';
+import { onLines } from './processes.mjs';
 
 /** The API server's URL and the admin client certificate of the test control plane's kubeconfig. */
 export async function readAdminKubeconfig(kubeconfigPath) {
@@ -109,22 +110,14 @@ async function watchObject(open, call, collectionPath, name) {
     }
   };
   const path = `${collectionPath}?watch=1&fieldSelector=${encodeURIComponent(`metadata.name=${name}`)}&resourceVersion=${first.metadata.resourceVersion}`;
-  let buffer = '';
   const req = open('GET', path, (res) => {
-    res.setEncoding('utf8');
-    res.on('data', (chunk) => {
-      const at = process.hrtime.bigint();
-      buffer += chunk;
-      let nl;
-      while ((nl = buffer.indexOf('\n')) >= 0) {
-        const line = buffer.slice(0, nl);
-        buffer = buffer.slice(nl + 1);
-        if (!line.trim()) continue;
-        const event = JSON.parse(line);
-        if (event.type === 'ADDED' || event.type === 'MODIFIED') seen.push({ at, object: event.object });
-      }
-      check();
+    onLines(res, (line, at) => {
+      if (!line.trim()) return;
+      const event = JSON.parse(line);
+      if (event.type === 'ADDED' || event.type === 'MODIFIED') seen.push({ at, object: event.object });
     });
+    // After the chunk's lines (listeners run in the order they were added).
+    res.on('data', check);
   });
   req.on('error', () => {});
   req.end();

@@ -1,6 +1,8 @@
 // Child processes for the benchmark: timed runs under GNU time and plain runs, never synchronous
-// (the git server lives in this process; a synchronous git-over-HTTP call would deadlock it).
+// (the git server lives in this process; a synchronous git-over-HTTP call would deadlock it); what a
+// running one has used (CPU, peak memory); and a stream's output read line by line as it arrives.
 import { execFile, spawn } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { promisify } from 'node:util';
 
@@ -51,6 +53,39 @@ export async function stopwatch(fn) {
   const start = process.hrtime.bigint();
   const value = await fn();
   return { seconds: Number(process.hrtime.bigint() - start) / 1e9, value };
+}
+
+/** User + system CPU seconds a running process has used so far (/proc/PID/stat). */
+export async function cpuSecondsOf(pid) {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+  // utime and stime, fields 14 and 15; counted after the command name, which may hold spaces.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/** VmHWM: a running process's peak resident set so far, in MB. */
+export async function peakMbOf(pid) {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8');
+  return Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? NaN) / 1024;
+}
+
+/**
+ * Calls `onLine(line, at)` for each complete line of a text stream as it arrives; `at` is the
+ * monotonic time (hrtime ns) the chunk holding the line's end arrived.
+ */
+export function onLines(stream, onLine) {
+  let buffer = '';
+  stream.setEncoding('utf8');
+  stream.on('data', (chunk) => {
+    const at = process.hrtime.bigint();
+    buffer += chunk;
+    let nl;
+    while ((nl = buffer.indexOf('\n')) >= 0) {
+      const line = buffer.slice(0, nl);
+      buffer = buffer.slice(nl + 1);
+      onLine(line, at);
+    }
+  });
 }
 
 export async function commandVersion(command, args) {

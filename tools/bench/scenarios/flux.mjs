@@ -16,57 +16,27 @@
 //     the watch shows the changed ConfigMap;
 //   - peak RSS of each (Flux: both controllers together).
 // Both sides' intervals are 1 h outside the polling rows, so only the requests start reconciles.
-import { spawn } from 'node:child_process';
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { diffCounts } from '../lib/kube-api.mjs';
 import { createNamespace, createWorkTree, deleteNamespace, kubectl, waitFor, writeConfigMaps } from '../lib/cluster-helpers.mjs';
-import { fluxVersion, installFlux, startFlux } from '../flux/controllers.mjs';
+import { applyFluxCrds, fluxVersion, installFlux, startFlux } from '../flux/controllers.mjs';
+import { installSyncCrd, startAgentProcess } from '../lib/agent-process.mjs';
 import { connectWriter } from '../flux/kube-write.mjs';
 
-const agentBin = fileURLToPath(new URL('../../../apps/agent/bin/ferry-agent.js', import.meta.url));
-const syncCrdDir = fileURLToPath(new URL('../../../packages/agent/crds/', import.meta.url));
 const gitRepos = (ns) => `/apis/source.toolkit.fluxcd.io/v1/namespaces/${ns}/gitrepositories`;
 const kustomizations = (ns) => `/apis/kustomize.toolkit.fluxcd.io/v1/namespaces/${ns}/kustomizations`;
 const syncs = (ns) => `/apis/ferry.dev/v1alpha1/namespaces/${ns}/syncs`;
 const ready = (o) => o?.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True');
 const seconds = (from, to) => Number(to - from) / 1e9;
 
-/** `ferry-agent run` for namespace `ns`, leader election off; listeners see its JSON log entries as they arrive. */
+/** `ferry-agent run` for namespace `ns`, leader election off; `nextReconcile` resolves with the next log entry that ends a reconcile. */
 async function startFerry({ kubeconfig, ns, cacheDir, progress }) {
-  const child = spawn(agentBin, ['run', '--kubeconfig', kubeconfig, '--namespace', ns, '--leader-elect', 'false', '--metrics-addr', 'off',
-    '--cache-dir', cacheDir, '--log-level', 'debug'], { stdio: ['ignore', 'pipe', 'pipe'] });
   const listeners = new Set();
-  let started = false;
-  let buffer = '';
-  child.stdout.setEncoding('utf8');
-  child.stdout.on('data', (chunk) => {
-    const at = process.hrtime.bigint();
-    buffer += chunk;
-    let nl;
-    while ((nl = buffer.indexOf('\n')) >= 0) {
-      const line = buffer.slice(0, nl);
-      buffer = buffer.slice(nl + 1);
-      let entry;
-      try {
-        entry = JSON.parse(line);
-      } catch {
-        continue;
-      }
-      if (entry.msg === 'agent started') started = true;
-      if (entry.level === 'error' || entry.level === 'warn') progress.log(`agent: ${line.slice(0, 300)}`);
-      for (const listener of listeners) listener(entry, at);
-    }
-  });
-  let stderr = '';
-  child.stderr.on('data', (d) => (stderr += d));
-  const exited = new Promise((resolve) => child.on('exit', (code) => resolve(code)));
-  await Promise.race([
-    waitFor('the agent to start', 60_000, async () => started),
-    exited.then((code) => { throw new Error(`ferry-agent run exited ${code}: ${stderr.slice(-2000)}`); }),
-  ]);
+  const agent = await startAgentProcess(['--kubeconfig', kubeconfig, '--namespace', ns, '--leader-elect', 'false', '--metrics-addr', 'off',
+    '--cache-dir', cacheDir, '--log-level', 'debug'], { progress, onEntry: (entry, at) => { for (const listener of listeners) listener(entry, at); } });
   return {
+    ...agent,
     /** The next log entry that ends a reconcile (it has durationMs), with its arrival time. */
     nextReconcile: (timeoutMs) => new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
@@ -81,12 +51,6 @@ async function startFerry({ kubeconfig, ns, cacheDir, progress }) {
       };
       listeners.add(listener);
     }),
-    peakMb: async () => Number(/VmHWM:\s+(\d+) kB/.exec(await readFile(`/proc/${child.pid}/status`, 'utf8'))?.[1] ?? NaN) / 1024,
-    async stop() {
-      child.kill('SIGTERM');
-      const code = await exited;
-      if (code !== 0) throw new Error(`ferry-agent run exited ${code} on SIGTERM: ${stderr.slice(-2000)}`);
-    },
   };
 }
 
@@ -119,9 +83,8 @@ export async function runFluxScenario({ git, cp, kube, scratch, runs, n, pollInt
   const fluxNs = `bench-flux-${n}`;
   const ferryNs = `bench-flux-ferry-${n}`;
   progress.step(label, 'CRDs (Flux, Sync), namespaces, the repository');
-  await kubectl(kubeconfig, ['apply', '--server-side', '--force-conflicts', '-f', join(built.dir, 'crds'), '-f', syncCrdDir]);
-  await kubectl(kubeconfig, ['wait', '--for=condition=Established', '--timeout=60s',
-    'crd/gitrepositories.source.toolkit.fluxcd.io', 'crd/kustomizations.kustomize.toolkit.fluxcd.io', 'crd/syncs.ferry.dev']);
+  await applyFluxCrds(kubeconfig, built.dir);
+  await installSyncCrd(kubeconfig);
   await createNamespace(kube, kubeconfig, fluxNs);
   await createNamespace(kube, kubeconfig, ferryNs);
   const repo = await git.createRepo(`flux-${n}/config`);
