@@ -272,8 +272,9 @@ describe('openGitWorkspace against git http-backend', () => {
       expect((await ws.readFiles(head, ['ferry.yaml'])).get('ferry.yaml')).toBe('apps: {}\n');
       const file = 'envs/dev/app7/deployment.yaml';
       expect((await ws.readFiles(head, [file, 'envs/dev/app7/missing.yaml', 'envs/nope/x.yaml'])).get(file)).toBe(seed[file]);
-      // ferry.yaml: its blob. The deep file: envs, envs/dev, envs/dev/app7, then its blob.
-      expect(server.requests.slice(before).map((r) => `${r.method} ${r.service} ${r.stage}`)).toEqual(Array(5).fill('POST upload-pack rpc'));
+      // ferry.yaml: its blob, and the root's one subtree (envs) with it. The deep file: envs/dev,
+      // envs/dev/app7, then its blob.
+      expect(server.requests.slice(before).map((r) => `${r.method} ${r.service} ${r.stage}`)).toEqual(Array(4).fill('POST upload-pack rpc'));
       const touched = await idsAt(head, '', '^{tree}', ':ferry.yaml', ':envs', ':envs/dev', ':envs/dev/app7', `:${file}`);
       expect(await fetched()).toEqual([...touched].sort());
 
@@ -303,5 +304,32 @@ describe('openGitWorkspace against git http-backend', () => {
     expect(await nativeGit(clone, 'show', 'HEAD:envs/prod/app3/values.yaml')).toBe('image: other:2\n');
     expect((await nativeGit(clone, 'ls-files')).trim().split('\n')).toHaveLength(2 + 3 * 60 * 2);
     await nativeGit(clone, 'fsck', '--strict');
+  });
+
+  // The paths ferry.yaml names start in one of the root's directories: reading ferry.yaml brings
+  // them along (a round trip fewer for the file read next), unless the root has more than 32.
+  it('brings the root\'s subtrees with the ferry.yaml read, up to 32 of them', async () => {
+    const deepReadRequests = async (name: string, dirs: number): Promise<number> => {
+      const seed: Record<string, string> = { 'ferry.yaml': 'apps: {}\n' };
+      for (let i = 0; i < dirs; i++) seed[`d${i}/x.yaml`] = `n: ${i}\n`;
+      const repo = await server.createRepo(name, { seed });
+      await nativeGit(repo.path, 'config', 'uploadpack.allowFilter', 'true');
+      const ws = await openGitWorkspace({ url: repo.url, auth, tmpDir: scratch });
+      try {
+        const head = (await ws.fetchDefaultBranch())!.head;
+        const beforeConfig = server.requests.length;
+        expect((await ws.readFiles(head, ['ferry.yaml'])).get('ferry.yaml')).toBe('apps: {}\n');
+        expect(server.requests.length - beforeConfig).toBe(1);
+        const before = server.requests.length;
+        expect((await ws.readFiles(head, ['d1/x.yaml'])).get('d1/x.yaml')).toBe('n: 1\n');
+        return server.requests.length - before;
+      } finally {
+        await ws.close();
+      }
+    };
+    // d1's tree came with ferry.yaml: only the blob is left to fetch.
+    expect(await deepReadRequests('acme/few-dirs', 32)).toBe(1);
+    // Too many to bring: d1's tree, then the blob.
+    expect(await deepReadRequests('acme/many-dirs', 33)).toBe(2);
   });
 });

@@ -38,6 +38,8 @@ export interface GitWorkspaceOptions {
 }
 
 const DEFAULT_AUTHOR = { name: 'ferry', email: 'ferry@users.noreply.github.com' };
+/** A root with more subtrees than this (a repository of many top-level directories) brings none along. */
+const ROOT_SUBTREES_BROUGHT = 32;
 
 /**
  * Objects of treeless fetches and of commits written, shared by the workspaces of one process that
@@ -262,9 +264,21 @@ export async function openGitWorkspace(options: GitWorkspaceOptions): Promise<Co
   };
 
   /**
+   * The root's subtrees this workspace lacks, when there are at most ROOT_SUBTREES_BROUGHT: they ride
+   * along with the first request of a walk. The first walk reads ferry.yaml, a file at the root, and
+   * every path it names starts in one of them, so the walk to those files starts a level down: a
+   * round trip fewer per promotion, for a few small trees.
+   */
+  const rootSubtreesToBring = async (root: string): Promise<string[]> => {
+    if (omitted !== 'trees') return [];
+    const subtrees = ((await treeIfPresent(root)) ?? []).filter((e) => e.type === 'tree' && !held.has(e.oid)).map((e) => e.oid);
+    return subtrees.length <= ROOT_SUBTREES_BROUGHT ? subtrees : [];
+  };
+
+  /**
    * After a partial fetch: the trees on `paths` at `commit` and (with `blobs`) the blobs at their
-   * ends that the store lacks, fetched by id, exactly those objects, one request per directory
-   * level (the paths walk down together; a blob found on one level comes with the next level's
+   * ends that the store lacks, fetched by id, exactly those objects (the first request also brings
+   * the root's subtrees: rootSubtreesToBring), one request per directory level (the paths walk down together; a blob found on one level comes with the next level's
    * trees). A path that does not resolve asks for nothing: the read that follows reports it.
    */
   const ensurePaths = async (commit: string, paths: readonly string[], blobs: boolean): Promise<void> => {
@@ -279,6 +293,7 @@ export async function openGitWorkspace(options: GitWorkspaceOptions): Promise<Co
       }
     }
     let wantedBlobs = new Set<string>();
+    let extras = await rootSubtreesToBring(root);
     const fetchExact = async (oids: string[]): Promise<void> => {
       const fetch: string[] = [];
       for (const oid of oids) {
@@ -286,6 +301,9 @@ export async function openGitWorkspace(options: GitWorkspaceOptions): Promise<Co
         if (known) await writeObject(known.type, known.data);
         else fetch.push(oid);
       }
+      // The root's subtrees ride along with a request made anyway, never on one of their own.
+      if (fetch.length) fetch.push(...extras.filter((oid) => !fetch.includes(oid) && !sharedGet(oid)));
+      extras = [];
       if (fetch.length) hold(await edge(`fetch ${fetch.length} object(s) from ${url}`, () => fetchObjectsV2(http, { url, headers, gitdir, oids: fetch, exact: omitted === 'trees' })));
     };
     while (frontier.length) {
