@@ -1,5 +1,5 @@
 import { FerryError, isDuration, parseDuration } from '@ferry/manifest-model';
-import { z } from 'zod';
+import * as z from 'zod';
 import { renderModes } from '../render/renderer-catalog.js';
 
 // The one duration parser (manifest-model); re-exported for the agent's callers.

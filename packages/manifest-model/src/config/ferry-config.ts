@@ -1,6 +1,6 @@
 import semver from 'semver';
 import { isMap, isPair, isScalar, LineCounter, parseDocument, type Document, type Node } from 'yaml';
-import { z } from 'zod';
+import * as z from 'zod';
 import { FerryError } from '../errors.js';
 import { findBadCharacter } from '../text-characters.js';
 import { isDuration } from '../duration.js';
