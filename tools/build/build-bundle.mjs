@@ -30,7 +30,7 @@ export const nodeBundleOptions = {
   // Some dependencies are CommonJS and require() node built-ins; an ES module has no require.
   banner: { js: "import { createRequire as __ferryCreateRequire } from 'node:module';\nconst require = __ferryCreateRequire(import.meta.url);" },
   // isomorphic-git inflates with pako (zlib in JavaScript); the bundles give it Node's zlib.
-  alias: { pako: './tools/build/src/pako-node-zlib.mjs' },
+  alias: { pako: './packages/git-http/src/pako-node-zlib.ts' },
   minify: true,
   metafile: true,
   logLevel: 'warning',
