@@ -5,7 +5,7 @@ import * as zlib from 'node:zlib';
 import type { HttpClient } from 'isomorphic-git';
 import { FerryError } from '@ferry/manifest-model';
 import { endsWithFlush, FLUSH_PKT, parsePktLines, pktLine } from './pkt-line.js';
-import { buildPack } from './git-objects.js';
+import { buildPack, inflateStream, objectId, PACK_TYPES } from './git-objects.js';
 import { excerptResponse } from './response-excerpt.js';
 
 /**
@@ -152,7 +152,7 @@ export function demuxPackfile(answer: Buffer): Buffer {
   return Buffer.concat(parts);
 }
 
-const TYPES: Record<number, string> = { 1: 'commit', 2: 'tree', 3: 'blob', 4: 'tag' };
+const TYPES: Record<number, string> = Object.fromEntries(Object.entries(PACK_TYPES).map(([type, kind]) => [kind, type]));
 
 /** Reads every object of a pack (resolving deltas) and builds its v2 .idx. */
 export function indexPack(pack: Buffer): { packName: string; idx: Buffer; objects: PackObjects } {
@@ -188,10 +188,8 @@ export function indexPack(pack: Buffer): { packName: string; idx: Buffer; object
       base = byOid.get(pack.subarray(at, at + 20).toString('hex'));
       at += 20;
     }
-    // Output chunk sized to the object (the header says how big): the default 16 KiB per call
-    // dominated the cost of thousands of small objects.
-    const { buffer, engine } = zlib.inflateSync(pack.subarray(at), { info: true, chunkSize: Math.max(64, size + 1) }) as unknown as { buffer: Buffer; engine: { bytesWritten: number } };
-    at += engine.bytesWritten;
+    const { data: buffer, consumed } = inflateStream(pack.subarray(at), size);
+    at += consumed;
     let object: { type: string; data: Buffer };
     if (kind === 6 || kind === 7) {
       if (!base) throw new FerryError('git.failed', 'pack delta refers to a base that is not in the pack');
@@ -201,7 +199,7 @@ export function indexPack(pack: Buffer): { packName: string; idx: Buffer; object
       if (!type) throw new FerryError('git.failed', `unknown object type ${kind} in pack`);
       object = { type, data: buffer };
     }
-    const oid = createHash('sha1').update(`${object.type} ${object.data.length}\0`).update(object.data).digest();
+    const oid = objectId(object.type, object.data);
     byOffset.set(start, object);
     byOid.set(oid.toString('hex'), object);
     entries.push({ oid, offset: start, crc: crc32(pack.subarray(start, at)) });

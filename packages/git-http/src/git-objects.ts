@@ -68,8 +68,26 @@ export function commitTree(data: Buffer): string {
   return match[1]!;
 }
 
+/** An object's id, as the 20 bytes git's SHA-1 of its header and content gives. */
+export function objectId(type: string, content: Buffer): Buffer {
+  return createHash('sha1').update(`${type} ${content.length}\0`).update(content).digest();
+}
+
 export function hashObject(type: string, content: Buffer): string {
-  return createHash('sha1').update(`${type} ${content.length}\0`).update(content).digest('hex');
+  return objectId(type, content).toString('hex');
+}
+
+/**
+ * Inflates the zlib stream at the start of `input` (what follows it is left alone, as in a pack):
+ * its data, and how many bytes of `input` it took. `size`, when known (a pack entry's header says),
+ * sizes the output buffer: the default 16 KiB per call dominated the cost of thousands of small
+ * objects. Throws on corrupt data, and with code Z_BUF_ERROR when `input` ends before the stream.
+ */
+export function inflateStream(input: Uint8Array, size?: number): { data: Buffer; consumed: number } {
+  const { buffer, engine } = zlib.inflateSync(input, { info: true, ...(size !== undefined ? { chunkSize: Math.max(64, size + 1) } : {}) }) as unknown as {
+    buffer: Buffer; engine: { bytesWritten: number };
+  };
+  return { data: buffer, consumed: engine.bytesWritten };
 }
 
 /** Stores an object as a loose object (where isomorphic-git and git read them); returns its id. */
@@ -85,7 +103,8 @@ export async function writeLooseObject(gitdir: string, type: string, content: Bu
   return oid;
 }
 
-const PACK_TYPES: Record<string, number> = { commit: 1, tree: 2, blob: 3, tag: 4 };
+/** Object types by their number in a pack entry's header. */
+export const PACK_TYPES: Record<string, number> = { commit: 1, tree: 2, blob: 3, tag: 4 };
 
 /** A pack (version 2, no deltas) of `objects`. */
 export function buildPack(objects: readonly { type: string; data: Buffer }[]): Buffer {

@@ -5,6 +5,7 @@
 // first apply. Same bytes out; failures as pako reports them (inflate throws a string, which
 // isomorphic-git turns into its DecompressionError; Inflate sets err and msg).
 import { deflateSync, inflateSync } from 'node:zlib';
+import { inflateStream } from './git-objects.js';
 
 export function inflate(data: Uint8Array): Buffer {
   try {
@@ -36,9 +37,9 @@ export class Inflate {
     this.chunks.push(chunk);
     const input = this.chunks.length === 1 ? chunk : Buffer.concat(this.chunks);
     try {
-      const { buffer, engine } = inflateSync(input, { info: true }) as unknown as { buffer: Buffer; engine: { bytesWritten: number } };
-      this.result = buffer;
-      this.strm.avail_in = input.length - engine.bytesWritten;
+      const { data, consumed } = inflateStream(input);
+      this.result = data;
+      this.strm.avail_in = input.length - consumed;
       this.chunks = [];
       return true;
     } catch (err) {

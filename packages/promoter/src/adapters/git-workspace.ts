@@ -278,8 +278,9 @@ export async function openGitWorkspace(options: GitWorkspaceOptions): Promise<Co
   /**
    * After a partial fetch: the trees on `paths` at `commit` and (with `blobs`) the blobs at their
    * ends that the store lacks, fetched by id, exactly those objects (the first request also brings
-   * the root's subtrees: rootSubtreesToBring), one request per directory level (the paths walk down together; a blob found on one level comes with the next level's
-   * trees). A path that does not resolve asks for nothing: the read that follows reports it.
+   * the root's subtrees: rootSubtreesToBring), one request per directory level (the paths walk
+   * down together; a blob found on one level comes with the next level's trees). A path that does
+   * not resolve asks for nothing: the read that follows reports it.
    */
   const ensurePaths = async (commit: string, paths: readonly string[], blobs: boolean): Promise<void> => {
     if (omitted === 'nothing') return;
