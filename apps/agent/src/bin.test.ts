@@ -2,24 +2,21 @@
 // (apps/agent/bundle/), so this test first brings it up to date with the same build `npm ci` runs
 // (build-bundle.mjs). Issue 14: the agent loads its bundle, never the hundreds of files of dist/ and
 // node_modules, and what it loads lazily (client-node, for exec plugins) still works bundled.
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { shippedBin } from '@ferry/testenv';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
-const bin = join(repoRoot, 'apps/agent/bin/ferry-agent.js');
+let bin: string;
 let dir: string;
 
 beforeAll(() => {
-  try {
-    execFileSync(process.execPath, [join(repoRoot, 'apps/agent/build-bundle.mjs')], { cwd: repoRoot, stdio: 'pipe', timeout: 180_000 });
-  } catch (err) {
-    throw new Error(`building the agent bundle (apps/agent/build-bundle.mjs) failed:\n${String((err as { stdout?: unknown }).stdout ?? err)}`);
-  }
+  bin = shippedBin('agent');
   dir = mkdtempSync(join(tmpdir(), 'ferry-agent-bin-'));
 }, 200_000);
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -21,7 +21,6 @@ beforeAll(async () => {
   bin = await buildAgentBin();
 }, 180_000);
 afterAll(async () => {
-  await bin?.remove();
   await h?.close();
 });
 

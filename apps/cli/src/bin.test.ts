@@ -1,22 +1,19 @@
 // The real bin, as users run it: `node apps/cli/bin/ferry.js` loads the bundle (apps/cli/bundle/),
 // so this test first brings it up to date with the same build `npm ci` runs (build-bundle.mjs).
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { shippedBin } from '@ferry/testenv';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
-const bin = join(repoRoot, 'apps/cli/bin/ferry.js');
+let bin: string;
 let dir: string;
 
 beforeAll(() => {
-  try {
-    execFileSync(process.execPath, [join(repoRoot, 'apps/cli/build-bundle.mjs')], { cwd: repoRoot, stdio: 'pipe', timeout: 180_000 });
-  } catch (err) {
-    throw new Error(`building the CLI bundle (apps/cli/build-bundle.mjs) failed:\n${String((err as { stdout?: unknown }).stdout ?? err)}`);
-  }
+  bin = shippedBin('cli');
   dir = mkdtempSync(join(tmpdir(), 'ferry-bin-'));
 }, 200_000);
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -3,6 +3,7 @@
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { shippedBin } from '@ferry/testenv';
 
 const run = promisify(execFile);
 const root = join(import.meta.dirname, '..', '..', '..');
@@ -10,8 +11,8 @@ const root = join(import.meta.dirname, '..', '..', '..');
 /** Builds the CLIs (tsc -b, a no-op when dist is current) and their bundles, then runs the demo; resolves with its stdout (rejects on a non-zero exit). */
 export async function runDemoScript(args: string[] = []): Promise<string> {
   await run(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-b', join(root, 'tsconfig.json'), join(root, 'tools/testenv')], { cwd: root });
-  // bin/ferry.js and bin/ferry-agent.js run bundles: rebuild them as `npm run build` does (a new build only when the sources changed).
-  for (const app of ['cli', 'agent']) await run(process.execPath, [join(root, `apps/${app}/build-bundle.mjs`)], { cwd: root });
+  // bin/ferry.js and bin/ferry-agent.js run bundles: bring them up to date as `npm ci` builds them.
+  for (const app of ['cli', 'agent'] as const) shippedBin(app);
   const { stdout } = await run(process.execPath, [join(root, 'tools/demo/run-demo.mjs'), ...args], { cwd: root, timeout: 240_000, maxBuffer: 16 * 1024 * 1024 });
   return stdout;
 }

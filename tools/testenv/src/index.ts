@@ -71,6 +71,7 @@ export type { CreateGiteaRepoOptions, GiteaOptions, GiteaRepo, GiteaUser, TestGi
 export { buildGiteaBinary, findGiteaBinary, giteaInstallPath, giteaVersion } from './gitea/gitea-binary.js';
 export type { GiteaBinaryOptions, GiteaInstall } from './gitea/gitea-binary.js';
 
+export { shippedBin } from './packaging/shipped-bins.js';
 export { findSecrets, maskSecrets } from './secrets/find-secrets.js';
 export type { FindSecretsOptions, SecretFinding, SecretKind } from './secrets/find-secrets.js';
 export { collectCommitText, collectGitHubText, expectNoSecrets, expectNoSecretsInWorld } from './secrets/expect-no-secrets.js';

@@ -1,24 +1,23 @@
 // The real `ferry-agent` bin (its bundle, brought up to date as `npm ci` builds it) in a child process for every row of
 // agent-cli.corpus.ts: the documented exit code and message, and nothing reached: the kubeconfig
 // names a local port where this test listens and counts connections, which must stay at zero.
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { shippedBin } from '@ferry/testenv';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AGENT_CLI_CASES } from './agent-cli.corpus.js';
 
-const repoRoot = fileURLToPath(new URL('../../../../', import.meta.url));
-const bin = join(repoRoot, 'apps/agent/bin/ferry-agent.js');
+let bin: string;
 let dir: string;
 let kubeconfig: string;
 let apiServer: Server;
 let connections = 0;
 
 beforeAll(async () => {
-  execFileSync(process.execPath, [join(repoRoot, 'apps/agent/build-bundle.mjs')], { cwd: repoRoot, stdio: 'pipe', timeout: 240_000 });
+  bin = shippedBin('agent');
   apiServer = createServer((socket) => {
     connections++;
     socket.destroy();

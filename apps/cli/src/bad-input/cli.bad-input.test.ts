@@ -2,18 +2,16 @@
 // disk and the real git http-backend, for every row of cli.corpus.ts: the documented exit code, the
 // message (what, and file:line where there is one), and nothing changed: the working directory's
 // bytes and symlinks, and every ref of every repository on the git server.
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { lstat, mkdir, mkdtemp, readdir, readFile, readlink, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { commitFiles, readRefs, startGitServer, type GitServer, type RepoEntry } from '@ferry/testenv';
+import { commitFiles, readRefs, shippedBin, startGitServer, type GitServer, type RepoEntry } from '@ferry/testenv';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { COMMANDS } from '../command-list.js';
 import { PROMOTE_CLI_CASES, SET_IMAGE_CLI_CASES, STATUS_ROLLBACK_CLI_CASES, type CliCase, type RepoName } from './cli.corpus.js';
 
-const repoRoot = fileURLToPath(new URL('../../../../', import.meta.url));
-const bin = join(repoRoot, 'apps/cli/bin/ferry.js');
+let bin: string;
 const enc = (s: string) => new TextEncoder().encode(s);
 const png = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0x0d, 0x49, 0x48, 0x44, 0x52]);
 const latin1 = new Uint8Array([...enc('image: ghcr.io/acme/web:1\n# caf'), 0xe9, 0x0a]);
@@ -64,8 +62,7 @@ let outside: string;
 const urls = new Map<RepoName, string>();
 
 beforeAll(async () => {
-  // The bin runs apps/cli/bundle/: bring it up to date the way `npm ci` does (build-bundle.mjs).
-  execFileSync(process.execPath, [join(repoRoot, 'apps/cli/build-bundle.mjs')], { cwd: repoRoot, stdio: 'pipe', timeout: 240_000 });
+  bin = shippedBin('cli');
   git = await startGitServer();
   for (const [name, files] of Object.entries(REPOS) as [RepoName, Record<string, RepoEntry> | null][]) {
     const repo = await git.createRepo(`acme/${name}`);

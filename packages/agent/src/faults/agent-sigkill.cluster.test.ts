@@ -21,7 +21,6 @@ beforeAll(async () => {
   bin = await buildAgentBin();
 });
 afterAll(async () => {
-  await bin?.remove();
   await h?.close();
 });
 

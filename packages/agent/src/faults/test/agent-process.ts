@@ -1,45 +1,17 @@
-// Test support: `ferry-agent` as a real child process, so a test can SIGKILL it. The shipped bin
-// file (apps/agent/bin/ferry-agent.js) runs unchanged; the bundle/main.js it imports is bundled from
-// the current sources with esbuild (third-party packages stay external and resolve from the repo's
-// node_modules), so the test never runs a stale `npm run build` output.
-import { build } from 'esbuild';
+// Test support: `ferry-agent` as a real child process, so a test can SIGKILL it: the shipped bin
+// (apps/agent/bin/ferry-agent.js) and the bundle it runs, brought up to date as `npm ci` builds it
+// (shippedBin), so the test runs what users run and never a stale build.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { copyFile, mkdir, rm } from 'node:fs/promises';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-
-const repoRoot = fileURLToPath(new URL('../../../../../', import.meta.url));
+import { shippedBin } from '@ferry/testenv';
 
 export interface AgentBin {
   /** Path of the bin file to run with node. */
   path: string;
-  remove(): Promise<void>;
 }
 
-/** Bundles apps/agent's main from source beside a copy of the bin; under node_modules/.cache (ignored). */
+/** The agent's bin, its bundle built from the current sources. */
 export async function buildAgentBin(): Promise<AgentBin> {
-  const dir = join(repoRoot, 'node_modules', '.cache', 'ferry-faults', `agent-${process.pid}-${Date.now().toString(36)}`);
-  await mkdir(join(dir, 'bin'), { recursive: true });
-  await build({
-    entryPoints: [join(repoRoot, 'apps/agent/src/main.ts')],
-    outfile: join(dir, 'bundle', 'main.js'),
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    conditions: ['@ferry/source'],
-    logLevel: 'warning',
-    plugins: [{
-      name: 'workspace-only',
-      setup(builder) {
-        // Bundle the workspace packages; leave every third-party import to Node.
-        builder.onResolve({ filter: /^[^./]/ }, (args) => (args.path.startsWith('@ferry/') ? undefined : { path: args.path, external: true }));
-      },
-    }],
-  });
-  const path = join(dir, 'bin', 'ferry-agent.js');
-  await copyFile(join(repoRoot, 'apps/agent/bin/ferry-agent.js'), path);
-  return { path, remove: () => rm(dir, { recursive: true, force: true }) };
+  return { path: shippedBin('agent') };
 }
 
 export interface AgentProcess {
