@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, writeFile, appendFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as zlib from 'node:zlib';
+import * as fs from 'node:fs';
 import type { HttpClient } from 'isomorphic-git';
 import { FerryError } from '@ferry/manifest-model';
 import { endsWithFlush, FLUSH_PKT, parsePktLines, pktLine } from './pkt-line.js';
@@ -39,6 +40,12 @@ export async function fetchShallowV2(
      * and nothing is downloaded: the ref listing alone says the branch still points there.
      */
     known?: ((commit: string) => PackObjects | undefined) | undefined;
+    /**
+     * A pack larger than this is indexed by isomorphic-git instead (and no objects are returned):
+     * indexPack holds every object of the pack inflated until it is done, isomorphic-git only the
+     * pack. For a caller with a memory budget (the agent); default: no limit.
+     */
+    maxIndexedPackBytes?: number | undefined;
   },
 ): Promise<{ head: string; branch: string; filtered: boolean; treeless: boolean; objects: PackObjects } | null | 'unsupported'> {
   const [refs, filtered] = await Promise.all([lsRefs(http, options), options.filterBlobs ?? false]);
@@ -55,7 +62,7 @@ export async function fetchShallowV2(
     pktLine('ofs-delta\n'), pktLine('no-progress\n'), pktLine('done\n'), Buffer.from(FLUSH_PKT),
   ]);
   const known = treeless ? options.known?.(wanted.oid) : undefined;
-  const objects = await writePack(options.gitdir, known ? buildPack([...known.values()]) : demuxPackfile(await post(http, options, body)));
+  const objects = await writePack(options.gitdir, known ? buildPack([...known.values()]) : demuxPackfile(await post(http, options, body)), options.maxIndexedPackBytes);
   await appendFile(join(options.gitdir, 'shallow'), `${wanted.oid}\n`);
   const refPath = join(options.gitdir, 'refs', 'remotes', 'origin', ...branch.split('/'));
   await mkdir(join(refPath, '..'), { recursive: true });
@@ -69,12 +76,20 @@ export type PackObjects = ReadonlyMap<string, { type: string; data: Buffer }>;
 /**
  * Indexes a pack (Node's zlib and SHA-1) and stores it with its .idx where isomorphic-git reads
  * packs. Returns its objects, inflated; a caller that keeps them reads them without isomorphic-git
- * (which would inflate them again, in JavaScript).
+ * (which would inflate them again, in JavaScript). A pack over `maxIndexedBytes` is stored and
+ * indexed by isomorphic-git, and no objects are returned.
  */
-export async function writePack(gitdir: string, pack: Buffer): Promise<PackObjects> {
-  const { packName, idx, objects } = indexPack(pack);
+export async function writePack(gitdir: string, pack: Buffer, maxIndexedBytes = Infinity): Promise<PackObjects> {
   const packDir = join(gitdir, 'objects', 'pack');
   await mkdir(packDir, { recursive: true });
+  if (pack.length > maxIndexedBytes) {
+    const filepath = join('objects', 'pack', `pack-${pack.subarray(pack.length - 20).toString('hex')}.pack`);
+    await writeFile(join(gitdir, filepath), pack);
+    const { default: git } = await import('isomorphic-git');
+    await git.indexPack({ fs, dir: gitdir, gitdir, filepath });
+    return new Map();
+  }
+  const { packName, idx, objects } = indexPack(pack);
   await writeFile(join(packDir, `pack-${packName}.pack`), pack);
   await writeFile(join(packDir, `pack-${packName}.idx`), idx);
   return objects;

@@ -1,6 +1,6 @@
 import { FerryError } from '@ferry/manifest-model';
 import {
-  classifyGitError, createGitHttpClient, describeStatusLine, excerptResponseBody, gitAuthHeaders, listRemoteRefs, readRawObject, redactUrl,
+  classifyGitError, createGitHttpClient, describeStatusLine, excerptResponseBody, fetchShallowV2, gitAuthHeaders, listRemoteRefs, readRawObject, redactUrl,
 } from '@ferry/git-http';
 import { createHash, createHmac, randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
@@ -45,6 +45,8 @@ export interface GitSourceOptions {
 }
 
 const defaultMaxRepoBytes = 256 * 1024 * 1024;
+/** Packs up to this size are indexed in memory with every object inflated (fetchShallowV2); larger ones by isomorphic-git. */
+const maxIndexedPackBytes = 16 * 1024 * 1024;
 const defaultIdleTimeoutMs = 60_000;
 const defaultAccessProofTtlMs = 30_000;
 /** What one listing asks for: every branch and tag (and HEAD), so Syncs of any ref of a repository share it. */
@@ -126,7 +128,16 @@ export class IsomorphicGitSource implements GitSource {
   private async download(url: string, ref: GitRef, commit: string, credentials: GitCredentials | undefined, gitdir: string): Promise<void> {
     const first = !(await hasAnyRef(gitdir));
     const remoteRef = ref.branch !== undefined ? `refs/heads/${ref.branch}` : ref.tag !== undefined ? `refs/tags/${ref.tag}` : undefined;
-    await this.authenticated(url, credentials, (http, headers) =>
+    const branch = ref.branch;
+    // A branch's first fetch: one protocol v2 request, indexed with Node's zlib and SHA-1, and its
+    // blobs handed to the blob cache (isomorphic-git's fetch took 3-4 times as long as git's for
+    // 1,000 files, and the render then inflated every blob again). Servers without v2, tags,
+    // commits and later fetches take isomorphic-git's way.
+    const fetched = first && branch !== undefined && await this.authenticated(url, credentials, (http, headers) =>
+      fetchShallowV2(capTransfer(http, this.maxRepoBytes, url), { url, headers, gitdir, ref: branch, maxIndexedPackBytes }));
+    if (fetched && fetched !== 'unsupported') {
+      for (const [oid, object] of fetched.objects) if (object.type === 'blob') this.blobs.set(oid, object.data);
+    } else await this.authenticated(url, credentials, (http, headers) =>
       git.fetch({
         fs,
         http: capTransfer(http, this.maxRepoBytes, url),

@@ -37,8 +37,11 @@ async function repository() {
 }
 
 /** Ref listings (one POST each) and pack downloads (isomorphic-git's fetch starts with the advertisement GET). */
-const listings = (rs: ReturnType<typeof server.requests.filter>) => rs.filter((r) => r.method === 'POST' && r.service === 'upload-pack').length;
-const advertisements = (rs: ReturnType<typeof server.requests.filter>) => rs.filter((r) => r.stage === 'advertise').length;
+type Requests = ReturnType<typeof server.requests.filter>;
+/** Ref listings: protocol v2 ls-refs. */
+const listings = (rs: Requests) => rs.filter((r) => r.command === 'ls-refs').length;
+/** Pack downloads: the upload-pack POSTs that are not a listing (a v2 fetch, or isomorphic-git's v1 fetch). */
+const downloads = (rs: Requests) => rs.filter((r) => r.stage === 'rpc' && r.service === 'upload-pack' && r.command !== 'ls-refs').length;
 
 async function refusal(work: Promise<unknown>): Promise<FerryError> {
   const error = await work.then(() => undefined, (e: unknown) => e);
@@ -59,7 +62,7 @@ describe('one ref listing per repository and credentials', () => {
     expect(new Set(heads)).toEqual(new Set([other, repo.first]));
     expect(heads[1]).toBe(repo.first); // the annotated tag, peeled
     expect(listings(repo.requests())).toBe(1);
-    expect(advertisements(repo.requests())).toBe(0);
+    expect(repo.requests().length).toBe(1);
 
     now += 59_000;
     expect(await source.resolveRemote(repo.url, { branch: 'main' }, good, interval)).toBe(repo.first);
@@ -126,8 +129,10 @@ describe('one ref listing per repository and credentials', () => {
     const read = await Promise.all(Array.from({ length: 12 }, (_, i) => reconcile(i % 2 ? 'a' : 'b')));
     expect(read[0]).toEqual(['b/y.yaml']);
     expect(read[1]).toEqual(['a/x.yaml']);
-    expect(advertisements(repo.requests())).toBe(1);
-    expect(listings(repo.requests())).toBe(2); // one ls-refs, one fetch
+    // One listing; one download, the first of the store (protocol v2: its own ls-refs finds the branch).
+    expect(downloads(repo.requests())).toBe(1);
+    expect(listings(repo.requests())).toBe(2);
+    expect(repo.requests().length).toBe(3);
 
     // Idle, well past the 30 s proof TTL but inside the Sync's interval: no request.
     now += 45_000;
@@ -140,8 +145,9 @@ describe('one ref listing per repository and credentials', () => {
     now += 20_000;
     await Promise.all(Array.from({ length: 12 }, (_, i) => reconcile(i % 2 ? 'a' : 'b')));
     expect(await source.resolveRemote(repo.url, { branch: 'main' }, good, interval)).toBe(second);
-    expect(advertisements(repo.requests())).toBe(2);
-    expect(listings(repo.requests()) - listings(repo.requests().slice(0, before))).toBe(2);
+    const pushed = repo.requests().slice(before);
+    expect(listings(pushed)).toBe(1);
+    expect(downloads(pushed)).toBe(1);
   });
 });
 

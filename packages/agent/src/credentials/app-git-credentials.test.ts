@@ -35,7 +35,7 @@ describe('withAgentGitCredentials', () => {
     }
     const requests = server.requests.filter((r) => r.repo === 'acme/app-fleet');
     expect(requests.every((r) => r.authUser === 'x-access-token')).toBe(true);
-    // One listing, then the one download (advertisement GET + POST).
-    expect(requests.map((r) => `${r.method} ${r.stage}`)).toEqual(['POST rpc', 'GET advertise', 'POST rpc']);
+    // One listing, then the one download (protocol v2: its own ls-refs, then the fetch).
+    expect(requests.map((r) => `${r.method} ${r.command}`)).toEqual(['POST ls-refs', 'POST ls-refs', 'POST fetch']);
   });
 });

@@ -28,8 +28,11 @@ async function fleet(interval: string) {
 }
 
 /** A ref listing is one POST (protocol v2 ls-refs, no advertisement GET); a pack download starts with the advertisement GET. */
-const listings = (rs: Array<{ method: string; service?: string; stage?: string }>) => rs.filter((r) => r.method === 'POST' && r.service === 'upload-pack').length;
-const downloads = (rs: Array<{ stage?: string }>) => rs.filter((r) => r.stage === 'advertise').length;
+type Requests = Array<{ service?: string; stage?: string; command?: string }>;
+/** Ref listings: protocol v2 ls-refs. */
+const listings = (rs: Requests) => rs.filter((r) => r.command === 'ls-refs').length;
+/** Pack downloads: the upload-pack POSTs that are not a listing (a v2 fetch, or isomorphic-git's v1 fetch). */
+const downloads = (rs: Requests) => rs.filter((r) => r.stage === 'rpc' && r.service === 'upload-pack' && r.command !== 'ls-refs').length;
 
 describe('many Syncs of one repository in one agent', () => {
   it('idle: one ref listing per interval for all of them and no pack download; a push: one download, every Sync converges', async () => {
@@ -67,7 +70,9 @@ describe('many Syncs of one repository in one agent', () => {
     const agent = await startTestAgent(h, kubeconfig, ns, { maxConcurrent: syncs });
     try {
       await converged(src.first);
+      // One listing for every Sync, one of the first download (protocol v2 finds the branch itself).
       expect(listings(requests())).toBeLessThanOrEqual(2);
+      expect(downloads(requests())).toBe(1);
       const second = await src.commit(files('2'));
       // As the webhook listener does: the request annotation on each Sync of the repository.
       await kubectl(kubeconfig, ['annotate', 'syncs.ferry.dev', '--all', '-n', ns, '--overwrite', 'ferry.dev/reconcile-requested-at=push-1']);

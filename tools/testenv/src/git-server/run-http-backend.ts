@@ -15,6 +15,8 @@ export interface RunHttpBackendOptions {
   /** Register the child so the server can kill it on close. */
   track(child: ChildProcess): void;
   onStatus(status: number): void;
+  /** Sees the first chunk of the request body as it goes to the backend (for the request log). */
+  onBodyStart?(chunk: Buffer): void;
 }
 
 export async function runHttpBackend(req: IncomingMessage, res: ServerResponse, options: RunHttpBackendOptions): Promise<void> {
@@ -35,6 +37,7 @@ export async function runHttpBackend(req: IncomingMessage, res: ServerResponse, 
     if (!res.writableFinished) killProcessGroup(child); // client went away: do not leave git running
   });
 
+  if (options.onBodyStart) req.once('data', options.onBodyStart);
   const cut = options.cut;
   let cutDone = false;
   const cutNow = (): void => {

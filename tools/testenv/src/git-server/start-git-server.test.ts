@@ -47,6 +47,8 @@ describe('native git', () => {
     const fetches = server.requests.slice(before).filter((r) => r.service === 'upload-pack');
     expect(fetches.length).toBeGreaterThanOrEqual(2);
     expect(fetches.every((r) => r.protocolVersion === 2 && r.status === 200)).toBe(true);
+    // The log names each v2 POST's command: a clone lists refs, then fetches.
+    expect(fetches.filter((r) => r.method === 'POST').map((r) => r.command)).toEqual(['ls-refs', 'fetch']);
 
     const head = await commitFile(dir, 'new.txt', 'new\n');
     const push = await runGit(['push', 'origin', 'main'], { cwd: dir });

@@ -33,6 +33,8 @@ export interface RequestLogEntry {
   stage?: GitStage;
   /** 2 when the client sent `Git-Protocol: version=2`. */
   protocolVersion: 0 | 2;
+  /** A protocol v2 POST's command (`ls-refs`, `fetch`), read from its uncompressed body. */
+  command?: string;
   /** Request body encoding, e.g. 'gzip' (native git compresses large fetch negotiations). */
   contentEncoding?: string;
   /**
@@ -166,6 +168,10 @@ export async function startGitServer(options: GitServerOptions = {}): Promise<Gi
       },
       onStatus: (code) => {
         entry.status = code;
+      },
+      onBodyStart: (chunk) => {
+        const command = entry.protocolVersion === 2 && entry.contentEncoding === undefined ? /^[0-9a-f]{4}command=([a-z-]+)/.exec(chunk.toString('latin1'))?.[1] : undefined;
+        if (command) entry.command = command;
       },
     });
   };
