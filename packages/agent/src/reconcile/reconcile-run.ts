@@ -5,6 +5,7 @@ import type { GitSource, KubeApi, ObjectChange, Renderer, RenderTools, SyncRepor
 import type { ClassifiedError } from './classify-error.js';
 import type { SyncState } from './inventory-store.js';
 import type { InventoryWriter } from './inventory-writer.js';
+import type { PendingRecovery } from './recover-inventory.js';
 import type { PreparedObject } from './prepare-objects.js';
 import type { PruneResult, SyncReport, SyncTarget } from './sync-report.js';
 import type { HealthReport } from './wait-healthy.js';
@@ -75,6 +76,8 @@ export interface ReconcileRun {
   unchanged?: boolean;
   /** fetch: the inventory, and the one writer of its ConfigMap. */
   inventory?: InventoryWriter;
+  /** fetch: the owner-label search of an empty inventory, under way; plan finishes it. */
+  recovery?: PendingRecovery;
   /** render */
   rendered?: RenderedObject[];
   /** plan */

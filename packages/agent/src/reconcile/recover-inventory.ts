@@ -13,9 +13,36 @@ export interface RecoveredInventory {
 }
 
 export interface RecoverOptions {
-  /** Where to search namespaced kinds when the agent may not list them cluster-wide (namespaced install). */
-  namespaces: readonly string[];
+  /**
+   * Where to search namespaced kinds when the agent may not list them cluster-wide (namespaced
+   * install). Asked for only then, so the search can start before the revision is rendered.
+   */
+  namespaces: () => Promise<readonly string[]>;
   concurrency: number;
+}
+
+/** An owner-label search under way; the plan finishes it with the revision's namespaces. */
+export interface PendingRecovery {
+  finish(namespaces: readonly string[]): Promise<RecoveredInventory>;
+}
+
+/**
+ * Starts recoverInventory now, while the commit is fetched and rendered (its LISTs took a tenth of
+ * a first sync of 1,000 objects when they waited for the render): it needs the revision only for a
+ * namespaced install's fallback, which waits for `finish`.
+ */
+export function startRecovery(kube: KubeApi, sync: SyncIdentity, concurrency: number): PendingRecovery {
+  let give: (namespaces: readonly string[]) => void = () => undefined;
+  const namespaces = new Promise<readonly string[]>((resolve) => (give = resolve));
+  const result = recoverInventory(kube, sync, { namespaces: () => namespaces, concurrency });
+  // Awaited by finish(); a run that ends before its plan (a failed fetch) leaves it unobserved.
+  result.catch(() => undefined);
+  return {
+    finish(found) {
+      give(found);
+      return result;
+    },
+  };
 }
 
 /**
@@ -46,7 +73,7 @@ export async function recoverInventory(kube: KubeApi, sync: SyncIdentity, option
   return { refs: [...found.values()], unsearched };
 }
 
-async function searchKind(kube: KubeApi, kind: DiscoveredKind, selector: string, namespaces: readonly string[]) {
+async function searchKind(kube: KubeApi, kind: DiscoveredKind, selector: string, namespaces: () => Promise<readonly string[]>) {
   try {
     return { objects: await kube.list(kind.apiVersion, kind.kind, { labelSelector: selector }), unsearched: [] as string[] };
   } catch (error) {
@@ -55,7 +82,7 @@ async function searchKind(kube: KubeApi, kind: DiscoveredKind, selector: string,
   // A namespaced install may list only in its namespaces.
   const objects = [];
   const unsearched: string[] = [];
-  for (const namespace of new Set(namespaces)) {
+  for (const namespace of new Set(await namespaces())) {
     try {
       objects.push(...(await kube.list(kind.apiVersion, kind.kind, { namespace, labelSelector: selector })));
     } catch (error) {

@@ -2,6 +2,7 @@ import { checkInventoryOwner, sameSource } from '../../plan/inventory.js';
 import { AdoptInventoryAnnotation } from '../../sync/labels.js';
 import { checkInventoryWritable, describeInventory, loadSyncMarker, loadSyncState } from '../inventory-store.js';
 import { InventoryWriter } from '../inventory-writer.js';
+import { startRecovery } from '../recover-inventory.js';
 import { stateKubeOf, type ReconcileRun, type ReconcileStep } from '../reconcile-run.js';
 
 /**
@@ -48,4 +49,7 @@ async function claimInventory(run: ReconcileRun): Promise<void> {
   if (!state.exists) await checkInventoryWritable(kube, identity);
   run.inventory = new InventoryWriter(kube, identity, run.source, state);
   run.report.inventorySize = state.inventory.length;
+  // A lost inventory (deleted by hand; or this Sync's first run): the plan looks for what still
+  // carries this Sync's owner labels. The search starts here, beside the fetch and the render.
+  if (target.spec.prune && state.inventory.length === 0) run.recovery = startRecovery(deps.kube, identity, run.concurrency);
 }

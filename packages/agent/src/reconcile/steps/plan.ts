@@ -1,7 +1,6 @@
 import { describeObject, formatObjectKey, type ObjectRef } from '../../plan/kube-object.js';
 import { checkPruneGuards, findPruneCandidates } from '../../plan/plan-prune.js';
 import { prepareObjects } from '../prepare-objects.js';
-import { recoverInventory } from '../recover-inventory.js';
 import { needs, type ReconcileStep } from '../reconcile-run.js';
 
 /**
@@ -17,9 +16,9 @@ export const planStep: ReconcileStep = async (run) => {
   // Sync's owner labels, so nothing it applied is silently forgotten. What the revision no longer
   // has is kept this time and recorded: nothing is deleted on a guessed inventory.
   let recoveredKept: ObjectRef[] = [];
-  if (spec.prune && inventory.state.inventory.length === 0) {
+  if (run.recovery) {
     const namespaces = [identity.namespace, spec.namespace ?? identity.namespace, ...desired.map((r) => r.namespace)].filter((n) => n !== '');
-    const recovered = await recoverInventory(deps.kube, identity, { namespaces, concurrency: run.concurrency });
+    const recovered = await run.recovery.finish(namespaces);
     if (recovered.refs.length) {
       inventory.useRecovered(recovered.refs);
       recoveredKept = findPruneCandidates(recovered.refs, desired);
