@@ -45,8 +45,11 @@ export interface GitSourceOptions {
 }
 
 const defaultMaxRepoBytes = 256 * 1024 * 1024;
-/** Packs up to this size are indexed in memory with every object inflated (fetchShallowV2); larger ones by isomorphic-git. */
-const maxIndexedPackBytes = 16 * 1024 * 1024;
+/**
+ * A first fetch's pack up to this size is indexed holding every object inflated (fetchShallowV2:
+ * tens of MB at most); a larger one by isomorphic-git, which holds only the pack.
+ */
+const maxIndexedPackBytes = 8 * 1024 * 1024;
 const defaultIdleTimeoutMs = 60_000;
 const defaultAccessProofTtlMs = 30_000;
 /** What one listing asks for: every branch and tag (and HEAD), so Syncs of any ref of a repository share it. */

@@ -27,15 +27,15 @@ export interface PendingRecovery {
 }
 
 /**
- * Starts recoverInventory now, while the commit is fetched and rendered (its LISTs took a tenth of
- * a first sync of 1,000 objects when they waited for the render): it needs the revision only for a
+ * Starts recoverInventory now, while the commit is rendered (its LISTs took a twentieth of a first
+ * sync of 1,000 objects when they waited for the render): it needs the revision only for a
  * namespaced install's fallback, which waits for `finish`.
  */
 export function startRecovery(kube: KubeApi, sync: SyncIdentity, concurrency: number): PendingRecovery {
   let give: (namespaces: readonly string[]) => void = () => undefined;
   const namespaces = new Promise<readonly string[]>((resolve) => (give = resolve));
   const result = recoverInventory(kube, sync, { namespaces: () => namespaces, concurrency });
-  // Awaited by finish(); a run that ends before its plan (a failed fetch) leaves it unobserved.
+  // Awaited by finish(); a run that ends before its plan (a failed render) leaves it unobserved.
   result.catch(() => undefined);
   return {
     finish(found) {

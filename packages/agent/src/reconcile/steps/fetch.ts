@@ -9,6 +9,9 @@ import { stateKubeOf, type ReconcileRun, type ReconcileStep } from '../reconcile
  * Asks the remote for its head first and stops when that head is applied and healthy with this
  * spec (one ls-refs and one metadata GET). Otherwise claims the inventory (whose it is, whether it
  * can be written: both before the first write), says the revision is applying, fetches the commit.
+ * An empty inventory (a lost one; or this Sync's first run) starts the plan's search for what still
+ * carries this Sync's owner labels once the commit is here: it runs beside the render. Not before
+ * the fetch: a Sync whose fetch keeps failing would send its LISTs on every retry.
  */
 export const fetchStep: ReconcileStep = async (run) => {
   const { target, deps, options, report } = run;
@@ -20,6 +23,7 @@ export const fetchStep: ReconcileStep = async (run) => {
   await claimInventory(run);
   if (!options.dryRun) await deps.reporter?.applying(target, head);
   await deps.source.fetchCommit(spec.url, spec.ref, head, target.credentials);
+  if (spec.prune && run.inventory?.state.inventory.length === 0) run.recovery = startRecovery(deps.kube, target.identity, run.concurrency);
 };
 
 async function isUnchanged(run: ReconcileRun, head: string): Promise<boolean> {
@@ -49,7 +53,4 @@ async function claimInventory(run: ReconcileRun): Promise<void> {
   if (!state.exists) await checkInventoryWritable(kube, identity);
   run.inventory = new InventoryWriter(kube, identity, run.source, state);
   run.report.inventorySize = state.inventory.length;
-  // A lost inventory (deleted by hand; or this Sync's first run): the plan looks for what still
-  // carries this Sync's owner labels. The search starts here, beside the fetch and the render.
-  if (target.spec.prune && state.inventory.length === 0) run.recovery = startRecovery(deps.kube, identity, run.concurrency);
 }
