@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { commitTree, tagCommit } from '../test/git-fixture.js';
-import { IsomorphicGitSource } from './git-source.js';
+import { IsomorphicGitSource, translateSourceError } from './git-source.js';
 
 // Real `git http-backend` server (tools/testenv), real isomorphic-git.
 let server: GitServer;
@@ -110,3 +110,23 @@ describe('IsomorphicGitSource', () => {
     await expect(source.fetchCommit(repo.url, { branch: 'main' }, commit, credentials)).rejects.toMatchObject({ code: 'source.too-large' });
   });
 });
+
+describe('translateSourceError', () => {
+  const url = 'https://git.example.com/acme/config.git';
+  it.each([
+    ['git.network', 'pack cut short (connection closed before the end)', 'source.unavailable'],
+    ['git.failed', 'server: upload-pack: not our ref 0123', 'source.unavailable'],
+    ['git.unsupported', 'not a smart-HTTP upload-pack answer', 'source.not-git'],
+  ])('turns the protocol v2 fetch\'s %s into %s, the retry rule the Sync follows', (code, message, expected) => {
+    const translated = translateSourceError(url, credentials, new FerryError(code, message));
+    expect(translated.code).toBe(expected);
+    expect(translated.message).toContain(url);
+    expect(translated.message).toContain(message.split(' ')[0]);
+  });
+
+  it('passes the agent\'s own codes on unchanged', () => {
+    const own = new FerryError('source.too-large', 'too large');
+    expect(translateSourceError(url, credentials, own)).toBe(own);
+  });
+});
+

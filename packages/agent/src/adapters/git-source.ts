@@ -312,14 +312,23 @@ export class IsomorphicGitSource implements GitSource {
   }
 }
 
-/** Codes: source.auth, source.repo-not-found (both stall the Sync), source.not-git, source.unavailable (retried). */
-function translateSourceError(url: string, credentials: GitCredentials | undefined, error: unknown): FerryError {
+/**
+ * Codes: source.auth, source.repo-not-found (both stall the Sync), source.not-git, source.unavailable
+ * (retried). Exported for its tests.
+ */
+export function translateSourceError(url: string, credentials: GitCredentials | undefined, error: unknown): FerryError {
   const failure = classifyGitError(error);
   const where = redactUrl(url);
   const sent = credentials && gitAuthHeaders(credentials).authorization !== undefined;
   switch (failure.kind) {
-    case 'ferry':
+    case 'ferry': {
+      // @ferry/git-http's own codes (its protocol v2 fetch): a pack cut short or a server's ERR line
+      // is worth a retry; an answer that is not upload-pack's is not a git server. Ours pass on.
+      const { code, message } = failure.error;
+      if (code === 'git.network' || code === 'git.failed') return new FerryError('source.unavailable', `${where}: ${excerptResponseBody(message)}`);
+      if (code === 'git.unsupported') return new FerryError('source.not-git', `${where}: ${message}`, { hint: 'check spec.url: it must be the clone URL of a git repository' });
       return failure.error;
+    }
     case 'http-status': {
       const { status } = failure;
       const line = describeStatusLine(status, failure.statusMessage);
