@@ -8,7 +8,8 @@
 //   - git requests per interval while idle, counted by the bench's git server as for Ferry.
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createNamespace, deleteNamespace, isDownload, kubectl, waitFor } from '../lib/cluster-helpers.mjs';
+import { isPackDownload } from '@ferry/testenv';
+import { createNamespace, deleteNamespace, kubectl, waitFor } from '../lib/cluster-helpers.mjs';
 import { cpuSecondsOf } from '../lib/processes.mjs';
 import { applyFluxCrds, fluxVersion, installFlux, startFlux } from './controllers.mjs';
 import { connectWriter } from './kube-write.mjs';
@@ -88,7 +89,7 @@ export async function measureFluxFleet({ git, cp, kube, scratch, progress, repos
       converge, cpuSeconds: cpu, peakMb: peaks[0] + peaks[1], peaks, apiPerKustomization: apiTotal / kustomizations,
       // source-controller's git (go-git, protocol v0) asks for the head with the advertisement GET
       // and downloads with an upload-pack POST.
-      idlePerInterval: idle.length / 2, idleDownloads: idle.filter(isDownload).length / 2,
+      idlePerInterval: idle.length / 2, idleDownloads: idle.filter(isPackDownload).length / 2,
     };
     progress.log(`flux fleet: converged in ${converge.toFixed(1)} s (controllers' CPU ${cpu.toFixed(1)} s, ${result.apiPerKustomization.toFixed(1)} API requests per Kustomization), idle ${result.idlePerInterval} git requests per ${intervalSeconds} s interval (${result.idleDownloads} pack downloads), peak RSS ${peaks.map((p) => p.toFixed(0)).join(' + ')} MB`);
     return result;

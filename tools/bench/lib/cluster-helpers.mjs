@@ -63,9 +63,3 @@ export async function createWorkTree(dir, pushUrl) {
     },
   };
 }
-
-/**
- * Whether a request the bench's git server logged downloaded a pack: an upload-pack POST that is
- * not a protocol v2 ls-refs (a v2 fetch, or a protocol v0/v1 fetch after its advertisement GET).
- */
-export const isDownload = (request) => request.stage === 'rpc' && request.service === 'upload-pack' && request.command !== 'ls-refs';

@@ -14,10 +14,11 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
+import { isPackDownload } from '@ferry/testenv';
 import { fluxVersion } from '../flux/controllers.mjs';
 import { measureFluxFleet } from '../flux/fleet.mjs';
 import { installSyncCrd, startAgentProcess } from '../lib/agent-process.mjs';
-import { configMapYaml, createNamespace, createWorkTree, isDownload, kubectl, waitFor } from '../lib/cluster-helpers.mjs';
+import { configMapYaml, createNamespace, createWorkTree, kubectl, waitFor } from '../lib/cluster-helpers.mjs';
 
 const ns = 'bench-fleet';
 
@@ -122,7 +123,7 @@ export async function runFleetScenario({ git, cp, kube, scratch, progress, syncs
     const idleApiTotal = idleApi.reduce((sum, [, v]) => sum + v, 0);
     progress.log(`fleet: idle, ${idleApiTotal} API requests for ${reconciled} drift checks, ${(idleApiTotal / Math.max(1, reconciled)).toFixed(1)} per drift check: ${idleApi.map(([k, v]) => `${k} ${(v / Math.max(1, reconciled)).toFixed(2)}`).join(', ')}`);
     const perInterval = idle.length / 2;
-    const downloads = idle.filter(isDownload).length / 2;
+    const downloads = idle.filter(isPackDownload).length / 2;
     const peak = await agent.peakMb();
     progress.log(`fleet: converged in ${converge.toFixed(1)} s (${firstSyncRequests} git requests, agent CPU ${convergeCpu.toFixed(1)} s, load average ${loadavg()[0].toFixed(1)}), idle agent CPU ${(idleCpu / 2).toFixed(1)} s per interval, idle ${perInterval} git requests per ${intervalSeconds} s interval for ${repos.length} repositories and ${reconciled / 2} drift checks (${downloads} pack downloads), peak RSS ${peak.toFixed(0)} MB`);
     ferryRows = {

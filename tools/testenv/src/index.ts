@@ -1,4 +1,4 @@
-export { startGitServer } from './git-server/start-git-server.js';
+export { isPackDownload, isRefListing, startGitServer } from './git-server/start-git-server.js';
 export type { GitServer, GitServerAuth, GitServerOptions, RequestLogEntry } from './git-server/start-git-server.js';
 export type { CreateRepoOptions } from './git-server/create-bare-repo.js';
 export { runGit } from './git-server/run-git.js';

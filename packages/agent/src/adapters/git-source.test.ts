@@ -129,4 +129,3 @@ describe('translateSourceError', () => {
     expect(translateSourceError(url, credentials, own)).toBe(own);
   });
 });
-

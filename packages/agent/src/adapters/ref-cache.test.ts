@@ -1,7 +1,7 @@
 // The shared ref listing of the git source (issue 14, many Syncs in one agent): one ls-refs per
 // (URL, credentials) while fresh, single-flight, never handed to other credentials, and one pack
 // download for many Syncs of one commit. Real `git http-backend` with basic auth, counting requests.
-import { startGitServer, TEST_GIT_PASSWORD, TEST_WRONG_GIT_PASSWORD, type GitServer } from '@ferry/testenv';
+import { isPackDownload, isRefListing, startGitServer, TEST_GIT_PASSWORD, TEST_WRONG_GIT_PASSWORD, type GitServer, type RequestLogEntry } from '@ferry/testenv';
 import { FerryError } from '@ferry/manifest-model';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -36,12 +36,8 @@ async function repository() {
   return { ...repo, name, first, requests };
 }
 
-/** Ref listings (one POST each) and pack downloads (isomorphic-git's fetch starts with the advertisement GET). */
-type Requests = ReturnType<typeof server.requests.filter>;
-/** Ref listings: protocol v2 ls-refs. */
-const listings = (rs: Requests) => rs.filter((r) => r.command === 'ls-refs').length;
-/** Pack downloads: the upload-pack POSTs that are not a listing (a v2 fetch, or isomorphic-git's v1 fetch). */
-const downloads = (rs: Requests) => rs.filter((r) => r.stage === 'rpc' && r.service === 'upload-pack' && r.command !== 'ls-refs').length;
+const listings = (rs: RequestLogEntry[]) => rs.filter(isRefListing).length;
+const downloads = (rs: RequestLogEntry[]) => rs.filter(isPackDownload).length;
 
 async function refusal(work: Promise<unknown>): Promise<FerryError> {
   const error = await work.then(() => undefined, (e: unknown) => e);

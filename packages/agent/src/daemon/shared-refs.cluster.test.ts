@@ -1,4 +1,4 @@
-import { kubectl } from '@ferry/testenv';
+import { isPackDownload, isRefListing, kubectl, type RequestLogEntry } from '@ferry/testenv';
 import { describe, expect, it } from 'vitest';
 import { configMap, createSource, ensureNamespace, uniqueName, type AgentHarness } from '../test/agent-harness.js';
 import { createSync, eventually, getSync, readyRevision, useDaemonCluster, startTestAgent } from './test/daemon-harness.js';
@@ -27,12 +27,8 @@ async function fleet(interval: string) {
   return { ns, src, requests, converged };
 }
 
-/** A ref listing is one POST (protocol v2 ls-refs, no advertisement GET); a pack download starts with the advertisement GET. */
-type Requests = Array<{ service?: string; stage?: string; command?: string }>;
-/** Ref listings: protocol v2 ls-refs. */
-const listings = (rs: Requests) => rs.filter((r) => r.command === 'ls-refs').length;
-/** Pack downloads: the upload-pack POSTs that are not a listing (a v2 fetch, or isomorphic-git's v1 fetch). */
-const downloads = (rs: Requests) => rs.filter((r) => r.stage === 'rpc' && r.service === 'upload-pack' && r.command !== 'ls-refs').length;
+const listings = (rs: RequestLogEntry[]) => rs.filter(isRefListing).length;
+const downloads = (rs: RequestLogEntry[]) => rs.filter(isPackDownload).length;
 
 describe('many Syncs of one repository in one agent', () => {
   it('idle: one ref listing per interval for all of them and no pack download; a push: one download, every Sync converges', async () => {

@@ -48,6 +48,16 @@ export interface RequestLogEntry {
   faults: FaultKind[];
 }
 
+/** A protocol v2 ref listing (`ls-refs`). */
+export function isRefListing(request: RequestLogEntry): boolean {
+  return request.command === 'ls-refs';
+}
+
+/** A pack download: an upload-pack POST that is not a ref listing (a v2 `fetch`, or a v0/v1 fetch after its advertisement GET). */
+export function isPackDownload(request: RequestLogEntry): boolean {
+  return request.stage === 'rpc' && request.service === 'upload-pack' && !isRefListing(request);
+}
+
 export interface GitServer {
   /** http://127.0.0.1:PORT */
   url: string;
