@@ -1,6 +1,7 @@
 import { FerryError } from '@ferry/manifest-model';
 import * as http from 'node:http';
 import * as https from 'node:https';
+import { createSecureContext } from 'node:tls';
 import type { KubeObject, ObjectRef } from '../plan/kube-object.js';
 import { KubeApiError, type ClusterCapabilities, type KubeApi, type KubeScope, type KubeWatchApi, type WatchEvent } from '../ports.js';
 import { describeObject, groupOf } from '../plan/kube-object.js';
@@ -65,7 +66,8 @@ interface Resource {
  */
 export class KubeClient implements KubeApi, KubeWatchApi {
   private constructor(
-    private readonly server: URL,
+    /** Where every request goes (the kubeconfig's server URL, taken apart once). */
+    private readonly origin: Origin,
     private readonly baseOptions: https.RequestOptions,
     private readonly agent: http.Agent,
     /** Watches hold their socket for minutes: their own agent, so they never starve the short requests. */
@@ -84,7 +86,7 @@ export class KubeClient implements KubeApi, KubeWatchApi {
    */
   impersonate(user: Impersonation): KubeClient {
     const headers = { ...(this.baseOptions.headers as Record<string, string> | undefined), 'impersonate-user': user.username, ...(user.groups.length ? { 'impersonate-group': [...user.groups] } : {}) };
-    return new KubeClient(this.server, { ...this.baseOptions, headers }, this.agent, this.watchAgent, this.stats, this.discovery, user);
+    return new KubeClient(this.origin, { ...this.baseOptions, headers }, this.agent, this.watchAgent, this.stats, this.discovery, user);
   }
 
   asServiceAccount(namespace: string, name: string): KubeClient {
@@ -96,11 +98,11 @@ export class KubeClient implements KubeApi, KubeWatchApi {
     if (options.kubeconfigPath) connection = await loadKubeconfig(options.kubeconfigPath, options.context);
     else if (options.inCluster) connection = await loadInCluster(options.inCluster.host, options.inCluster.port);
     else throw new FerryError('kube.config', 'no kubeconfig and not running in a cluster', { hint: 'pass --kubeconfig PATH or set KUBECONFIG' });
-    const server = new URL(connection.server);
+    const origin = originOf(new URL(connection.server));
     const agentOptions = { keepAlive: true, maxSockets: options.maxSockets ?? 16 };
-    const agent = server.protocol === 'http:' ? new http.Agent(agentOptions) : new https.Agent({ ...agentOptions, ...connection.tls });
-    const watchAgent = server.protocol === 'http:' ? new http.Agent({ keepAlive: false }) : new https.Agent({ keepAlive: false, ...connection.tls });
-    return new KubeClient(server, { headers: connection.headers }, agent, watchAgent);
+    if (origin.protocol === 'http:') return new KubeClient(origin, { headers: connection.headers }, new http.Agent(agentOptions), new http.Agent({ keepAlive: false }));
+    const tls = secureContextOf(connection);
+    return new KubeClient(origin, { headers: connection.headers }, new https.Agent({ ...agentOptions, ...tls }), new https.Agent({ keepAlive: false, ...tls }));
   }
 
   close(): void {
@@ -248,12 +250,11 @@ export class KubeClient implements KubeApi, KubeWatchApi {
     const resource = await this.requireResource(apiVersion, kind);
     const query = new URLSearchParams({ watch: '1', resourceVersion: options.resourceVersion, allowWatchBookmarks: 'true', timeoutSeconds: String(options.timeoutSeconds ?? 300) });
     if (options.labelSelector) query.set('labelSelector', options.labelSelector);
-    const url = new URL(`${this.collectionPath(apiVersion, resource, options.namespace)}?${query}`, this.server);
+    const path = `${this.collectionPath(apiVersion, resource, options.namespace)}?${query}`;
     let res: http.IncomingMessage;
     try {
       res = await new Promise<http.IncomingMessage>((resolve, reject) => {
-        const transport = url.protocol === 'http:' ? http : https;
-        const req = transport.request(url, { ...this.baseOptions, method: 'GET', agent: this.watchAgent, signal, headers: { ...(this.baseOptions.headers as Record<string, string> | undefined), accept: 'application/json' } }, resolve);
+        const req = this.transport().request({ ...this.requestOptions('GET', path, this.watchAgent, { accept: 'application/json' }), signal }, resolve);
         req.on('error', reject);
         req.end();
       });
@@ -328,27 +329,41 @@ export class KubeClient implements KubeApi, KubeWatchApi {
     return byKind;
   }
 
+  private transport(): typeof http | typeof https {
+    return this.origin.protocol === 'http:' ? http : https;
+  }
+
+  /**
+   * Options for one request to `path` (absolute, from /api or /apis), under the server URL's own
+   * path if it has one (an API server behind a proxy path). Plain options, not a URL: Node parses a
+   * URL argument again on every request, a measurable share of a 2,000-request sync's CPU.
+   */
+  private requestOptions(method: Method, path: string, agent: http.Agent, headers: Record<string, string>): https.RequestOptions {
+    const { protocol, hostname, port, prefix } = this.origin;
+    return {
+      ...this.baseOptions,
+      protocol,
+      hostname,
+      port,
+      path: `${prefix}${path}`,
+      method,
+      agent,
+      headers: { ...(this.baseOptions.headers as Record<string, string> | undefined), ...headers },
+    };
+  }
+
   private request<T>(method: Method, path: string, body?: string, contentType?: string, ref?: ObjectRef, dryRun?: boolean, accept = 'application/json'): Promise<T> {
     if (method === 'GET') this.stats.reads++;
     else if (dryRun) this.stats.dryRuns++;
     else this.stats.writes++;
-    const url = new URL(path, this.server);
-    const transport = url.protocol === 'http:' ? http : https;
     return new Promise<T>((resolve, reject) => {
-      const req = transport.request(
-        url,
-        {
-          ...this.baseOptions,
-          method,
-          agent: this.agent,
-          headers: {
-            ...(this.baseOptions.headers as Record<string, string> | undefined),
-            accept,
-            ...(contentType ? { 'content-type': contentType } : {}),
-            // An explicit length: the API server answers a chunked DELETE body with 400 on the next request.
-            ...(body !== undefined ? { 'content-length': String(Buffer.byteLength(body)) } : {}),
-          },
-        },
+      const req = this.transport().request(
+        this.requestOptions(method, path, this.agent, {
+          accept,
+          ...(contentType ? { 'content-type': contentType } : {}),
+          // An explicit length: the API server answers a chunked DELETE body with 400 on the next request.
+          ...(body !== undefined ? { 'content-length': String(Buffer.byteLength(body)) } : {}),
+        }),
         (res) => {
           const chunks: Buffer[] = [];
           res.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -373,6 +388,40 @@ export class KubeClient implements KubeApi, KubeWatchApi {
       else req.end();
     });
   }
+}
+
+interface Origin {
+  protocol: string;
+  hostname: string;
+  port: string;
+  /** The server URL's own path without its trailing slash ('' for most): requests go under it. */
+  prefix: string;
+}
+
+function originOf(server: URL): Origin {
+  return {
+    protocol: server.protocol,
+    // An IPv6 literal without its brackets, as Node's own URL handling passes it.
+    hostname: server.hostname.replace(/^\[(.*)\]$/, '$1'),
+    port: server.port,
+    prefix: server.pathname.replace(/\/$/, ''),
+  };
+}
+
+/**
+ * The kubeconfig's CA, client certificate and key as one TLS context for every connection. Passed
+ * as ca, cert and key, Node's https.Agent folds them (Buffers, a few KB) into the string it looks its
+ * sockets up by, on every request: a tenth of the client's CPU in a sync of 1,000 objects.
+ */
+function secureContextOf(connection: KubeConnection): https.AgentOptions {
+  const { rejectUnauthorized, ...material } = connection.tls;
+  let secureContext;
+  try {
+    secureContext = createSecureContext(material);
+  } catch (error) {
+    throw new FerryError('kube.config', `the kubeconfig's certificate authority, client certificate or key is not usable: ${error instanceof Error ? error.message : String(error)}`, { hint: 'check the certificate-authority, client-certificate and client-key entries (PEM, base64 in the -data fields)' });
+  }
+  return { secureContext, ...(rejectUnauthorized === false ? { rejectUnauthorized: false } : {}) };
 }
 
 const coreResources: Record<string, Resource> = {
