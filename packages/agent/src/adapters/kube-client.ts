@@ -1,12 +1,14 @@
 import { FerryError } from '@ferry/manifest-model';
 import * as http from 'node:http';
 import * as https from 'node:https';
-import { createSecureContext } from 'node:tls';
+import { connect as connectTcp, isIP } from 'node:net';
+import { connect as connectTls, createSecureContext } from 'node:tls';
 import type { KubeObject, ObjectRef } from '../plan/kube-object.js';
 import { KubeApiError, type ClusterCapabilities, type KubeApi, type KubeScope, type KubeWatchApi, type WatchEvent } from '../ports.js';
 import { describeObject, groupOf } from '../plan/kube-object.js';
 import type { DiscoveredKind, Discovery } from '../plan/search-kinds.js';
 import { FieldManager } from '../sync/labels.js';
+import { Http1Pool } from './http1-pool.js';
 import { loadInCluster, loadKubeconfig, type KubeConnection } from './load-kubeconfig.js';
 
 // The ports this client implements, and the error it translates to, live in ports.ts.
@@ -69,7 +71,8 @@ export class KubeClient implements KubeApi, KubeWatchApi {
     /** Where every request goes (the kubeconfig's server URL, taken apart once). */
     private readonly origin: Origin,
     private readonly baseOptions: https.RequestOptions,
-    private readonly agent: http.Agent,
+    /** Kept-alive connections for every request but watches. */
+    private readonly pool: Http1Pool,
     /** Watches hold their socket for minutes: their own agent, so they never starve the short requests. */
     private readonly watchAgent: http.Agent,
     /** Shared with impersonating views: one count per connection, one discovery cache. */
@@ -86,7 +89,7 @@ export class KubeClient implements KubeApi, KubeWatchApi {
    */
   impersonate(user: Impersonation): KubeClient {
     const headers = { ...(this.baseOptions.headers as Record<string, string> | undefined), 'impersonate-user': user.username, ...(user.groups.length ? { 'impersonate-group': [...user.groups] } : {}) };
-    return new KubeClient(this.origin, { ...this.baseOptions, headers }, this.agent, this.watchAgent, this.stats, this.discovery, user);
+    return new KubeClient(this.origin, { ...this.baseOptions, headers }, this.pool, this.watchAgent, this.stats, this.discovery, user);
   }
 
   asServiceAccount(namespace: string, name: string): KubeClient {
@@ -99,16 +102,23 @@ export class KubeClient implements KubeApi, KubeWatchApi {
     else if (options.inCluster) connection = await loadInCluster(options.inCluster.host, options.inCluster.port);
     else throw new FerryError('kube.config', 'no kubeconfig and not running in a cluster', { hint: 'pass --kubeconfig PATH or set KUBECONFIG' });
     const origin = originOf(new URL(connection.server));
-    const agentOptions = { keepAlive: true, maxSockets: options.maxSockets ?? 16 };
-    if (origin.protocol === 'http:') return new KubeClient(origin, { headers: connection.headers }, new http.Agent(agentOptions), new http.Agent({ keepAlive: false }));
+    const port = Number(origin.port || (origin.protocol === 'http:' ? 80 : 443));
+    const maxConnections = options.maxSockets ?? 16;
+    if (origin.protocol === 'http:') {
+      const pool = new Http1Pool({ host: origin.host, maxConnections, connect: () => connectTcp({ host: origin.hostname, port }) });
+      return new KubeClient(origin, { headers: connection.headers }, pool, new http.Agent({ keepAlive: false }));
+    }
     const tls = secureContextOf(connection);
-    return new KubeClient(origin, { headers: connection.headers }, new https.Agent({ ...agentOptions, ...tls }), new https.Agent({ keepAlive: false, ...tls }));
+    // No SNI for an IP address (Node's own https does the same); the certificate is checked against it all the same.
+    const servername = isIP(origin.hostname) ? {} : { servername: origin.hostname };
+    const pool = new Http1Pool({ host: origin.host, maxConnections, connect: () => connectTls({ host: origin.hostname, port, ...servername, ...tls }) });
+    return new KubeClient(origin, { headers: connection.headers }, pool, new https.Agent({ keepAlive: false, ...tls }));
   }
 
   close(): void {
     // A view's sockets belong to the client it was made from.
     if (this.impersonating) return;
-    this.agent.destroy();
+    this.pool.close();
     this.watchAgent.destroy();
   }
 
@@ -254,7 +264,9 @@ export class KubeClient implements KubeApi, KubeWatchApi {
     let res: http.IncomingMessage;
     try {
       res = await new Promise<http.IncomingMessage>((resolve, reject) => {
-        const req = this.transport().request({ ...this.requestOptions('GET', path, this.watchAgent, { accept: 'application/json' }), signal }, resolve);
+        const { protocol, hostname, port, prefix } = this.origin;
+        const options = { protocol, hostname, port, path: `${prefix}${path}`, agent: this.watchAgent, signal, headers: this.headersWith({ accept: 'application/json' }) };
+        const req = protocol === 'http:' ? http.request(options, resolve) : https.request(options, resolve);
         req.on('error', reject);
         req.end();
       });
@@ -329,69 +341,36 @@ export class KubeClient implements KubeApi, KubeWatchApi {
     return byKind;
   }
 
-  private transport(): typeof http | typeof https {
-    return this.origin.protocol === 'http:' ? http : https;
+  /** Headers every request carries (authorization, impersonation) and this one's own. */
+  private headersWith(headers: Record<string, string>): Record<string, string | string[]> {
+    return { ...(this.baseOptions.headers as Record<string, string | string[]> | undefined), ...headers };
   }
 
-  /**
-   * Options for one request to `path` (absolute, from /api or /apis), under the server URL's own
-   * path if it has one (an API server behind a proxy path). Plain options, not a URL: Node parses a
-   * URL argument again on every request, a measurable share of a 2,000-request sync's CPU.
-   */
-  private requestOptions(method: Method, path: string, agent: http.Agent, headers: Record<string, string>): https.RequestOptions {
-    const { protocol, hostname, port, prefix } = this.origin;
-    return {
-      ...this.baseOptions,
-      protocol,
-      hostname,
-      port,
-      path: `${prefix}${path}`,
-      method,
-      agent,
-      headers: { ...(this.baseOptions.headers as Record<string, string> | undefined), ...headers },
-    };
-  }
-
-  private request<T>(method: Method, path: string, body?: string, contentType?: string, ref?: ObjectRef, dryRun?: boolean, accept = 'application/json'): Promise<T> {
+  private async request<T>(method: Method, path: string, body?: string, contentType?: string, ref?: ObjectRef, dryRun?: boolean, accept = 'application/json'): Promise<T> {
     if (method === 'GET') this.stats.reads++;
     else if (dryRun) this.stats.dryRuns++;
     else this.stats.writes++;
-    return new Promise<T>((resolve, reject) => {
-      const req = this.transport().request(
-        this.requestOptions(method, path, this.agent, {
-          accept,
-          ...(contentType ? { 'content-type': contentType } : {}),
-          // An explicit length: the API server answers a chunked DELETE body with 400 on the next request.
-          ...(body !== undefined ? { 'content-length': String(Buffer.byteLength(body)) } : {}),
-        }),
-        (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (chunk: Buffer) => chunks.push(chunk));
-          res.on('error', (error) => reject(unavailable(error)));
-          res.on('end', () => {
-            const text = Buffer.concat(chunks).toString('utf8');
-            const status = res.statusCode ?? 0;
-            if (status >= 200 && status < 300) {
-              try {
-                resolve((text ? JSON.parse(text) : {}) as T);
-              } catch (error) {
-                reject(unavailable(error));
-              }
-              return;
-            }
-            reject(translateError(status, text, method, ref));
-          });
-        },
-      );
-      req.on('error', (error) => reject(unavailable(error)));
-      if (body !== undefined) req.end(body);
-      else req.end();
-    });
+    let response;
+    try {
+      // Under the server URL's own path if it has one (an API server behind a proxy path).
+      response = await this.pool.request(method, `${this.origin.prefix}${path}`, this.headersWith({ accept, ...(contentType ? { 'content-type': contentType } : {}) }), body);
+    } catch (error) {
+      throw unavailable(error);
+    }
+    const text = response.body.toString('utf8');
+    if (response.status < 200 || response.status >= 300) throw translateError(response.status, text, method, ref);
+    try {
+      return (text ? JSON.parse(text) : {}) as T;
+    } catch (error) {
+      throw unavailable(error);
+    }
   }
 }
 
 interface Origin {
   protocol: string;
+  /** The Host header: hostname (IPv6 in brackets) and a port other than the default. */
+  host: string;
   hostname: string;
   port: string;
   /** The server URL's own path without its trailing slash ('' for most): requests go under it. */
@@ -401,6 +380,7 @@ interface Origin {
 function originOf(server: URL): Origin {
   return {
     protocol: server.protocol,
+    host: server.host,
     // An IPv6 literal without its brackets, as Node's own URL handling passes it.
     hostname: server.hostname.replace(/^\[(.*)\]$/, '$1'),
     port: server.port,
