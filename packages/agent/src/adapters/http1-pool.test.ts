@@ -92,6 +92,13 @@ describe('Http1Pool', () => {
     expect((await pool.request('GET', '/', {})).body.toString()).toBe('hello world');
   });
 
+  it('reads a large chunked body arriving in many reads', async () => {
+    const data = Buffer.alloc(3 * 1024 * 1024, 'x');
+    const response = Buffer.concat([Buffer.from(`HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n${data.length.toString(16)}\r\n`), data, Buffer.from('\r\n0\r\n\r\n')]);
+    const port = await rawServer(() => Array.from({ length: Math.ceil(response.length / 16384) }, (_, i) => response.subarray(i * 16384, (i + 1) * 16384)));
+    expect((await poolTo(port).request('GET', '/', {})).body.equals(data)).toBe(true);
+  });
+
   it('skips an interim 100 Continue and reads the final response', async () => {
     const port = await rawServer(() => ['HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok']);
     expect((await poolTo(port).request('POST', '/', {}, 'x')).body.toString()).toBe('ok');
@@ -130,6 +137,8 @@ describe('Http1Pool', () => {
   it('fails a request whose response is cut short, and one the server never answers', async () => {
     const cut = await rawServer(() => ['HTTP/1.1 200 OK\r\ncontent-length: 10\r\n\r\nabc'], 'close');
     await expect(poolTo(cut).request('GET', '/', {})).rejects.toThrow('closed the connection before the response ended');
+    const badChunk = await rawServer(() => ['HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n3\r\nabcX\r\n0\r\n\r\n']);
+    await expect(poolTo(badChunk).request('GET', '/', {})).rejects.toThrow('does not end with CRLF');
     const garbage = await rawServer(() => ['SSH-2.0-OpenSSH\r\n\r\n']);
     await expect(poolTo(garbage).request('GET', '/', {})).rejects.toThrow('not an HTTP/1.x response');
     const server = createTcpServer((socket) => socket.destroy());

@@ -106,6 +106,13 @@ export class Http1Pool {
 
 const maxHeadBytes = 64 * 1024;
 
+/** Chunked framing: data bytes left of the current chunk, then its CRLF. */
+interface Chunked {
+  kind: 'chunked';
+  remaining: number;
+  crlf: boolean;
+}
+
 interface ResponseHead {
   status: number;
   headers: Record<string, string>;
@@ -118,7 +125,7 @@ class Connection {
   #buffer: Buffer = Buffer.alloc(0);
   #response: ResponseHead | undefined;
   /** Bytes of body still to come (Content-Length), or how the body is framed otherwise. */
-  #framing: { kind: 'length'; remaining: number } | { kind: 'chunked' } | { kind: 'until-close' } | undefined;
+  #framing: { kind: 'length'; remaining: number } | Chunked | { kind: 'until-close' } | undefined;
   #body: Buffer[] = [];
   #gone = false;
 
@@ -178,7 +185,7 @@ class Connection {
       if (framing.remaining === 0) this.#finish();
       return framing.remaining === 0;
     }
-    if (framing?.kind === 'chunked') return this.#parseChunk();
+    if (framing?.kind === 'chunked') return this.#parseChunk(framing);
     // Until close: everything is body; #end finishes it.
     this.#body.push(this.#buffer);
     this.#buffer = Buffer.alloc(0);
@@ -211,7 +218,7 @@ class Connection {
     this.#response = { status, headers, keepAlive };
     const pending = this.#pending as Pending;
     if (pending.bodiless || status === 204 || status === 304) this.#framing = { kind: 'length', remaining: 0 };
-    else if (/\bchunked\b/i.test(headers['transfer-encoding'] ?? '')) this.#framing = { kind: 'chunked' };
+    else if (/\bchunked\b/i.test(headers['transfer-encoding'] ?? '')) this.#framing = { kind: 'chunked', remaining: 0, crlf: false };
     else if (headers['content-length'] !== undefined) {
       const length = Number(headers['content-length']);
       if (!Number.isSafeInteger(length) || length < 0) throw new Http1Error(`invalid Content-Length ${JSON.stringify(headers['content-length'])}`);
@@ -221,25 +228,42 @@ class Connection {
     return true;
   }
 
-  /** One chunk (size line, data, CRLF), or the last chunk and its trailers. */
-  #parseChunk(): boolean {
+  /**
+   * A chunk's size line, or as much of its data as has come (a large chunk arrives in many reads
+   * and is taken as it comes, never copied again), or the last chunk and its trailers.
+   */
+  #parseChunk(framing: Chunked): boolean {
+    if (framing.remaining > 0) {
+      const take = Math.min(framing.remaining, this.#buffer.length);
+      if (take === 0) return false;
+      this.#body.push(this.#buffer.subarray(0, take));
+      this.#buffer = this.#buffer.subarray(take);
+      framing.remaining -= take;
+      framing.crlf = framing.remaining === 0;
+      return framing.crlf;
+    }
+    if (framing.crlf) {
+      if (this.#buffer.length < 2) return false;
+      if (this.#buffer[0] !== 13 || this.#buffer[1] !== 10) throw new Http1Error('a chunk does not end with CRLF');
+      this.#buffer = this.#buffer.subarray(2);
+      framing.crlf = false;
+    }
     const lineEnd = this.#buffer.indexOf('\r\n');
     if (lineEnd < 0) return false;
     const sizeText = this.#buffer.toString('latin1', 0, lineEnd).split(';')[0]?.trim() ?? '';
-    if (!/^[0-9a-f]+$/i.test(sizeText)) throw new Http1Error(`invalid chunk size ${JSON.stringify(sizeText.slice(0, 20))}`);
+    if (!/^[0-9a-f]{1,12}$/i.test(sizeText)) throw new Http1Error(`invalid chunk size ${JSON.stringify(sizeText.slice(0, 20))}`);
     const size = parseInt(sizeText, 16);
-    if (size === 0) {
-      // Trailers (ignored) end with an empty line.
-      const rest = this.#buffer.subarray(lineEnd + 2);
-      const end = rest.subarray(0, 2).toString('latin1') === '\r\n' ? 0 : rest.indexOf('\r\n\r\n');
-      if (end < 0) return false;
-      this.#buffer = rest.subarray(end + 2 + (end === 0 ? 0 : 2));
-      this.#finish();
+    if (size > 0) {
+      this.#buffer = this.#buffer.subarray(lineEnd + 2);
+      framing.remaining = size;
       return true;
     }
-    if (this.#buffer.length < lineEnd + 2 + size + 2) return false;
-    this.#body.push(this.#buffer.subarray(lineEnd + 2, lineEnd + 2 + size));
-    this.#buffer = this.#buffer.subarray(lineEnd + 2 + size + 2);
+    // The last chunk: trailers (ignored) end with an empty line.
+    const rest = this.#buffer.subarray(lineEnd + 2);
+    const end = rest[0] === 13 && rest[1] === 10 ? 0 : rest.indexOf('\r\n\r\n');
+    if (end < 0) return false;
+    this.#buffer = rest.subarray(end === 0 ? 2 : end + 4);
+    this.#finish();
     return true;
   }
 
