@@ -12,13 +12,14 @@
 //     --with-source`: the GitRepository, and once it handled that, the Kustomization), until the
 //     watch shows the new revision applied and Ready;
 //   - commit-to-applied, polling only: every interval the same (--poll-interval), the other side
-//     suspended, a random wait so pushes land at random points of the polling cycle, then a push; until
+//     suspended, a wait so the pushes land across the polling cycle (pollPhaseWaitMs), then a push; until
 //     the watch shows the changed ConfigMap;
 //   - peak RSS of each (Flux: both controllers together).
 // Both sides' intervals are 1 h outside the polling rows, so only the requests start reconciles.
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { diffCounts } from '../lib/kube-api.mjs';
+import { pollPhaseWaitMs } from '../src/poll-phase.mjs';
 import { createNamespace, createWorkTree, deleteNamespace, kubectl, waitFor, writeConfigMaps } from '../lib/cluster-helpers.mjs';
 import { applyFluxCrds, fluxVersion, installFlux, startFlux } from '../flux/controllers.mjs';
 import { installSyncCrd, startAgentProcess } from '../lib/agent-process.mjs';
@@ -248,9 +249,9 @@ export async function runFluxScenario({ git, cp, kube, scratch, runs, n, pollInt
         await watchUntil(kube, kustomizations(fluxNs), 'bench', ksApplied, timeout);
       }
       for (let i = 1; i <= runs; i++) {
-        progress.step(label, `commit-to-applied, polling every ${interval} (${side === 'ferry' ? 'Ferry' : 'Flux'}): random wait, push, until applied`, i, runs);
-        // A random phase: without it every push would land just after a poll and wait a full interval.
-        await new Promise((resolve) => setTimeout(resolve, Math.random() * pollIntervalSeconds * 1000));
+        progress.step(label, `commit-to-applied, polling every ${interval} (${side === 'ferry' ? 'Ferry' : 'Flux'}): wait (a phase of the cycle), push, until applied`, i, runs);
+        // Without a wait every push would land just after a poll and wait a full interval.
+        await new Promise((resolve) => setTimeout(resolve, pollPhaseWaitMs(i, runs, pollIntervalSeconds)));
         version += 1;
         const v = version;
         versions.set(0, v);

@@ -3,7 +3,7 @@
 // returns until the API server's watch shows the changed ConfigMap:
 //   - webhook: right after the push, a signed GitHub push webhook is POSTed to the agent;
 //   - polling: no webhook; the Sync's spec.interval decides. Before each push the bench waits a
-//     random part of the interval, so pushes land at random points of the agent's polling cycle.
+//     part of the interval (pollPhaseWaitMs), so the pushes land across the agent's polling cycle.
 // Baseline: a push-style CI step, `kubectl apply --server-side` of the same directory right after
 // the push (its wall time is its commit-to-applied time).
 import { randomBytes } from 'node:crypto';
@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { kubectlPath } from '@ferry/testenv';
 import { installSyncCrd, postPushWebhook, startAgentProcess, syncAppliedAt } from '../lib/agent-process.mjs';
 import { configMapYaml, createNamespace, createWorkTree, kubectl, waitFor } from '../lib/cluster-helpers.mjs';
+import { pollPhaseWaitMs } from '../src/poll-phase.mjs';
 import { timedOk } from '../lib/processes.mjs';
 
 const ns = 'bench-latency';
@@ -74,9 +75,9 @@ export async function runLatencyScenario({ git, cp, kube, scratch, runs, pollInt
       m.kubectl.push((await timedOk(kubectlPath(), ['--kubeconfig', cp.kubeconfigPath, 'apply', '--server-side', '--field-manager=bench-kubectl', '-n', `${ns}-kubectl`, '-f', sources.hook.work.dir])).seconds);
     }
     for (let i = 1; i <= runs; i++) {
-      // A random phase: without it every push would land just after a poll and wait a full interval.
-      progress.step(label, `polling (interval ${pollIntervalSeconds}s): random wait, push, wait for the change`, i, runs);
-      await new Promise((resolve) => setTimeout(resolve, Math.random() * pollIntervalSeconds * 1000));
+      progress.step(label, `polling (interval ${pollIntervalSeconds}s): wait (a phase of the cycle), push, wait for the change`, i, runs);
+      // Without a wait every push would land just after a poll and wait a full interval.
+      await new Promise((resolve) => setTimeout(resolve, pollPhaseWaitMs(i, runs, pollIntervalSeconds)));
       m.poll.push(await measure('poll', i, async () => {}));
     }
     const daemonPeak = await agent.peakMb();
