@@ -146,6 +146,16 @@ describe('Http1Pool', () => {
     await expect(poolTo(port).request('GET', '/', {})).rejects.toThrow();
   });
 
+  it('close() fails the requests in flight and waiting', async () => {
+    const silent = await rawServer(() => []);
+    const pool = poolTo(silent, 1);
+    const settled = Promise.allSettled([pool.request('GET', '/1', {}), pool.request('GET', '/2', {})]);
+    pool.close();
+    const [inFlight, waiting] = await settled;
+    expect(inFlight).toMatchObject({ status: 'rejected', reason: { message: expect.stringContaining('closed the connection before the response ended') } });
+    expect(waiting).toMatchObject({ status: 'rejected', reason: { message: 'the connection pool is closed' } });
+  });
+
   it('refuses a header that would inject a line, and requests after close', async () => {
     const { port, seen } = await httpServer((_req, res) => res.end());
     const pool = poolTo(port);

@@ -45,7 +45,7 @@ interface Pending {
 export class Http1Pool {
   readonly #idle: Connection[] = [];
   readonly #queue: Pending[] = [];
-  #open = 0;
+  readonly #open = new Set<Connection>();
   #closed = false;
 
   constructor(private readonly options: Http1PoolOptions) {}
@@ -65,23 +65,30 @@ export class Http1Pool {
     });
   }
 
-  /** Closes every connection; requests in flight fail, later ones are refused. */
+  /** Closes every connection; requests in flight and waiting fail, later ones are refused. */
   close(): void {
     this.#closed = true;
     for (const pending of this.#queue.splice(0)) pending.reject(new Http1Error('the connection pool is closed'));
-    for (const connection of this.#idle.splice(0)) connection.destroy();
+    for (const connection of this.#open) connection.destroy();
   }
 
   #dispatch(): void {
     while (this.#queue.length) {
       let connection = this.#idle.pop();
       if (!connection) {
-        if (this.#open >= this.options.maxConnections) return;
-        this.#open++;
-        connection = new Connection(this.options.connect(), this.options.idleTimeoutMs ?? 60_000, {
+        if (this.#open.size >= this.options.maxConnections) return;
+        let socket: Socket;
+        try {
+          socket = this.options.connect();
+        } catch (error) {
+          (this.#queue.shift() as Pending).reject(error instanceof Error ? error : new Http1Error(String(error)));
+          continue;
+        }
+        connection = new Connection(socket, this.options.idleTimeoutMs ?? 60_000, {
           free: (c) => this.#free(c),
           gone: (c) => this.#gone(c),
         });
+        this.#open.add(connection);
       }
       connection.send(this.#queue.shift() as Pending);
     }
@@ -97,7 +104,7 @@ export class Http1Pool {
   }
 
   #gone(connection: Connection): void {
-    this.#open--;
+    this.#open.delete(connection);
     const at = this.#idle.indexOf(connection);
     if (at >= 0) this.#idle.splice(at, 1);
     this.#dispatch();
