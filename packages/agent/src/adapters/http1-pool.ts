@@ -54,9 +54,9 @@ export class Http1Pool {
     return new Promise((resolve, reject) => {
       if (this.#closed) throw new Http1Error('the connection pool is closed');
       const bytes = body === undefined ? undefined : typeof body === 'string' ? Buffer.from(body) : body;
-      let head = `${method} ${checked(path)} HTTP/1.1\r\nhost: ${checked(this.options.host)}\r\n`;
+      let head = `${method} ${checked(path, 'path')} HTTP/1.1\r\nhost: ${checked(this.options.host, 'host')}\r\n`;
       for (const [name, value] of Object.entries(headers)) {
-        for (const v of typeof value === 'string' ? [value] : value) head += `${checked(name)}: ${checked(v)}\r\n`;
+        for (const v of typeof value === 'string' ? [value] : value) head += `${checked(name, 'header name')}: ${checked(v, `${name} header`)}\r\n`;
       }
       // Always a length, never chunked: the API server answers a chunked DELETE body with 400.
       if (bytes !== undefined || method !== 'GET') head += `content-length: ${bytes?.length ?? 0}\r\n`;
@@ -309,8 +309,11 @@ class Connection {
   }
 }
 
-/** Refuses CR, LF and NUL in what goes into the request head (header injection). */
-function checked(text: string): string {
-  if (/[\r\n\0]/.test(text)) throw new Http1Error(`a request line or header contains a line break: ${JSON.stringify(text.slice(0, 40))}`);
+/**
+ * Refuses CR, LF and NUL in what goes into the request head (header injection). The message names
+ * the part, never its value: an authorization header carries a token.
+ */
+function checked(text: string, what: string): string {
+  if (/[\r\n\0]/.test(text)) throw new Http1Error(`the request's ${what} contains a line break or NUL`);
   return text;
 }
