@@ -185,10 +185,7 @@ class Connection {
     if (!this.#response) return this.#parseHead();
     const framing = this.#framing;
     if (framing?.kind === 'length') {
-      const take = Math.min(framing.remaining, this.#buffer.length);
-      if (take) this.#body.push(this.#buffer.subarray(0, take));
-      this.#buffer = this.#buffer.subarray(take);
-      framing.remaining -= take;
+      framing.remaining -= this.#takeBody(framing.remaining);
       if (framing.remaining === 0) this.#finish();
       return framing.remaining === 0;
     }
@@ -241,11 +238,9 @@ class Connection {
    */
   #parseChunk(framing: Chunked): boolean {
     if (framing.remaining > 0) {
-      const take = Math.min(framing.remaining, this.#buffer.length);
-      if (take === 0) return false;
-      this.#body.push(this.#buffer.subarray(0, take));
-      this.#buffer = this.#buffer.subarray(take);
-      framing.remaining -= take;
+      const taken = this.#takeBody(framing.remaining);
+      if (taken === 0) return false;
+      framing.remaining -= taken;
       framing.crlf = framing.remaining === 0;
       return framing.crlf;
     }
@@ -272,6 +267,15 @@ class Connection {
     this.#buffer = rest.subarray(end === 0 ? 2 : end + 4);
     this.#finish();
     return true;
+  }
+
+  /** Moves up to `most` buffered bytes into the body (without copying them); returns how many. */
+  #takeBody(most: number): number {
+    const taken = Math.min(most, this.#buffer.length);
+    if (taken === 0) return 0;
+    this.#body.push(this.#buffer.subarray(0, taken));
+    this.#buffer = this.#buffer.subarray(taken);
+    return taken;
   }
 
   /** Hands the response over; the connection goes back to the pool unless it cannot carry another. */
